@@ -1,0 +1,52 @@
+"""The restore contract: the OpenAPI document, its validators, the status-code oracle and drift check.
+
+Everything else in the project (strategies, emulator, checks) takes its facts from here.
+"""
+
+from contracts.ids import (
+    DATABASE_ID,
+    DATABASE_ID_PATTERN,
+    encode_segment,
+    expand_path,
+    matcher,
+    matches_database_id,
+)
+from contracts.loader import OPENAPI_PATH, Operation, load_document, operation, operations
+from contracts.oracle import Expectation, RestoreWorld, TargetState, expected_statuses
+from contracts.restore_body import BodyFacts, describe_body, describe_json
+from contracts.validators import (
+    error_validator,
+    errors_of,
+    parameter_validator,
+    request_body_validator,
+    response_validator,
+)
+
+RESTORE = "postV1DatabasesByTargetDatabaseIdRestore"
+
+__all__ = [
+    "DATABASE_ID",
+    "DATABASE_ID_PATTERN",
+    "OPENAPI_PATH",
+    "RESTORE",
+    "BodyFacts",
+    "Expectation",
+    "Operation",
+    "RestoreWorld",
+    "TargetState",
+    "describe_body",
+    "describe_json",
+    "encode_segment",
+    "error_validator",
+    "errors_of",
+    "expand_path",
+    "expected_statuses",
+    "load_document",
+    "matcher",
+    "matches_database_id",
+    "operation",
+    "operations",
+    "parameter_validator",
+    "request_body_validator",
+    "response_validator",
+]

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""One entry point that works on a machine with nothing but python3.
+
+    python3 dev.py contract [pytest args]   set up, then run the contract suite (the main job)
+    python3 dev.py test [pytest args]       set up, then lint, type-check and run every test
+    python3 dev.py setup                    only create/refresh the virtualenv
+
+Setup creates `.venv/` and installs the project with its dev extras; it is skipped when
+`pyproject.toml` has not changed since the last install, so repeated runs start in a second.
+Only the standard library is used here, because nothing else exists before setup.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / "python"
+STAMP = VENV / ".installed-pyproject.sha256"
+
+# The contract suite: what a user runs every day against a target. Until the emulator exists this is
+# the contract's own self-checks (loader, oracle, drift, strategies).
+CONTRACT_TESTS = ["tests/unit/contracts", "tests/unit/strategies"]
+
+
+def _say(message: str) -> None:
+    print(f"[dev] {message}", flush=True)
+
+
+def _run(*command: str | Path) -> int:
+    _say(" ".join(str(part) for part in command))
+    return subprocess.call([str(part) for part in command], cwd=ROOT)
+
+
+def setup() -> None:
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if PYTHON.exists() and STAMP.exists() and STAMP.read_text().strip() == wanted:
+        return
+    if not PYTHON.exists():
+        _say(f"creating virtualenv in {VENV}")
+        venv.create(VENV, with_pip=True)
+    if _run(PYTHON, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]") != 0:
+        sys.exit("[dev] installing the project failed: see pip's message above (is PyPI reachable?)")
+    STAMP.write_text(wanted + "\n")
+
+
+def lint_and_types() -> int:
+    for command in (
+        ("-m", "ruff", "check", "."),
+        ("-m", "ruff", "format", "--check", "."),
+        ("-m", "mypy", "."),
+    ):
+        code = _run(PYTHON, *command)
+        if code != 0:
+            return code
+    return 0
+
+
+def pytest(args: list[str]) -> int:
+    # pytest exits 5 when it collected no test; that is a failure here, like any other non-zero code.
+    return _run(PYTHON, "-m", "pytest", *args)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"contract", "test", "setup"}:
+        print(__doc__, file=sys.stderr)
+        return 2
+    command, rest = argv[0], argv[1:]
+    setup()
+    if command == "setup":
+        return 0
+    if command == "contract":
+        return pytest([*CONTRACT_TESTS, *rest])
+    return lint_and_types() or pytest(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
