@@ -27,9 +27,7 @@ from contracts.loader import DEVIATIONS_PATH, load_document
 
 _ABSENT = "<absent>"
 # Where the project's CI finds the upstream document (the shared reference folder beside the repo).
-DEFAULT_UPSTREAM_PATH = (
-    Path(__file__).resolve().parents[2] / "shared/reference/prisma-management-api.openapi.json"
-)
+DEFAULT_UPSTREAM_PATH = Path(__file__).resolve().parents[2] / "shared/reference/prisma-management-api.openapi.json"
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,7 @@ def load_deviations(path: Path = DEVIATIONS_PATH) -> list[Deviation]:
     ]
 
 
-def compare(
-    contract: Mapping[str, Any], upstream: Mapping[str, Any], deviations: list[Deviation]
-) -> DriftReport:
+def compare(contract: Mapping[str, Any], upstream: Mapping[str, Any], deviations: list[Deviation]) -> DriftReport:
     report = DriftReport()
     ours = operations(contract)
     theirs = set(operations(upstream))
@@ -156,12 +152,8 @@ def check(upstream_path: Path) -> DriftReport:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "upstream", type=Path, help="upstream OpenAPI JSON (e.g. a download of api.prisma.io/v1/doc)"
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("upstream", type=Path, help="upstream OpenAPI JSON (e.g. a download of api.prisma.io/v1/doc)")
     args = parser.parse_args(argv)
     if not args.upstream.is_file():
         print(f"error: no such file: {args.upstream}", file=sys.stderr)

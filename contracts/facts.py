@@ -46,9 +46,7 @@ def resolve(document: Mapping[str, Any], node: Any) -> Any:
     return node
 
 
-def _schema_facts(
-    document: Mapping[str, Any], schema: Any, prefix: str, where: str = "$"
-) -> Iterator[tuple[str, Any]]:
+def _schema_facts(document: Mapping[str, Any], schema: Any, prefix: str, where: str = "$") -> Iterator[tuple[str, Any]]:
     schema = resolve(document, schema)
     if not isinstance(schema, Mapping):
         return
@@ -85,9 +83,7 @@ def operation_facts(document: Mapping[str, Any], method: str, path: str) -> Fact
     if body is not None:
         facts[f"{head} · request body · required"] = bool(body.get("required", False))
         for media_type, content in sorted(body.get("content", {}).items()):
-            facts.update(
-                _schema_facts(document, content.get("schema"), f"{head} · request body {media_type}")
-            )
+            facts.update(_schema_facts(document, content.get("schema"), f"{head} · request body {media_type}"))
     for status, response in sorted(responses.items()):
         response = resolve(document, response)
         content = response.get("content") or {}
@@ -102,10 +98,7 @@ def operation_facts(document: Mapping[str, Any], method: str, path: str) -> Fact
 def operations(document: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Every (method, path) pair of a document."""
     return [
-        (method, path)
-        for path, item in document.get("paths", {}).items()
-        for method in HTTP_METHODS
-        if method in item
+        (method, path) for path, item in document.get("paths", {}).items() for method in HTTP_METHODS if method in item
     ]
 
 

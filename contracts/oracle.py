@@ -146,9 +146,7 @@ class Expectation:
     def explain(self) -> str:
         if not self.rules:
             return "nothing is wrong with the request, so restore must start (200)"
-        return "; ".join(
-            f"{rule.name} → {sorted(rule.codes) or 'no error'} ({rule.doc})" for rule in self.rules
-        )
+        return "; ".join(f"{rule.name} → {sorted(rule.codes) or 'no error'} ({rule.doc})" for rule in self.rules)
 
 
 def expected_statuses(world: RestoreWorld) -> Expectation:

@@ -19,7 +19,7 @@ REQUIRED_FORMATS = ("date-time", "uri")
 _missing = [name for name in REQUIRED_FORMATS if name not in FORMAT_CHECKER.checkers]
 if _missing:
     raise ImportError(
-        f"jsonschema cannot check the formats {_missing}: install `jsonschema[format-nongpl]` "
+        f"jsonschema cannot check the formats {_missing}: install rfc3339-validator and rfc3986-validator "
         "(python3 dev.py setup does)"
     )
 

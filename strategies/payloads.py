@@ -34,9 +34,7 @@ Body = JsonValue | RawBody
 SOURCE_FIELDS = ("type", "databaseId", "backupId")
 backup_ids: st.SearchStrategy[str] = st.text(min_size=1, max_size=40)
 extra_fields = st.dictionaries(
-    st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).filter(
-        lambda key: key not in SOURCE_FIELDS
-    ),
+    st.text("abcdefghijklmnopqrstuvwxyz", min_size=1, max_size=8).filter(lambda key: key not in SOURCE_FIELDS),
     st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=10)),
     max_size=2,
 )
@@ -102,10 +100,7 @@ def _invalid_body_classes(
         ("body not an object", st.one_of(json_non_strings.filter(lambda v: v != {}), st.text(max_size=8))),
         *((f"missing source.{field}", _drop(field, base)) for field in SOURCE_FIELDS),
         ("source.type not 'backup'", _replace("type", not_backup, base)),
-        *(
-            (f"source.{field} not a string", _replace(field, json_non_strings, base))
-            for field in SOURCE_FIELDS
-        ),
+        *((f"source.{field} not a string", _replace(field, json_non_strings, base)) for field in SOURCE_FIELDS),
         ("source.databaseId breaks the id pattern", _replace("databaseId", invalid_database_ids(), base)),
     ]
     if not json_only:
@@ -127,9 +122,7 @@ def labelled_invalid_restore_bodies(
     `json_only` leaves out the classes that are not JSON values (for schemathesis bodies).
     """
     base = sources(database_ids, backups, extras=False)
-    return st.one_of(
-        [labelled(label, strategy) for label, strategy in _invalid_body_classes(base, json_only)]
-    )
+    return st.one_of([labelled(label, strategy) for label, strategy in _invalid_body_classes(base, json_only)])
 
 
 def invalid_restore_bodies(

@@ -37,9 +37,7 @@ def test_every_schema_is_valid_draft_2020_12() -> None:
         for status in op.status_codes:
             schema = loader.response_schema(op.operation_id, status)
             if schema is not None:
-                Draft202012Validator.check_schema(
-                    contracts.validators.inline(contracts.load_document(), schema)
-                )
+                Draft202012Validator.check_schema(contracts.validators.inline(contracts.load_document(), schema))
 
 
 def test_restore_documents_exactly_the_published_statuses() -> None:

@@ -74,9 +74,7 @@ def test_caller_ids_are_used() -> None:
 
 
 def test_minimal_valid_body_is_readable() -> None:
-    assert find(restore_bodies(), lambda _: True) == {
-        "source": {"type": "backup", "databaseId": "0", "backupId": "0"}
-    }
+    assert find(restore_bodies(), lambda _: True) == {"source": {"type": "backup", "databaseId": "0", "backupId": "0"}}
 
 
 SCHEMA = schemathesis.openapi.from_path(str(contracts.OPENAPI_PATH))

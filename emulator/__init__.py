@@ -1,0 +1,8 @@
+"""A local, stateful emulator of the Prisma Management API's databases, backups and restore."""
+
+from emulator.app import DEFAULT_TOKEN, Emulator, EmulatorConfig
+from emulator.clock import ClockConfig
+from emulator.faults import DESCRIPTIONS, Fault
+from emulator.ids import IdStyle
+
+__all__ = ["DEFAULT_TOKEN", "DESCRIPTIONS", "ClockConfig", "Emulator", "EmulatorConfig", "Fault", "IdStyle"]

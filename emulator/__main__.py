@@ -1,0 +1,78 @@
+"""Run the emulator as an HTTP server: ``python -m emulator --port 8787``.
+
+Prints the base URL and the token to use, and stops cleanly on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import socket
+import sys
+
+import uvicorn
+
+from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
+from emulator.clock import ClockConfig
+from emulator.faults import DESCRIPTIONS, parse_faults
+from emulator.ids import IdStyle
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
+    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the bearer token clients must send")
+    parser.add_argument("--clock", default="immediate", help="immediate | manual | reads:N | seconds:T")
+    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="turn a fault on (repeatable)")
+    parser.add_argument("--id-style", choices=[s.value for s in IdStyle], default=IdStyle.CUID.value)
+    parser.add_argument("--no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
+    parser.add_argument("--backups-oldest-first", action="store_true")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-control-plane", action="store_true", help="serve only the public /v1 API")
+    parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.list_faults:
+        for fault, text in DESCRIPTIONS.items():
+            print(f"{fault.value:36} {text}")
+        return 0
+    try:
+        config = EmulatorConfig(
+            token=args.token,
+            clock=ClockConfig.parse(args.clock),
+            faults=parse_faults(args.fault),
+            id_style=IdStyle(args.id_style),
+            alias_unprefixed=not args.no_alias,
+            backups_newest_first=not args.backups_oldest_first,
+            seed=args.seed,
+            control_plane=not args.no_control_plane,
+        )
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    # Bind first, so the printed URL is right even for --port 0, and a busy port is a clear error.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as error:
+        print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    print(f"emulator listening on http://{args.host}:{port}", flush=True)
+    print(f"token: {args.token}  (send 'Authorization: Bearer {args.token}')", flush=True)
+    if config.faults:
+        print(f"faults on: {', '.join(sorted(config.faults))}", flush=True)
+    server = uvicorn.Server(uvicorn.Config(Emulator(config), log_level="warning"))
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
+        server.run(sockets=[sock])
+    print("emulator stopped", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""Handlers of the public API (`/v1/...`): parse the request, call the store, render the answer."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.requests import Request
+
+from contracts import matcher, matches_database_id
+from emulator import render
+from emulator.errors import ApiError
+from emulator.faults import Fault
+from emulator.routing import Router
+from emulator.state import REGIONS, Store
+
+PROJECT_ID = matcher(r"^(proj_)?([cC][^\s-]{8,}|[a-z0-9]+)$")
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: Any = None  # None: no body (204)
+
+
+@dataclass(frozen=True)
+class Call:
+    request: Request
+    params: dict[str, str]
+    store: Store
+    base_url: str
+
+    async def json_body(self, *, required: bool) -> Any:
+        raw = await self.request.body()
+        if not raw:
+            if required:
+                raise bad_input("A JSON body is required.")
+            return {}
+        try:
+            return json.loads(raw)
+        except (UnicodeDecodeError, ValueError):
+            raise bad_input("The body is not valid JSON.") from None
+
+
+def bad_input(message: str) -> ApiError:
+    """Invalid input to a scaffolding operation: 400, as the contract's named deviation documents."""
+    return ApiError(400, "bad_request", message)
+
+
+def _database_id(call: Call, name: str = "databaseId") -> str:
+    value = call.params[name]
+    if not matches_database_id(value):
+        raise bad_input(f"{name} does not match the database id pattern.")
+    return value
+
+
+def _project_id(call: Call) -> str:
+    value = call.params["projectId"]
+    if not PROJECT_ID.fullmatch(value):
+        raise bad_input("projectId does not match the project id pattern.")
+    return value
+
+
+def _limit(call: Call, default: int, maximum: int | None = None) -> int:
+    raw = call.request.query_params.get("limit")
+    if raw is None:
+        return default
+    try:
+        number = float(raw)
+    except ValueError:
+        raise bad_input("limit must be a number.") from None
+    if number != int(number) or number < 1 or (maximum is not None and number > maximum):
+        raise bad_input(f"limit must be a whole number from 1{f' to {maximum}' if maximum else ''}.")
+    return int(number)
+
+
+def _page(items: list[Any], call: Call) -> dict[str, Any]:
+    limit = _limit(call, default=100)
+    cursor = call.request.query_params.get("cursor")
+    start = int(cursor) if cursor and cursor.isdigit() else 0
+    page = items[start : start + limit]
+    more = start + limit < len(items)
+    return {"data": page, "pagination": {"nextCursor": str(start + limit) if more else None, "hasMore": more}}
+
+
+async def get_database(call: Call) -> Reply:
+    database = call.store.database(_database_id(call))
+    return Reply(200, {"data": render.database(call.store, database, call.base_url)})
+
+
+async def delete_database(call: Call) -> Reply:
+    call.store.delete_database(_database_id(call))
+    return Reply(204)
+
+
+async def list_databases(call: Call) -> Reply:
+    found = call.store.list_databases(_project_id(call))
+    page = _page([render.database(call.store, d, call.base_url) for d in found], call)
+    return Reply(200, page)
+
+
+async def create_database(call: Call) -> Reply:
+    project_id = _project_id(call)
+    body = await call.json_body(required=False)
+    if not isinstance(body, dict):
+        raise bad_input("The body must be a JSON object.")
+    name = body.get("name", "database")
+    region = body.get("region", "us-east-1")
+    is_default = body.get("isDefault", False)
+    if not isinstance(name, str) or not name:
+        raise bad_input("name must be a non-empty string.")
+    if region != "inherit" and region not in REGIONS:
+        raise bad_input(f"region must be one of {sorted(REGIONS)} or 'inherit'.")
+    if not isinstance(is_default, bool):
+        raise bad_input("isDefault must be a boolean.")
+    database, first = call.store.create_database(
+        project_id, name, "us-east-1" if region == "inherit" else region, is_default
+    )
+    return Reply(201, {"data": render.created_database(call.store, database, first, call.base_url)})
+
+
+async def list_backups(call: Call) -> Reply:
+    database_id = _database_id(call)
+    limit = _limit(call, default=25, maximum=100)
+    found = call.store.list_backups(database_id)
+    return Reply(
+        200,
+        {
+            "data": [render.backup(b) for b in found[:limit]],
+            "meta": {"backupRetentionDays": 7},
+            "pagination": {"hasMore": len(found) > limit, "limit": limit},
+        },
+    )
+
+
+async def list_connections(call: Call) -> Reply:
+    database = call.store.database(_database_id(call))
+    connections = [render.connection(call.store, c, call.base_url) for c in database.connections]
+    return Reply(200, _page(connections, call))
+
+
+async def create_connection(call: Call) -> Reply:
+    database_id = _database_id(call)
+    body = await call.json_body(required=True)
+    if not isinstance(body, dict) or not isinstance(body.get("name"), str):
+        raise bad_input("The body must be {name: string}.")
+    created = call.store.create_connection(database_id, body["name"])
+    secret = created.connection_string
+    return Reply(200, {"data": render.connection(call.store, created.connection, call.base_url, secret)})
+
+
+async def restore(call: Call) -> Reply:
+    store = call.store
+    database = store.restore(call.params["targetDatabaseId"], await call.request.body())
+    data = render.database(store, database, call.base_url)
+    if store.has(Fault.RESTORE_ANSWERS_READY):
+        data["status"] = "ready"
+    if store.has(Fault.SOURCE_NOT_ECHOED):
+        data["source"] = {**data["source"], "backupId": data["source"]["backupId"] + "-other"}
+    if store.has(Fault.RESPONSE_SCHEMA_WRONG):
+        del data["createdAt"]
+    return Reply(200, {"data": data})
+
+
+def routes(router: Router) -> None:
+    router.add("GET", "/v1/databases/{databaseId}", get_database)
+    router.add("DELETE", "/v1/databases/{databaseId}", delete_database)
+    router.add("GET", "/v1/projects/{projectId}/databases", list_databases)
+    router.add("POST", "/v1/projects/{projectId}/databases", create_database)
+    router.add("GET", "/v1/databases/{databaseId}/backups", list_backups)
+    router.add("GET", "/v1/databases/{databaseId}/connections", list_connections)
+    router.add("POST", "/v1/databases/{databaseId}/connections", create_connection)
+    router.add("POST", "/v1/databases/{targetDatabaseId}/restore", restore)

@@ -1,0 +1,118 @@
+"""The control plane under `/_emulator/`: what tests need and the public API cannot do.
+
+Reset, seed, take a backup now, set a backup's or a database's status, read and write data, check a
+connection string's credentials, switch faults and the clock, and list the requests received. It
+never shares a path with the public API (`/v1/...`) and takes no token.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from emulator import render
+from emulator.api import Call, Reply, bad_input
+from emulator.clock import ClockConfig
+from emulator.faults import DESCRIPTIONS, parse_faults
+from emulator.routing import Router
+
+if TYPE_CHECKING:
+    from emulator.app import Emulator
+
+PREFIX = "/_emulator"
+
+
+def routes(router: Router, emulator: Emulator) -> None:
+    async def _object(call: Call) -> dict[str, Any]:
+        body = await call.json_body(required=False)
+        if not isinstance(body, dict):
+            raise bad_input("The body must be a JSON object.")
+        return body
+
+    async def reset(call: Call) -> Reply:
+        emulator.reset()
+        return Reply(204)
+
+    async def get_faults(call: Call) -> Reply:
+        catalog = {fault.value: text for fault, text in DESCRIPTIONS.items()}
+        return Reply(200, {"active": sorted(call.store.faults), "catalog": catalog})
+
+    async def set_faults(call: Call) -> Reply:
+        names = (await _object(call)).get("active", [])
+        try:
+            call.store.faults = parse_faults(list(names))
+        except (TypeError, ValueError) as error:
+            raise bad_input(str(error)) from None
+        return await get_faults(call)
+
+    async def get_clock(call: Call) -> Reply:
+        return Reply(200, {"clock": call.store.clock.config.describe()})
+
+    async def set_clock(call: Call) -> Reply:
+        try:
+            call.store.set_clock(ClockConfig.parse(str((await _object(call)).get("clock"))))
+        except ValueError as error:
+            raise bad_input(str(error)) from None
+        return await get_clock(call)
+
+    async def create_project(call: Call) -> Reply:
+        project = call.store.create_project(str((await _object(call)).get("name", "contract-project")))
+        return Reply(201, {"id": project.id, "name": project.name})
+
+    async def create_backup(call: Call) -> Reply:
+        body = await _object(call)
+        backup = call.store.create_backup(
+            call.params["databaseId"],
+            str(body.get("status", "completed")),
+            str(body.get("backupType", "full")),
+        )
+        return Reply(201, {**render.backup(backup), "databaseId": backup.database_id})
+
+    async def set_backup_status(call: Call) -> Reply:
+        backup = call.store.set_backup_status(call.params["backupId"], str((await _object(call)).get("status")))
+        return Reply(200, {**render.backup(backup), "databaseId": backup.database_id})
+
+    async def set_database_status(call: Call) -> Reply:
+        status = str((await _object(call)).get("status"))
+        database = call.store.force_status(call.params["databaseId"], status)
+        return Reply(200, {"data": render.database(call.store, database, call.base_url)})
+
+    async def read_data(call: Call) -> Reply:
+        return Reply(200, {"tables": call.store.read_data(call.params["databaseId"])})
+
+    async def write_data(call: Call) -> Reply:
+        tables = (await _object(call)).get("tables")
+        if not isinstance(tables, dict) or not all(isinstance(rows, list) for rows in tables.values()):
+            raise bad_input("The body must be {tables: {name: [row, ...]}}.")
+        call.store.write_data(call.params["databaseId"], tables)
+        return Reply(204)
+
+    async def authenticate(call: Call) -> Reply:
+        connection_string = (await _object(call)).get("connectionString")
+        if not isinstance(connection_string, str):
+            raise bad_input("The body must be {connectionString: string}.")
+        return Reply(200, {"database": call.store.authenticate(connection_string)})
+
+    async def list_requests(call: Call) -> Reply:
+        return Reply(200, {"requests": list(emulator.requests)})
+
+    async def clear_requests(call: Call) -> Reply:
+        emulator.requests.clear()
+        return Reply(204)
+
+    for method, path, handler in (
+        ("POST", "/reset", reset),
+        ("GET", "/faults", get_faults),
+        ("PUT", "/faults", set_faults),
+        ("GET", "/clock", get_clock),
+        ("PUT", "/clock", set_clock),
+        ("POST", "/projects", create_project),
+        ("POST", "/databases/{databaseId}/backups", create_backup),
+        ("PUT", "/backups/{backupId}/status", set_backup_status),
+        ("PUT", "/databases/{databaseId}/status", set_database_status),
+        ("GET", "/databases/{databaseId}/data", read_data),
+        ("PUT", "/databases/{databaseId}/data", write_data),
+        ("POST", "/authenticate", authenticate),
+        ("GET", "/requests", list_requests),
+        ("DELETE", "/requests", clear_requests),
+    ):
+        router.add(method, PREFIX + path, handler)

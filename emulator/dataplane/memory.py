@@ -1,0 +1,64 @@
+"""An in-memory data plane: tables are lists of rows, logins a dictionary. Fast and dependency-free."""
+
+from __future__ import annotations
+
+import copy
+from urllib.parse import unquote, urlsplit
+
+from emulator.dataplane.base import Endpoint, Snapshot, Tables
+
+LOCAL = Endpoint("localhost", 5432)
+
+
+class MemoryDataPlane:
+    def __init__(self, endpoint: Endpoint = LOCAL) -> None:
+        self.endpoint = endpoint
+        self._tables: dict[str, Tables] = {}
+        self._logins: dict[str, tuple[str, str]] = {}  # user → (password, database)
+
+    def create_database(self, name: str) -> None:
+        self._tables[name] = {}
+
+    def drop_database(self, name: str) -> None:
+        self._tables.pop(name, None)
+        for user in [u for u, (_, db) in self._logins.items() if db == name]:
+            del self._logins[user]
+
+    def create_login(self, database: str, user: str, password: str) -> None:
+        self._logins[user] = (password, database)
+
+    def set_password(self, user: str, password: str) -> None:
+        self._logins[user] = (password, self._logins[user][1])
+
+    def drop_login(self, user: str) -> None:
+        self._logins.pop(user, None)
+
+    def snapshot(self, database: str) -> Snapshot:
+        return Snapshot(copy.deepcopy(self._tables[database]))
+
+    def restore(self, database: str, snapshot: Snapshot, *, only_tables: int | None = None) -> None:
+        saved: Tables = copy.deepcopy(snapshot.handle)
+        if only_tables is not None:
+            kept = dict(sorted(saved.items())[:only_tables])
+            self._tables[database] = {**self._tables[database], **kept}
+        else:
+            self._tables[database] = saved
+
+    def read(self, database: str) -> Tables:
+        return copy.deepcopy(self._tables[database])
+
+    def write(self, database: str, tables: Tables) -> None:
+        self._tables[database] = copy.deepcopy(tables)
+
+    def authenticate(self, connection_string: str) -> str | None:
+        parts = urlsplit(connection_string)
+        user, password = unquote(parts.username or ""), unquote(parts.password or "")
+        login = self._logins.get(user)
+        database = parts.path.lstrip("/")
+        if login is None or login != (password, database) or database not in self._tables:
+            return None
+        return database
+
+    def close(self) -> None:
+        self._tables.clear()
+        self._logins.clear()
