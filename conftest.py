@@ -1,4 +1,4 @@
-"""Suite-wide pytest configuration: Hypothesis profiles and the options every test layer shares."""
+"""Suite-wide pytest configuration: Hypothesis profiles, the options every test layer shares, the summary."""
 
 from __future__ import annotations
 
@@ -12,32 +12,12 @@ from hypothesis import HealthCheck, settings
 #   nightly  random, larger budget: explores new inputs every night
 #   replay   derandomized and without the example database, so a cassette replay re-sends exactly
 #            the requests that were recorded
-settings.register_profile(
-    "ci",
-    derandomize=True,
-    deadline=None,
-    max_examples=100,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "nightly",
-    derandomize=False,
-    deadline=None,
-    max_examples=1000,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.register_profile(
-    "replay",
-    derandomize=True,
-    database=None,
-    deadline=None,
-    max_examples=100,
-    print_blob=True,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-settings.load_profile(os.environ.get("PRISMA_CONTRACT_PROFILE", "ci"))
+_COMMON = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)  # type: ignore[arg-type]
+settings.register_profile("replay", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
+PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")
+settings.load_profile(PROFILE)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,3 +28,31 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="upstream OpenAPI JSON for the drift test (env PRISMA_UPSTREAM_OPENAPI; "
         "default ../shared/reference/prisma-management-api.openapi.json)",
     )
+    group.addoption(
+        "--target",
+        default=os.environ.get("PRISMA_CONTRACT_TARGET", "emulator"),
+        choices=("emulator", "live", "replay"),
+        help="what the contract suite runs against (env PRISMA_CONTRACT_TARGET; default: the in-process emulator)",
+    )
+    group.addoption(
+        "--emulator-fault",
+        action="append",
+        default=[f for f in os.environ.get("PRISMA_CONTRACT_FAULTS", "").split(",") if f],
+        metavar="NAME",
+        help="turn an emulator fault on (repeatable; env PRISMA_CONTRACT_FAULTS, comma-separated); "
+        "the suite must then fail",
+    )
+    group.addoption(
+        "--emulator-clock",
+        default=os.environ.get("PRISMA_CONTRACT_EMULATOR_CLOCK", "immediate"),
+        help="the emulator's state clock: immediate | reads:N | seconds:T | manual",
+    )
+    group.addoption(
+        "--emulator-id-style", default="cuid", choices=("cuid", "cuid2"), help="id format the emulator mints"
+    )
+    group.addoption("--emulator-no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
+    group.addoption("--emulator-backups-oldest-first", action="store_true", help="list backups oldest first")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={PROFILE}"]

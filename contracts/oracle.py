@@ -36,6 +36,7 @@ class RestoreWorld:
     """
 
     token_valid: bool = True
+    target_id_empty: bool = False  # no path segment at all: the URL names another route
     target_id_matches_regex: bool = True
     target: TargetState = TargetState.READY
     body_well_formed: bool = True  # JSON object, `source` object, string fields, databaseId matches the regex
@@ -60,6 +61,14 @@ _INVALID_INPUT_400 = (
 )
 
 RULES: tuple[Rule, ...] = (
+    Rule(
+        "target-id-empty",
+        "(not documented) an empty id leaves no path segment, so the request names another route "
+        "(/v1/databases/restore or a double slash): the server answers for that route, 404 or 405",
+        lambda w: w.target_id_empty,
+        frozenset({404, 405}),
+        {400: _INVALID_INPUT_400},
+    ),
     Rule(
         "target-id-invalid",
         "Path parameter targetDatabaseId: Match ^(db_)?([cC][^\\s-]{8,}|[a-z0-9]+)$ (no status is declared "

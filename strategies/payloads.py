@@ -52,22 +52,34 @@ not_backup = st.one_of(
 )
 
 
+def _source(pair: tuple[str, str], more: dict[str, Any]) -> dict[str, Any]:
+    database_id, backup_id = pair
+    return {**more, "type": "backup", "databaseId": database_id, "backupId": backup_id}
+
+
+def sources_from_pairs(
+    pairs: st.SearchStrategy[tuple[str, str]], extras: bool = True
+) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid `source` object for each (databaseId, backupId) pair, with extra (ignored) fields when `extras`."""
+    return st.builds(_source, pairs, extra_fields if extras else st.just({}))
+
+
 def sources(
     database_ids: st.SearchStrategy[str] | None = None,
     backups: st.SearchStrategy[str] | None = None,
     extras: bool = True,
 ) -> st.SearchStrategy[dict[str, Any]]:
-    """A valid `source` object, with extra (ignored) fields when `extras`."""
-    base = st.fixed_dictionaries(
-        {
-            "type": st.just("backup"),
-            "databaseId": database_ids if database_ids is not None else valid_database_ids(),
-            "backupId": backups if backups is not None else backup_ids,
-        }
+    """A valid `source` object naming any database id and backup id."""
+    pairs = st.tuples(
+        database_ids if database_ids is not None else valid_database_ids(),
+        backups if backups is not None else backup_ids,
     )
-    if not extras:
-        return base
-    return st.builds(lambda source, more: {**more, **source}, base, extra_fields)
+    return sources_from_pairs(pairs, extras)
+
+
+def bodies_from_sources(sources: st.SearchStrategy[dict[str, Any]], extras: bool = True) -> st.SearchStrategy[Any]:
+    top_level = extra_fields.filter(lambda fields: "source" not in fields) if extras else st.just({})
+    return st.builds(lambda source, more: {**more, "source": source}, sources, top_level)
 
 
 def restore_bodies(
@@ -76,11 +88,12 @@ def restore_bodies(
     extras: bool = True,
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Bodies that match the request schema exactly (whether the ids exist is up to the caller)."""
-    return st.builds(
-        lambda source, more: {**more, "source": source},
-        sources(database_ids, backups, extras),
-        extra_fields.filter(lambda fields: "source" not in fields) if extras else st.just({}),
-    )
+    return bodies_from_sources(sources(database_ids, backups, extras), extras)
+
+
+def restore_bodies_for(pairs: st.SearchStrategy[tuple[str, str]], extras: bool = True) -> st.SearchStrategy[Any]:
+    """Valid bodies naming exactly the given (databaseId, backupId) pairs, e.g. backups known to exist."""
+    return bodies_from_sources(sources_from_pairs(pairs, extras), extras)
 
 
 def _replace(field: str, value: st.SearchStrategy[Any], base: st.SearchStrategy[dict[str, Any]]) -> Any:

@@ -31,9 +31,8 @@ class InProcessTransport(httpx.BaseTransport):
             return response, await response.aread()
 
         response, content = self._loop().run_until_complete(send())
-        return httpx.Response(
-            response.status_code, headers=response.headers, content=content, request=request, extensions={}
-        )
+        # A stream (not `content=`), so the client reads and closes it and records `elapsed` as for HTTP.
+        return httpx.Response(response.status_code, headers=response.headers, stream=httpx.ByteStream(content))
 
     def close(self) -> None:
         loop: asyncio.AbstractEventLoop | None = getattr(self._local, "loop", None)

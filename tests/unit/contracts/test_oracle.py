@@ -22,6 +22,10 @@ def _codes(world: RestoreWorld) -> set[int]:
         (RestoreWorld(token_valid=False), {401}),
         (RestoreWorld(target=TargetState.MISSING), {404}),
         (RestoreWorld(target_id_matches_regex=False, target=TargetState.MISSING), {404, 422}),
+        (
+            RestoreWorld(target_id_empty=True, target_id_matches_regex=False, target=TargetState.MISSING),
+            {404, 405, 422},
+        ),
         (RestoreWorld(target=TargetState.PROVISIONING), {409}),
         (RestoreWorld(target=TargetState.RECOVERING), {409}),
         (RestoreWorld(target=TargetState.FAILURE), {200}),
@@ -71,6 +75,7 @@ def test_explanations_quote_the_docs() -> None:
 worlds = st.builds(
     RestoreWorld,
     token_valid=st.booleans(),
+    target_id_empty=st.booleans(),
     target_id_matches_regex=st.booleans(),
     target=st.sampled_from(TargetState),
     body_well_formed=st.booleans(),
@@ -85,7 +90,9 @@ worlds = st.builds(
 def test_every_world_has_an_answer_and_200_means_nothing_wrong(world: RestoreWorld) -> None:
     expectation = expected_statuses(world)
     assert expectation.codes
-    assert expectation.codes <= {200, 401, 404, 409, 422}
+    assert expectation.codes <= {200, 401, 404, 405, 409, 422}
+    if 405 in expectation.codes:
+        assert world.target_id_empty
     if 200 in expectation.codes:
         assert expectation.codes == {200}
         assert world.token_valid

@@ -1,0 +1,102 @@
+"""What the public API (and an emulator's control plane, when there is one) shows of the world.
+
+The checks compare these views before and after a request; they never trust the emulator's internals,
+so the same checks run against any server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from contracts import RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
+from targets.control import ControlPlane, Tables
+
+DATABASE_PATH = "/v1/databases/{databaseId}"
+BACKUPS_PATH = "/v1/databases/{databaseId}/backups"
+
+
+class ProbeError(AssertionError):
+    """A read the checks rely on answered something a correct server never answers."""
+
+
+@dataclass(frozen=True)
+class DatabaseView:
+    id: str
+    status: str
+    connections: tuple[tuple[str, str, str], ...]  # (id, name, kind) of each connection, in order
+    default_connection_id: str | None
+    source: Any
+    data: Tables | None  # None when the target offers no data access
+
+    def same_identity(self, other: DatabaseView) -> bool:
+        """Connections and the default connection: what a restore must never change."""
+        return (self.connections, self.default_connection_id) == (other.connections, other.default_connection_id)
+
+
+@dataclass(frozen=True)
+class Before:
+    """The world just before a restore request, as far as it decides the answer."""
+
+    world: RestoreWorld
+    target_id: str
+    target: DatabaseView | None
+    source_id: str | None
+    backup_id: str | None
+
+
+class Probe:
+    def __init__(self, client: httpx.Client, control: ControlPlane | None) -> None:
+        self.client = client
+        self.control = control
+
+    def database(self, database_id: str, *, with_data: bool = False) -> DatabaseView | None:
+        """The database as GET shows it; None when it does not exist (404)."""
+        if not matches_database_id(database_id):
+            return None
+        response = self.client.get(expand_path(DATABASE_PATH, {"databaseId": database_id}))
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200:
+            raise ProbeError(f"GET database {database_id!r} answered {response.status_code}: {response.text[:300]}")
+        data = response.json()["data"]
+        connections = tuple((c["id"], c["name"], c["kind"]) for c in data["connections"])
+        tables = self.control.read_data(data["id"]) if with_data and self.control is not None else None
+        return DatabaseView(
+            data["id"], data["status"], connections, data["defaultConnectionId"], data.get("source"), tables
+        )
+
+    def backup(self, source_id: str, backup_id: str) -> tuple[bool, str | None]:
+        """Is `backup_id` among the backups of `source_id`, and with which status?"""
+        response = self.client.get(expand_path(BACKUPS_PATH, {"databaseId": source_id}), params={"limit": 100})
+        if response.status_code != 200:
+            raise ProbeError(f"listing backups of {source_id!r} answered {response.status_code}: {response.text[:300]}")
+        for item in response.json()["data"]:
+            if item["id"] == backup_id:
+                return True, str(item["status"])
+        return False, None
+
+    def before(self, target_id: str, body: bytes | None, *, token_valid: bool = True) -> Before:
+        target = self.database(target_id, with_data=True)
+        facts = describe_body(body)
+        source = backup_found = backup_status = None
+        source_exists: bool | None = None
+        if facts.well_formed and facts.database_id is not None and facts.backup_id is not None:
+            source = self.database(facts.database_id)
+            source_exists = source is not None
+            if source is not None:
+                backup_found, backup_status = self.backup(facts.database_id, facts.backup_id)
+        world = RestoreWorld(
+            token_valid=token_valid,
+            target_id_empty=target_id == "",
+            target_id_matches_regex=matches_database_id(target_id),
+            target=TargetState(target.status) if target is not None else TargetState.MISSING,
+            body_well_formed=facts.well_formed,
+            source_type_is_backup=facts.type_is_backup,
+            source_database_exists=source_exists,
+            backup_exists=backup_found,
+            backup_status=backup_status,
+        )
+        return Before(world, target_id, target, source.id if source else None, facts.backup_id)

@@ -1,0 +1,67 @@
+"""A live target: any server that implements the API, configured from the environment.
+
+PRISMA_API_URL                      origin of the API (paths start with /v1), e.g. https://api.prisma.io
+PRISMA_API_TOKEN                    bearer token
+PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and deletes) scratch databases
+PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 900)
+"""
+
+from __future__ import annotations
+
+import os
+
+import httpx
+
+from targets.base import Target, TargetConfigurationError
+
+DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
+
+
+def _required(name: str, example: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise TargetConfigurationError(f"--target live needs {name} (e.g. {name}={example}); it is not set")
+    return value
+
+
+def live_target() -> Target:
+    url = _required("PRISMA_API_URL", "https://api.prisma.io").rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
+    token = _required("PRISMA_API_TOKEN", "<service token>")
+    timeout_text = os.environ.get("PRISMA_CONTRACT_RESTORE_TIMEOUT", str(DEFAULT_LIVE_RESTORE_TIMEOUT))
+    try:
+        timeout = float(timeout_text)
+    except ValueError:
+        raise TargetConfigurationError(
+            f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be seconds, got {timeout_text!r}"
+        ) from None
+    target = Target(
+        name="live",
+        base_url=url,
+        token=token,
+        transport=httpx.HTTPTransport(retries=1),
+        project_id=os.environ.get("PRISMA_CONTRACT_PROJECT_ID") or None,
+        restore_timeout=timeout,
+    )
+    _preflight(target)
+    return target
+
+
+def _preflight(target: Target) -> None:
+    """One cheap request, so a wrong URL or token is one clear message rather than a wall of failures."""
+    client = target.client()
+    probe = "/v1/databases/db_preflight0/backups"
+    try:
+        response = client.get(probe)
+    except httpx.HTTPError as error:
+        raise TargetConfigurationError(f"cannot reach PRISMA_API_URL={target.base_url}: {error}") from None
+    if response.status_code == 401:
+        raise TargetConfigurationError(
+            f"{target.base_url} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
+        )
+    if response.status_code >= 500 or "json" not in response.headers.get("content-type", ""):
+        raise TargetConfigurationError(
+            f"{target.base_url} does not look like the Prisma Management API: GET {probe} answered "
+            f"{response.status_code} {response.headers.get('content-type', '')}"
+        )
