@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import unquote
 
 import httpx
+import schemathesis
 from schemathesis.core.failures import FailureGroup
 
 from checks.builtin import RESTORE as RESTORE_KIND
@@ -20,7 +21,7 @@ from checks.builtin import SCAFFOLDING, checks_for
 from checks.probe import Probe
 from checks.repro import explain_failure
 from checks.restore import RESTORE_CHECKS, AnyCase, Observation, observing
-from contracts import RESTORE
+from contracts import OPENAPI_PATH, RESTORE, encode_segment
 from targets.base import Target
 from targets.pool import Pool
 
@@ -88,3 +89,20 @@ def _content(kwargs: dict[str, Any]) -> bytes | None:
     if data is None:
         return None
     return data if isinstance(data, bytes) else str(data).encode()
+
+
+_SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH))
+RESTORE_OPERATION = _SCHEMA["/v1/databases/{targetDatabaseId}/restore"]["POST"]
+
+
+def restore_case(target_id: str, body: Any = None) -> AnyCase:
+    """A restore case built from explicit data (property tests), judged like any generated one.
+
+    `body` None sends no body; a `RawBody` is sent by `Driver.send(case, raw_body=...)` instead.
+    """
+    parameters = {"targetDatabaseId": encode_segment(target_id)}
+    if body is None:
+        case: AnyCase = RESTORE_OPERATION.Case(path_parameters=parameters)
+        return case
+    built: AnyCase = RESTORE_OPERATION.Case(path_parameters=parameters, body=body, media_type="application/json")
+    return built

@@ -29,7 +29,7 @@ def describe_body(content: bytes | None) -> BodyFacts:
         return MALFORMED
     try:
         body = json.loads(content)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         return MALFORMED
     return describe_json(body)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,7 +40,7 @@ class Call:
             return {}
         try:
             return json.loads(raw)
-        except (UnicodeDecodeError, ValueError):
+        except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deeply
             raise bad_input("The body is not valid JSON.") from None
 
 
@@ -70,15 +71,18 @@ def _limit(call: Call, default: int, maximum: int | None = None) -> int:
         number = float(raw)
     except ValueError:
         raise bad_input("limit must be a number.") from None
-    if number != int(number) or number < 1 or (maximum is not None and number > maximum):
+    if not math.isfinite(number) or number != int(number) or number < 1 or (maximum is not None and number > maximum):
         raise bad_input(f"limit must be a whole number from 1{f' to {maximum}' if maximum else ''}.")
     return int(number)
 
 
 def _page(items: list[Any], call: Call) -> dict[str, Any]:
     limit = _limit(call, default=100)
-    cursor = call.request.query_params.get("cursor")
-    start = int(cursor) if cursor and cursor.isdigit() else 0
+    cursor = call.request.query_params.get("cursor") or ""
+    try:
+        start = int(cursor) if cursor.isascii() and cursor.isdigit() else 0
+    except ValueError:  # more digits than int() parses
+        start = 0
     page = items[start : start + limit]
     more = start + limit < len(items)
     return {"data": page, "pagination": {"nextCursor": str(start + limit) if more else None, "hasMore": more}}
@@ -110,7 +114,7 @@ async def create_database(call: Call) -> Reply:
     is_default = body.get("isDefault", False)
     if not isinstance(name, str) or not name:
         raise bad_input("name must be a non-empty string.")
-    if region != "inherit" and region not in REGIONS:
+    if not isinstance(region, str) or (region != "inherit" and region not in REGIONS):
         raise bad_input(f"region must be one of {sorted(REGIONS)} or 'inherit'.")
     if not isinstance(is_default, bool):
         raise bad_input("isDefault must be a boolean.")

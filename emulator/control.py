@@ -14,11 +14,13 @@ from emulator.api import Call, Reply, bad_input
 from emulator.clock import ClockConfig
 from emulator.faults import DESCRIPTIONS, parse_faults
 from emulator.routing import Router
+from emulator.state import BACKUP_STATUSES, DATABASE_STATUSES
 
 if TYPE_CHECKING:
     from emulator.app import Emulator
 
 PREFIX = "/_emulator"
+BACKUP_TYPES = ("full", "incremental")  # the contract's Backup.backupType enum
 
 
 def routes(router: Router, emulator: Emulator) -> None:
@@ -27,6 +29,12 @@ def routes(router: Router, emulator: Emulator) -> None:
         if not isinstance(body, dict):
             raise bad_input("The body must be a JSON object.")
         return body
+
+    def _one_of(body: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
+        value = body.get(name, default)
+        if value not in allowed:
+            raise bad_input(f"{name} must be one of {', '.join(allowed)}.")
+        return str(value)
 
     async def reset(call: Call) -> Reply:
         emulator.reset()
@@ -62,17 +70,18 @@ def routes(router: Router, emulator: Emulator) -> None:
         body = await _object(call)
         backup = call.store.create_backup(
             call.params["databaseId"],
-            str(body.get("status", "completed")),
-            str(body.get("backupType", "full")),
+            _one_of(body, "status", BACKUP_STATUSES, "completed"),
+            _one_of(body, "backupType", BACKUP_TYPES, "full"),
         )
         return Reply(201, {**render.backup(backup), "databaseId": backup.database_id})
 
     async def set_backup_status(call: Call) -> Reply:
-        backup = call.store.set_backup_status(call.params["backupId"], str((await _object(call)).get("status")))
+        status = _one_of(await _object(call), "status", BACKUP_STATUSES)
+        backup = call.store.set_backup_status(call.params["backupId"], status)
         return Reply(200, {**render.backup(backup), "databaseId": backup.database_id})
 
     async def set_database_status(call: Call) -> Reply:
-        status = str((await _object(call)).get("status"))
+        status = _one_of(await _object(call), "status", DATABASE_STATUSES)
         database = call.store.force_status(call.params["databaseId"], status)
         return Reply(200, {"data": render.database(call.store, database, call.base_url)})
 

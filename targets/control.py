@@ -61,3 +61,6 @@ class ControlPlane:
     def requests(self) -> list[dict[str, Any]]:
         found: list[dict[str, Any]] = self._call("GET", "/requests")["requests"]
         return found
+
+    def clock(self) -> str:
+        return str(self._call("GET", "/clock")["clock"])

@@ -51,7 +51,10 @@ class MemoryDataPlane:
         self._tables[database] = copy.deepcopy(tables)
 
     def authenticate(self, connection_string: str) -> str | None:
-        parts = urlsplit(connection_string)
+        try:
+            parts = urlsplit(connection_string)
+        except ValueError:  # e.g. an unbalanced '[' in the host: not a connection string at all
+            return None
         user, password = unquote(parts.username or ""), unquote(parts.password or "")
         login = self._logins.get(user)
         database = parts.path.lstrip("/")

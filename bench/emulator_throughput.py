@@ -1,0 +1,262 @@
+#!/usr/bin/env python3
+"""Throughput of the emulator's restore endpoint over real HTTP.
+
+    .venv/bin/python bench/emulator_throughput.py [--requests N] [--concurrency C]
+
+Starts `python -m emulator` on a free loopback port, seeds through the control plane one source database
+with a completed backup and one target database per worker, then runs C workers, each with its own
+httpx.AsyncClient and its own target, repeating:
+
+    POST restore   -> 200   the target starts recovering
+    POST restore   -> 409   still recovering: a restore is not a read, so the immediate clock has not moved
+    GET  database           the read that ends the recovery (immediate clock), so the next restore starts
+
+N counts the restores only, so they alternate 200, 409, 200, ... per target: half answer 200 and half 409
+(a worker with an odd share ends on a 200). Their latencies are what p50/p99 describe. The GETs are sent
+in the same run (the wall time includes them) and reported on their own line.
+
+Prints a small table and writes the figures to bench/results/emulator_throughput.json. Every wait is
+bounded (--timeout for the whole run) and the server is always stopped. Exit status 1 when a restore
+answers anything but the expected 200/409 pattern.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import math
+import platform
+import queue
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "bench" / "results" / "emulator_throughput.json"
+TOKEN = "emulator-token"  # the emulator's default token (emulator.DEFAULT_TOKEN)
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+LISTENING = re.compile(r"emulator listening on (http://\S+)")
+START_TIMEOUT = 15.0
+SEED_DATA = {"items": [{"id": n, "name": f"row {n}"} for n in range(10)]}
+
+
+def _bounded(low: int, high: int) -> Any:
+    def parse(text: str) -> int:
+        value = int(text)
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"must be from {low} to {high}")
+        return value
+
+    return parse
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=_bounded(1, 100_000), default=2000, help="restores to send (default 2000)")
+    parser.add_argument("--concurrency", type=_bounded(1, 256), default=8, help="concurrent workers (default 8)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds the whole measurement may take")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    return parser.parse_args(argv)
+
+
+# --- the server ------------------------------------------------------------------------------------------
+
+
+class Server:
+    """`python -m emulator --port 0` in a subprocess; `url` once it listens."""
+
+    def __init__(self) -> None:
+        self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by stop())
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0"],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=self._stderr,
+            text=True,
+        )
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+        self.url = self._wait_for_url()
+
+    def _read(self) -> None:
+        assert self.process.stdout is not None
+        with self.process.stdout:
+            for line in self.process.stdout:
+                self._lines.put(line)
+        self._lines.put(None)
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + START_TIMEOUT
+        while (left := deadline - time.monotonic()) > 0:
+            try:
+                line = self._lines.get(timeout=left)
+            except queue.Empty:
+                break
+            if line is None:
+                self._stderr.seek(0)
+                raise RuntimeError(f"the emulator exited ({self.process.wait()}): {self._stderr.read().strip()}")
+            if found := LISTENING.search(line):
+                return found.group(1)
+        raise RuntimeError(f"the emulator did not report its URL within {START_TIMEOUT} s")
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        self._reader.join(timeout=5)
+        self._stderr.close()
+
+
+# --- seeding ---------------------------------------------------------------------------------------------
+
+
+def _expect(response: httpx.Response, status: int) -> Any:
+    if response.status_code != status:
+        raise RuntimeError(
+            f"{response.request.method} {response.request.url} -> {response.status_code}: {response.text}"
+        )
+    return response.json() if response.content else None
+
+
+def _ready_database(client: httpx.Client, project_id: str, name: str) -> str:
+    created = _expect(client.post(f"/v1/projects/{project_id}/databases", json={"name": name}, headers=AUTH), 201)
+    database_id = str(created["data"]["id"])
+    _expect(client.put(f"/_emulator/databases/{database_id}/status", json={"status": "ready"}), 200)
+    return database_id
+
+
+def seed(url: str, targets: int) -> tuple[dict[str, str], list[str]]:
+    """A source database with data and a completed backup; `targets` ready databases to restore into."""
+    with httpx.Client(base_url=url, timeout=10) as client:
+        project_id = str(_expect(client.post("/_emulator/projects", json={"name": "bench"}), 201)["id"])
+        source_id = _ready_database(client, project_id, "source")
+        _expect(client.put(f"/_emulator/databases/{source_id}/data", json={"tables": SEED_DATA}), 204)
+        backup = _expect(client.post(f"/_emulator/databases/{source_id}/backups", json={"status": "completed"}), 201)
+        source = {"type": "backup", "databaseId": source_id, "backupId": str(backup["id"])}
+        return source, [_ready_database(client, project_id, f"target-{n}") for n in range(targets)]
+
+
+# --- the measurement -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)
+    release_statuses: Counter[int] = field(default_factory=Counter)
+
+
+async def worker(url: str, target: str, source: dict[str, str], restores: int, tally: Tally) -> None:
+    path, body = f"/v1/databases/{target}/restore", {"source": source}
+    async with httpx.AsyncClient(base_url=url, headers=AUTH, timeout=10) as client:
+        for sent in range(restores):
+            started = time.perf_counter()
+            response = await client.post(path, json=body)
+            tally.latencies_ms.append((time.perf_counter() - started) * 1000)
+            tally.statuses[response.status_code] += 1
+            if sent % 2 == 1:  # after the 409: read once, which ends the recovery
+                tally.release_statuses[(await client.get(f"/v1/databases/{target}")).status_code] += 1
+
+
+async def measure(
+    url: str, source: dict[str, str], shares: list[tuple[str, int]], timeout: float
+) -> tuple[float, Tally]:
+    """Run every worker at once; the wall time and what they saw."""
+    tally = Tally()
+    started = time.perf_counter()
+    workers = (worker(url, target, source, restores, tally) for target, restores in shares)
+    await asyncio.wait_for(asyncio.gather(*workers), timeout)
+    return time.perf_counter() - started, tally
+
+
+def percentile(values: list[float], share: float) -> float:
+    """Nearest-rank percentile (`share` in 0..100) of a non-empty list."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
+
+
+def expected_statuses(shares: list[tuple[str, int]]) -> Counter[int]:
+    return Counter({200: sum((n + 1) // 2 for _, n in shares), 409: sum(n // 2 for _, n in shares)})
+
+
+def report(figures: dict[str, Any]) -> str:
+    rows = [
+        ("restores", f"{figures['requests']}"),
+        ("concurrency", f"{figures['concurrency']} workers"),
+        ("wall time", f"{figures['elapsed_s']:.3f} s"),
+        ("restores/s", f"{figures['restores_per_s']:.0f}"),
+        ("all requests/s", f"{figures['http_requests_per_s']:.0f} (restores + releasing GETs)"),
+        ("p50 latency", f"{figures['latency_ms']['p50']:.2f} ms"),
+        ("p99 latency", f"{figures['latency_ms']['p99']:.2f} ms"),
+        ("restore statuses", ", ".join(f"{code}: {n}" for code, n in figures["status_counts"].items())),
+        ("releasing GETs", ", ".join(f"{code}: {n}" for code, n in figures["release_status_counts"].items()) or "-"),
+    ]
+    width = max(len(name) for name, _ in rows)
+    return "\n".join(f"{name:<{width}}  {value}" for name, value in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    workers = min(args.concurrency, args.requests)
+    server = Server()
+    try:
+        source, targets = seed(server.url, workers)
+        # Worker n restores its own target args.requests // workers times, the first ones once more.
+        shares = [
+            (target, args.requests // workers + (n < args.requests % workers)) for n, target in enumerate(targets)
+        ]
+        elapsed, tally = asyncio.run(measure(server.url, source, shares, args.timeout))
+    except TimeoutError:
+        print(f"error: the measurement took longer than --timeout {args.timeout} s", file=sys.stderr)
+        return 1
+    finally:
+        server.stop()
+    releases = sum(tally.release_statuses.values())
+    expected = expected_statuses(shares)
+    figures: dict[str, Any] = {
+        "benchmark": "emulator restore throughput over HTTP (restores alternate 200/409 per target)",
+        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "requests": args.requests,
+        "concurrency": workers,
+        "elapsed_s": round(elapsed, 4),
+        "restores_per_s": round(args.requests / elapsed, 1),
+        "http_requests_per_s": round((args.requests + releases) / elapsed, 1),
+        "latency_ms": {
+            "p50": round(percentile(tally.latencies_ms, 50), 3),
+            "p99": round(percentile(tally.latencies_ms, 99), 3),
+            "mean": round(sum(tally.latencies_ms) / len(tally.latencies_ms), 3),
+            "max": round(max(tally.latencies_ms), 3),
+        },
+        "status_counts": {str(code): n for code, n in sorted(tally.statuses.items())},
+        "expected_status_counts": {str(code): n for code, n in sorted(expected.items())},
+        "release_status_counts": {str(code): n for code, n in sorted(tally.release_statuses.items())},
+    }
+    print(report(figures))
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nwritten to {args.output}")
+    if tally.statuses != expected or set(tally.release_statuses) - {200}:
+        print(f"unexpected statuses: got {dict(tally.statuses)}, expected {dict(expected)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,429 @@
+"""Shared setup of the emulator's own tests: clients, the contract check every answer goes through, seeded worlds.
+
+Tests talk to the emulator only over HTTP (httpx): in-process through `InProcessTransport`, or to the server
+started as a subprocess. `Api` is the one way they do it; every answer of the public API (and every error,
+control plane included) passes `assert_conforms` there, so no test receives a non-conforming answer unnoticed.
+
+Test modules get these objects from fixtures (they import the classes only for type checking).
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+import pytest
+
+from contracts import error_validator, errors_of, expand_path, operations, response_validator
+from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
+from targets.inprocess import InProcessTransport
+
+BEARER = f"Bearer {DEFAULT_TOKEN}"
+CONTROL = "/_emulator"
+REPO = Path(__file__).resolve().parents[2]
+LISTENING = re.compile(r"emulator listening on (http://\S+)")
+SERVER_START_TIMEOUT = 15.0
+
+Tables = dict[str, list[Any]]
+DATA: Tables = {"items": [{"id": 1, "name": "in the backup"}]}
+
+# --- the contract check ------------------------------------------------------------------------------
+
+
+def operation_of(method: str, raw_path: str) -> str | None:
+    """The contract operation a request names: its method, and its path matched segment by segment.
+
+    Segments are compared still percent-encoded (as the emulator routes), so `db_x%2Fbackups` is one id.
+    """
+    segments = raw_path.split("?", 1)[0].strip("/").split("/")
+    for operation_id, op in operations().items():
+        template = op.path.strip("/").split("/")
+        if (
+            op.method == method.upper()
+            and len(template) == len(segments)
+            and all(t.startswith("{") or t == s for t, s in zip(template, segments, strict=True))
+        ):
+            return operation_id
+    return None
+
+
+def conformance_problems(operation_id: str | None, response: httpx.Response) -> list[str]:
+    """Every way `response` breaks the contract of `operation_id` (None: a path or method it does not have).
+
+    A status the operation documents is checked against its schema; any other error status against the
+    error envelope; a bodiless 204 (documented, or an OPTIONS answer) must have no body.
+    """
+    status = response.status_code
+    documented = operation_id is not None and status in operations()[operation_id].status_codes
+    if documented:
+        assert operation_id is not None
+        validator = response_validator(operation_id, status)
+    elif status >= 400:
+        validator = error_validator()
+    elif status == 204:
+        validator = None
+    else:
+        return [f"status {status} is not documented for {operation_id or 'this path and method'}"]
+    if validator is None:
+        return [] if not response.content else [f"a {status} must have no body, got {response.content[:80]!r}"]
+    problems = []
+    content_type = response.headers.get("content-type", "").partition(";")[0].strip()
+    if content_type != "application/json":
+        problems.append(f"content-type is {content_type!r}, not 'application/json'")
+    try:
+        body = response.json()
+    except ValueError:
+        return [*problems, f"the body is not JSON: {response.content[:80]!r}"]
+    return problems + errors_of(validator, body)
+
+
+def assert_conforms(operation_id: str | None, response: httpx.Response) -> None:
+    """Fail unless `response` is what the contract documents for `operation_id` and its status."""
+    problems = conformance_problems(operation_id, response)
+    request = response.request
+    where = f"{request.method} {request.url.raw_path.decode('ascii')} → {response.status_code}"
+    assert not problems, f"{where} breaks the contract ({operation_id}):\n  " + "\n  ".join(problems)
+
+
+def _answered_operation(response: httpx.Response) -> str | None:
+    return operation_of(response.request.method, response.request.url.raw_path.decode("ascii"))
+
+
+# --- talking to the emulator ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """A ready database holding `data`, and a completed backup of exactly that data."""
+
+    project_id: str
+    database_id: str
+    backup_id: str
+    data: Tables
+
+    @property
+    def source(self) -> dict[str, str]:
+        """The restore `source` naming this backup."""
+        return {"type": "backup", "databaseId": self.database_id, "backupId": self.backup_id}
+
+
+class Api:
+    """One emulator, over HTTP: the public API (checked against the contract) and the control plane."""
+
+    def __init__(
+        self, client: httpx.Client, *, checked: bool = True, transport: httpx.BaseTransport | None = None
+    ) -> None:
+        self.client = client
+        self.checked = checked  # off only where a fault breaks the contract on purpose
+        self._transport = transport
+
+    # -- raw requests --
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        auth: str | None = BEARER,
+        json: Any = None,
+        content: bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Send `path` as given (already percent-encoded).
+
+        When `checked`, every answer must conform: a public one to its operation, any error to the envelope
+        (only the control plane's own successes have shapes the contract does not describe).
+        """
+        sent = {"Authorization": auth} if auth is not None else {}
+        response = self.client.request(
+            method, path, json=json, content=content, headers={**sent, **(headers or {})}, params=params
+        )
+        if self.checked and (response.status_code >= 400 or not path.startswith(CONTROL)):
+            self.check(response)
+        return response
+
+    @staticmethod
+    def check(response: httpx.Response) -> None:
+        """`assert_conforms` for the operation `response` answers (found from its request)."""
+        assert_conforms(_answered_operation(response), response)
+
+    @staticmethod
+    def problems(response: httpx.Response) -> list[str]:
+        """`conformance_problems` for the operation `response` answers: for tests where a fault breaks it."""
+        return conformance_problems(_answered_operation(response), response)
+
+    def call(self, operation_id: str, path_params: Mapping[str, str], **kwargs: Any) -> httpx.Response:
+        """A contract operation by its id; path parameters are percent-encoded into their segment."""
+        op = operations()[operation_id]
+        return self.request(op.method, expand_path(op.path, path_params), **kwargs)
+
+    # -- the public API --
+
+    def restore(self, target: str, source: Mapping[str, Any] | None = None, **kwargs: Any) -> httpx.Response:
+        """Restore `target`; `source` becomes the body `{"source": source}` (else pass json= or content=)."""
+        if source is not None:
+            kwargs["json"] = {"source": dict(source)}
+        return self.call("postV1DatabasesByTargetDatabaseIdRestore", {"targetDatabaseId": target}, **kwargs)
+
+    def get_database(self, database_id: str, **kwargs: Any) -> httpx.Response:
+        return self.call("getV1DatabasesByDatabaseId", {"databaseId": database_id}, **kwargs)
+
+    def delete_database(self, database_id: str, **kwargs: Any) -> httpx.Response:
+        return self.call("deleteV1DatabasesByDatabaseId", {"databaseId": database_id}, **kwargs)
+
+    def list_databases(self, project_id: str, **kwargs: Any) -> httpx.Response:
+        return self.call("getV1ProjectsByProjectIdDatabases", {"projectId": project_id}, **kwargs)
+
+    def create_database(self, project_id: str, **body: Any) -> httpx.Response:
+        return self.call("postV1ProjectsByProjectIdDatabases", {"projectId": project_id}, json=body)
+
+    def list_backups(self, database_id: str, **kwargs: Any) -> httpx.Response:
+        return self.call("getV1DatabasesByDatabaseIdBackups", {"databaseId": database_id}, **kwargs)
+
+    def list_connections(self, database_id: str, **kwargs: Any) -> httpx.Response:
+        return self.call("getV1DatabasesByDatabaseIdConnections", {"databaseId": database_id}, **kwargs)
+
+    def create_connection(self, database_id: str, name: str = "extra", **kwargs: Any) -> httpx.Response:
+        kwargs.setdefault("json", {"name": name})
+        return self.call("postV1DatabasesByDatabaseIdConnections", {"databaseId": database_id}, **kwargs)
+
+    def status(self, database_id: str) -> str:
+        """The status a GET shows (a read: it may let a transition happen)."""
+        response = self.get_database(database_id)
+        assert response.status_code == 200, response.text
+        return str(response.json()["data"]["status"])
+
+    # -- the control plane --
+
+    def control(self, method: str, path: str, json: Any = None, content: bytes | None = None) -> httpx.Response:
+        return self.request(method, CONTROL + path, auth=None, json=json, content=content)
+
+    def _control_ok(self, method: str, path: str, json: Any = None, expect: int = 200) -> Any:
+        response = self.control(method, path, json)
+        assert response.status_code == expect, f"{method} {CONTROL}{path} → {response.status_code}: {response.text}"
+        return response.json() if response.content else None
+
+    def project(self, name: str = "emulator-tests") -> str:
+        return str(self._control_ok("POST", "/projects", {"name": name}, expect=201)["id"])
+
+    def ready_database(self, project_id: str, *, name: str = "db", is_default: bool = False) -> str:
+        """A new database, forced `ready` through the control plane (whatever the clock)."""
+        response = self.create_database(project_id, name=name, isDefault=is_default)
+        assert response.status_code == 201, response.text
+        database_id = str(response.json()["data"]["id"])
+        self.force_status(database_id, "ready")
+        return database_id
+
+    def backup(self, database_id: str, *, status: str = "completed") -> str:
+        return str(self._control_ok("POST", f"/databases/{database_id}/backups", {"status": status}, 201)["id"])
+
+    def seed(self, project_id: str, data: Tables | None = None, *, name: str = "db") -> Seeded:
+        database_id = self.ready_database(project_id, name=name)
+        tables = DATA if data is None else data
+        self.write(database_id, tables)
+        return Seeded(project_id, database_id, self.backup(database_id), tables)
+
+    def data(self, database_id: str) -> Tables:
+        tables: Tables = self._control_ok("GET", f"/databases/{database_id}/data")["tables"]
+        return tables
+
+    def write(self, database_id: str, tables: Tables) -> None:
+        self._control_ok("PUT", f"/databases/{database_id}/data", {"tables": tables}, expect=204)
+
+    def force_status(self, database_id: str, status: str) -> None:
+        self._control_ok("PUT", f"/databases/{database_id}/status", {"status": status})
+
+    def set_clock(self, clock: str) -> None:
+        self._control_ok("PUT", "/clock", {"clock": clock})
+
+    def set_faults(self, names: list[str]) -> None:
+        self._control_ok("PUT", "/faults", {"active": names})
+
+    def authenticate(self, connection_string: str) -> str | None:
+        """The database a connection string logs into; None when its credentials are refused."""
+        answer = self._control_ok("POST", "/authenticate", {"connectionString": connection_string})
+        return None if answer["database"] is None else str(answer["database"])
+
+    def finish_thread(self) -> None:
+        """Close the calling thread's event loop of an in-process transport (threads that are done with it)."""
+        if self._transport is not None:
+            self._transport.close()
+
+
+class MakeApi(Protocol):
+    def __call__(self, config: EmulatorConfig | None = None, *, checked: bool = True) -> Api: ...
+
+
+@pytest.fixture
+def make_api() -> Iterator[MakeApi]:
+    """A factory of in-process emulators, each behind its own `Api` (so tests can compare configurations)."""
+    clients: list[httpx.Client] = []
+
+    def make(config: EmulatorConfig | None = None, *, checked: bool = True) -> Api:
+        transport = InProcessTransport(Emulator(config))
+        client = httpx.Client(transport=transport, base_url="http://emulator")
+        clients.append(client)
+        return Api(client, checked=checked, transport=transport)
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def api(make_api: MakeApi) -> Api:
+    """An in-process emulator with the default configuration."""
+    return make_api()
+
+
+@pytest.fixture
+def project(api: Api) -> str:
+    return api.project()
+
+
+@pytest.fixture
+def seeded(api: Api, project: str) -> Seeded:
+    """A ready database holding `DATA`, with a completed backup of it."""
+    return api.seed(project)
+
+
+# --- the emulator as a server process -------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    """`python -m emulator` running in a subprocess; its stdout lines are collected as they come."""
+
+    process: subprocess.Popen[str]
+    url: str = ""
+    lines: list[str] = field(default_factory=list)
+    incoming: queue.Queue[str | None] = field(default_factory=queue.Queue)  # None: end of output
+    reader: threading.Thread | None = None
+
+    def wait_for_line(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
+        """The first stdout line (already read or still to come within `timeout` s) that matches `pattern`."""
+        for seen in self.lines:
+            if found := pattern.search(seen):
+                return found
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                line = self.incoming.get(timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Empty:
+                raise AssertionError(f"no line matching {pattern.pattern!r} in {timeout} s: {self.lines}") from None
+            if line is None:
+                code = self.process.poll()
+                raise AssertionError(f"the server exited ({code}) before {pattern.pattern!r}: {self.lines}")
+            self.lines.append(line)
+            if found := pattern.search(line):
+                return found
+
+    def wait_for_exit(self, timeout: float) -> int:
+        code = self.process.wait(timeout=timeout)
+        while (line := self.incoming.get(timeout=timeout)) is not None:  # the reader ends at EOF
+            self.lines.append(line)
+        return code
+
+    def stop(self) -> None:
+        """Terminate, then kill if it does not go; idempotent."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+        if self.reader is not None:
+            self.reader.join(timeout=5)  # it ends at EOF, now that the process is gone
+
+
+def _emulator_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "emulator", *args]
+
+
+def start_server(*args: str) -> Server:
+    """Start the server on a free loopback port (unless `args` name one) and wait for its URL."""
+    port = () if "--port" in args else ("--port", "0")
+    process = subprocess.Popen(
+        _emulator_command(*port, *args),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    server = Server(process)
+
+    def read() -> None:
+        assert process.stdout is not None
+        with process.stdout:
+            for line in process.stdout:
+                server.incoming.put(line.rstrip("\n"))
+        server.incoming.put(None)
+
+    server.reader = threading.Thread(target=read, daemon=True)
+    server.reader.start()
+    try:
+        server.url = server.wait_for_line(LISTENING, SERVER_START_TIMEOUT).group(1)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+StartServer = Callable[..., Server]
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[Server]:
+    """One server for the whole session (tests that share it build their own projects)."""
+    started = start_server()
+    try:
+        yield started
+    finally:
+        started.stop()
+
+
+@pytest.fixture
+def launch_server() -> Iterator[StartServer]:
+    """Start extra servers (e.g. to stop them); each one is stopped at the end of the test, whatever happens."""
+    started: list[Server] = []
+
+    def launch(*args: str) -> Server:
+        started.append(start_server(*args))
+        return started[-1]
+
+    try:
+        yield launch
+    finally:
+        for each in started:
+            each.stop()
+
+
+RunCli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """Run `python -m emulator ARGS` to completion (for the command lines that exit at once)."""
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(_emulator_command(*args), cwd=REPO, capture_output=True, text=True, timeout=30)
+
+    return run
+
+
+@pytest.fixture
+def server_api(server: Server) -> Iterator[Api]:
+    """`Api` over real HTTP to the session's server."""
+    with httpx.Client(base_url=server.url, timeout=10) as client:
+        yield Api(client)
