@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
 # Profiles (select with --hypothesis-profile NAME or PRISMA_CONTRACT_PROFILE=NAME):
 #   ci       derandomized, fixed budget: the same run sends the same requests every time (default)
@@ -16,8 +16,15 @@ _COMMON = {"deadline": None, "print_blob": True, "suppress_health_check": [Healt
 settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)  # type: ignore[arg-type]
 settings.register_profile("replay", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
-# meta: random with an explicit --hypothesis-seed and a small budget, for the fault meta-test's many runs
-settings.register_profile("meta", derandomize=False, database=None, max_examples=25, **_COMMON)  # type: ignore[arg-type]
+# meta: seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
+settings.register_profile(
+    "meta",
+    derandomize=False,
+    database=None,
+    max_examples=25,
+    phases=[Phase.explicit, Phase.generate, Phase.target],
+    **_COMMON,  # type: ignore[arg-type]
+)
 PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")
 settings.load_profile(PROFILE)
 

@@ -25,9 +25,8 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / "python"
 STAMP = VENV / ".installed-pyproject.sha256"
 
-# The contract suite: what a user runs every day against a target. Until the emulator exists this is
-# the contract's own self-checks (loader, oracle, drift, strategies).
-CONTRACT_TESTS = ["tests/unit/contracts", "tests/unit/strategies"]
+# The contract suite: what a user runs every day against a target (default: the in-process emulator).
+CONTRACT_TESTS = ["tests/contract"]
 
 
 def _say(message: str) -> None:
@@ -65,7 +64,10 @@ def lint_and_types() -> int:
 
 def pytest(args: list[str]) -> int:
     # pytest exits 5 when it collected no test; that is a failure here, like any other non-zero code.
-    return _run(PYTHON, "-m", "pytest", *args)
+    # Bytecode stays on so pytest can cache its assertion rewrites of the plugins (saves ~3 s per start).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    _say("python -m pytest " + " ".join(args))
+    return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
 def main(argv: list[str]) -> int:

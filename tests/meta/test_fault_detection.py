@@ -1,0 +1,84 @@
+"""Mutation testing of the suite: with each emulator fault on, the contract suite must fail.
+
+For each seed, the whole contract suite runs once without faults (it must pass: no false alarm) and
+once per fault with `-x` (it must fail, i.e. pytest exits 1). The table of which test caught which
+fault is written to reports/fault-detection-seed-<seed>.md.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from emulator import DESCRIPTIONS, Fault
+
+ROOT = Path(__file__).resolve().parents[2]
+REPORTS = ROOT / "reports"
+SEEDS = (0, 1, 2)
+WORKERS = max(2, os.cpu_count() or 2)
+FAILED_LINE = re.compile(r"^FAILED (\S+)(?: - (.*))?$", re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Run:
+    fault: Fault | None
+    exit_code: int
+    caught_by: str
+    seconds: float
+    tail: str
+
+
+def run_suite(fault: Fault | None, seed: int) -> Run:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PRISMA_", "PYTEST_"))}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # lets pytest cache its assertion rewrites between the many runs
+    env["PRISMA_CONTRACT_PROFILE"] = "meta"
+    command = [sys.executable, "-m", "pytest", "tests/contract", "-x", "-q", "-p", "no:cacheprovider"]
+    command += [f"--hypothesis-seed={seed}", "--target=emulator"]
+    if fault is not None:
+        command.append(f"--emulator-fault={fault.value}")
+    started = time.monotonic()
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+    seconds = time.monotonic() - started
+    match = FAILED_LINE.search(done.stdout)
+    caught_by = ""
+    if match:
+        check = re.search(r"`(\w+)`", match.group(2) or "")
+        caught_by = match.group(1).split("::", 1)[-1] + (f" ({check.group(1)})" if check else "")
+    return Run(fault, done.returncode, caught_by, seconds, (done.stdout + done.stderr)[-3000:])
+
+
+def _write_report(seed: int, runs: list[Run]) -> None:
+    REPORTS.mkdir(exist_ok=True)
+    lines = [
+        f"# Fault detection, seed {seed}",
+        "",
+        "| fault | breaks | detected | caught by | s |",
+        "|---|---|---|---|---|",
+    ]
+    for run in runs:
+        name = run.fault.value if run.fault else "(none: must pass)"
+        breaks = DESCRIPTIONS[run.fault] if run.fault else ""
+        verdict = ("yes" if run.exit_code == 1 else "NO") if run.fault else ("pass" if run.exit_code == 0 else "FAIL")
+        lines.append(f"| {name} | {breaks} | {verdict} | {run.caught_by} | {run.seconds:.1f} |")
+    (REPORTS / f"fault-detection-seed-{seed}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_fault_is_detected_and_a_healthy_emulator_passes(seed: int) -> None:
+    with ThreadPoolExecutor(WORKERS) as pool:
+        runs = list(pool.map(lambda fault: run_suite(fault, seed), [None, *Fault]))
+    _write_report(seed, runs)
+    healthy, faulty = runs[0], runs[1:]
+    assert healthy.exit_code == 0, f"false alarm on a healthy emulator (seed {seed}):\n{healthy.tail}"
+    missed = [run for run in faulty if run.exit_code != 1]
+    assert not missed, "faults the suite did not detect:\n" + "\n".join(
+        f"- {run.fault} (exit {run.exit_code}):\n{run.tail[-800:]}" for run in missed
+    )
