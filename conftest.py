@@ -5,28 +5,8 @@ from __future__ import annotations
 import os
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
 
-# Profiles (select with --hypothesis-profile NAME or PRISMA_CONTRACT_PROFILE=NAME):
-#   ci       derandomized, fixed budget: the same run sends the same requests every time (default)
-#   nightly  random, larger budget: explores new inputs every night
-#   replay   derandomized and without the example database, so a cassette replay re-sends exactly
-#            the requests that were recorded
-_COMMON = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)  # type: ignore[arg-type]
-settings.register_profile("replay", derandomize=True, database=None, max_examples=100, **_COMMON)  # type: ignore[arg-type]
-# meta: seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
-settings.register_profile(
-    "meta",
-    derandomize=False,
-    database=None,
-    max_examples=25,
-    phases=[Phase.explicit, Phase.generate, Phase.target],
-    **_COMMON,  # type: ignore[arg-type]
-)
-PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")
-settings.load_profile(PROFILE)
+from checks.profiles import PROFILE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

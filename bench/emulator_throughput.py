@@ -27,27 +27,23 @@ import asyncio
 import json
 import math
 import platform
-import queue
-import re
-import subprocess
 import sys
-import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from emulator.process import start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "emulator_throughput.json"
 TOKEN = "emulator-token"  # the emulator's default token (emulator.DEFAULT_TOKEN)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
-LISTENING = re.compile(r"emulator listening on (http://\S+)")
-START_TIMEOUT = 15.0
 SEED_DATA = {"items": [{"id": n, "name": f"row {n}"} for n in range(10)]}
 
 
@@ -71,56 +67,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 # --- the server ------------------------------------------------------------------------------------------
-
-
-class Server:
-    """`python -m emulator --port 0` in a subprocess; `url` once it listens."""
-
-    def __init__(self) -> None:
-        self._stderr: IO[str] = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed by stop())
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "emulator", "--host", "127.0.0.1", "--port", "0"],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=self._stderr,
-            text=True,
-        )
-        self._lines: queue.Queue[str | None] = queue.Queue()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-        self.url = self._wait_for_url()
-
-    def _read(self) -> None:
-        assert self.process.stdout is not None
-        with self.process.stdout:
-            for line in self.process.stdout:
-                self._lines.put(line)
-        self._lines.put(None)
-
-    def _wait_for_url(self) -> str:
-        deadline = time.monotonic() + START_TIMEOUT
-        while (left := deadline - time.monotonic()) > 0:
-            try:
-                line = self._lines.get(timeout=left)
-            except queue.Empty:
-                break
-            if line is None:
-                self._stderr.seek(0)
-                raise RuntimeError(f"the emulator exited ({self.process.wait()}): {self._stderr.read().strip()}")
-            if found := LISTENING.search(line):
-                return found.group(1)
-        raise RuntimeError(f"the emulator did not report its URL within {START_TIMEOUT} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        self._reader.join(timeout=5)
-        self._stderr.close()
 
 
 # --- seeding ---------------------------------------------------------------------------------------------
@@ -214,7 +160,7 @@ def report(figures: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workers = min(args.concurrency, args.requests)
-    server = Server()
+    server = start_server("--host", "127.0.0.1")
     try:
         source, targets = seed(server.url, workers)
         # Worker n restores its own target args.requests // workers times, the first ones once more.

@@ -12,6 +12,7 @@ import sys
 
 import uvicorn
 
+from contracts.golden import GOLDEN_DATA, GOLDEN_NAME
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
 from emulator.clock import ClockConfig
 from emulator.faults import DESCRIPTIONS, parse_faults
@@ -31,7 +32,27 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--no-control-plane", action="store_true", help="serve only the public /v1 API")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
+    parser.add_argument(
+        "--seed-golden",
+        action="store_true",
+        help="create a project and a golden source database with backups, and print their ids as env settings",
+    )
     return parser.parse_args(argv)
+
+
+def seed_golden(emulator: Emulator) -> dict[str, str]:
+    """A project and a golden source holding the golden fixture, with a completed, a running and a failed backup.
+
+    Done in-process, so a live-mode run against this server never needs the control plane.
+    """
+    store = emulator.store
+    project = store.create_project("contract-project")
+    source, _ = store.create_database(project.id, GOLDEN_NAME)
+    store.force_status(source.id, "ready")
+    store.write_data(source.id, GOLDEN_DATA)
+    for status in ("running", "failed", "completed"):
+        store.create_backup(source.id, status)
+    return {"PRISMA_CONTRACT_PROJECT_ID": project.id, "PRISMA_CONTRACT_SOURCE_DATABASE_ID": source.id}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,11 +86,15 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
     port = sock.getsockname()[1]
+    emulator = Emulator(config)
+    if args.seed_golden:  # printed before the URL line, so whoever waits for the URL has them
+        for name, value in seed_golden(emulator).items():
+            print(f"{name}={value}", flush=True)
     print(f"emulator listening on http://{args.host}:{port}", flush=True)
     print(f"token: {args.token}  (send 'Authorization: Bearer {args.token}')", flush=True)
     if config.faults:
         print(f"faults on: {', '.join(sorted(config.faults))}", flush=True)
-    server = uvicorn.Server(uvicorn.Config(Emulator(config), log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(emulator, log_level="warning"))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
         server.run(sockets=[sock])
     print("emulator stopped", flush=True)

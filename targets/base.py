@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from targets.control import ControlPlane
+from targets.guard import SCRATCH_PREFIX, Allowlist
 
 
 class TargetConfigurationError(Exception):
@@ -23,7 +24,9 @@ class Target:
     project_id: str | None
     restore_timeout: float
     control: ControlPlane | None = None  # only emulators have one
+    allowlist: Allowlist | None = None  # set on guarded (live) targets: the only restore/delete targets allowed
     requests_sent: int = 0
+    scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
     _clients: list[httpx.Client] = field(default_factory=list)
     on_close: list[Callable[[], None]] = field(default_factory=list)
 
@@ -39,11 +42,46 @@ class Target:
         self._clients.append(client)
         return client
 
+    @property
+    def guarded(self) -> bool:
+        return self.allowlist is not None
+
+    def create_database(self, name: str) -> str:
+        """Create a scratch database (named contract-…) that this run owns and may restore into and delete."""
+        if self.project_id is None:
+            raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
+        full_name = SCRATCH_PREFIX + name
+        response = self.client().post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        if response.status_code != 201:
+            raise RuntimeError(
+                f"creating database {full_name!r} answered {response.status_code}: {response.text[:300]}"
+            )
+        database_id: str = response.json()["data"]["id"]
+        self.scratch.append(database_id)
+        if self.allowlist is not None:
+            self.allowlist.allow(database_id, full_name)
+        return database_id
+
+    def delete_scratch(self) -> list[str]:
+        """Delete every scratch database still there; returns what could not be deleted, with why."""
+        leftovers = []
+        client = self.client()
+        for database_id in self.scratch:
+            try:
+                response = client.delete(f"/v1/databases/{database_id}")
+            except httpx.HTTPError as error:
+                leftovers.append(f"{database_id}: {error}")
+                continue
+            if response.status_code not in (204, 404):
+                leftovers.append(f"{database_id}: DELETE answered {response.status_code}")
+        self.scratch.clear()
+        return leftovers
+
     def close(self) -> None:
-        for client in self._clients:
-            client.close()
         for hook in self.on_close:
             hook()
+        for client in self._clients:
+            client.close()
 
 
 class _Counting(httpx.BaseTransport):

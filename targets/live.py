@@ -13,6 +13,7 @@ import os
 import httpx
 
 from targets.base import Target, TargetConfigurationError
+from targets.guard import Allowlist, GuardTransport
 
 DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
 
@@ -22,6 +23,10 @@ def _required(name: str, example: str) -> str:
     if not value:
         raise TargetConfigurationError(f"--target live needs {name} (e.g. {name}={example}); it is not set")
     return value
+
+
+def _optional(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
 
 
 def live_target() -> Target:
@@ -34,15 +39,17 @@ def live_target() -> Target:
         timeout = float(timeout_text)
     except ValueError:
         raise TargetConfigurationError(
-            f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be seconds, got {timeout_text!r}"
+            f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds, got {timeout_text!r}"
         ) from None
+    allowlist = Allowlist()
     target = Target(
         name="live",
         base_url=url,
         token=token,
-        transport=httpx.HTTPTransport(retries=1),
-        project_id=os.environ.get("PRISMA_CONTRACT_PROJECT_ID") or None,
+        transport=GuardTransport(httpx.HTTPTransport(retries=1), allowlist),
+        project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
         restore_timeout=timeout,
+        allowlist=allowlist,
     )
     _preflight(target)
     return target

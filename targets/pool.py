@@ -6,22 +6,17 @@ checks then know what data each backup holds and which credentials each database
 
 from __future__ import annotations
 
+import os
+import time
+import uuid
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
-from targets.base import Target
+from contracts.golden import GOLDEN_DATA, fixture_data
+from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane, Tables
-
-SCRATCH_PREFIX = "contract-"
-
-
-def fixture_data(version: str) -> Tables:
-    """A small, versioned data set: two tables, so a partial restore shows."""
-    return {
-        "customers": [{"id": 1, "name": "Ada", "version": version}, {"id": 2, "name": "Grace", "version": version}],
-        "orders": [{"id": 10, "customer": 1, "total": 42, "version": version}],
-    }
 
 
 @dataclass(frozen=True)
@@ -58,14 +53,6 @@ class Pool:
         return self.credentials.get(database_id, [])
 
 
-def create_database(client: httpx.Client, project_id: str, name: str) -> str:
-    response = client.post(f"/v1/projects/{project_id}/databases", json={"name": SCRATCH_PREFIX + name})
-    if response.status_code != 201:
-        raise RuntimeError(f"creating database {name!r} answered {response.status_code}: {response.text[:300]}")
-    database_id: str = response.json()["data"]["id"]
-    return database_id
-
-
 def create_connection(client: httpx.Client, database_id: str, name: str = "contract-probe") -> str:
     response = client.post(f"/v1/databases/{database_id}/connections", json={"name": name})
     if response.status_code != 200:
@@ -81,7 +68,7 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     pool = Pool(project_id=target.project_id)
 
     def new(name: str, version: str) -> str:
-        database_id = create_database(client, pool.project_id, name)
+        database_id = target.create_database(name)
         control.force_status(database_id, "ready")
         control.write_data(database_id, fixture_data(version))
         pool.credentials[database_id] = [create_connection(client, database_id)]
@@ -117,3 +104,72 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     client.delete(f"/v1/databases/{gone}")
     pool.deleted.append(gone)
     return pool
+
+
+def wait_until_ready(client: httpx.Client, database_id: str, timeout: float) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        response = client.get(f"/v1/databases/{database_id}")
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
+        data: dict[str, Any] = response.json()["data"]
+        if data["status"] == "ready":
+            return data
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"database {database_id} is still {data['status']} after {timeout}s")
+        time.sleep(min(5.0, max(0.05, timeout / 100)))
+
+
+def live_pool(target: Target) -> Pool:
+    """Scratch databases the run creates, the configured sacrificial one, and the golden source's backups.
+
+    Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
+    stays empty and the tests that need it skip.
+    """
+    client = target.client()
+    pool = Pool(project_id=target.project_id or "")
+    sacrificial = os.environ.get("PRISMA_CONTRACT_TARGET_DATABASE_ID", "").strip()
+    if sacrificial:
+        data = wait_until_ready(client, sacrificial, target.restore_timeout)
+        assert target.allowlist is not None
+        target.allowlist.allow(sacrificial, data["name"])  # refuses a database not named contract-…
+        pool.ready.append(sacrificial)
+    if target.project_id:
+        run = uuid.uuid4().hex[:8]
+        created = [target.create_database(f"target-{run}-{index}") for index in (1, 2)]
+        for database_id in created:
+            wait_until_ready(client, database_id, target.restore_timeout)
+            pool.credentials[database_id] = [create_connection(client, database_id)]
+        pool.ready += created
+        gone = target.create_database(f"deleted-{run}")
+        wait_until_ready(client, gone, target.restore_timeout)
+        client.delete(f"/v1/databases/{gone}")
+        pool.deleted.append(gone)
+    source = os.environ.get("PRISMA_CONTRACT_SOURCE_DATABASE_ID", "").strip()
+    if source:
+        pool.sources.append(source)
+        pool.backups += _listed_backups(client, source)
+        # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
+        pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
+        wanted = os.environ.get("PRISMA_CONTRACT_BACKUP_ID", "").strip()
+        if wanted and not any(b.id == wanted and b.status == "completed" for b in pool.backups):
+            raise TargetConfigurationError(
+                f"PRISMA_CONTRACT_BACKUP_ID={wanted} is not a completed backup of PRISMA_CONTRACT_SOURCE_DATABASE_ID"
+            )
+        if wanted:  # the named backup first: the tests pick completed backups in list order
+            pool.backups.sort(key=lambda backup: backup.id != wanted)
+        if not any(b.status == "completed" for b in pool.backups):
+            raise TargetConfigurationError(
+                f"PRISMA_CONTRACT_SOURCE_DATABASE_ID={source} has no completed backup to restore from"
+            )
+    return pool
+
+
+def _listed_backups(client: httpx.Client, database_id: str) -> list[KnownBackup]:
+    response = client.get(f"/v1/databases/{database_id}/backups", params={"limit": 100})
+    if response.status_code != 200:
+        raise TargetConfigurationError(
+            f"listing the backups of PRISMA_CONTRACT_SOURCE_DATABASE_ID={database_id} answered "
+            f"{response.status_code}: {response.text[:200]}"
+        )
+    return [KnownBackup(item["id"], database_id, item["status"]) for item in response.json()["data"]]

@@ -26,8 +26,9 @@ from hypothesis.stateful import (
 
 from checks.driver import Driver, restore_case
 from contracts import response_validator
+from contracts.golden import fixture_data
 from targets.control import Tables
-from targets.pool import Pool, create_database, fixture_data
+from targets.pool import Pool
 
 
 @dataclass
@@ -81,7 +82,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(target=databases)
     def create(self) -> str:
-        database_id = create_database(self.client, self.pool.project_id, "lifecycle")
+        database_id = self.driver.target.create_database("lifecycle")
         settled = self._settled(database_id)
         assert settled["status"] == "ready"
         data = self.control.read_data(database_id) if self.control else None
@@ -150,8 +151,8 @@ class Lifecycle(RuleBasedStateMachine):
 
 
 def test_lifecycle(driver: Driver, pool: Pool) -> None:
-    if pool.project_id is None:
-        pytest.skip("the lifecycle creates databases: it needs a project")
+    if not pool.project_id:
+        pytest.skip("the lifecycle creates databases: set PRISMA_CONTRACT_PROJECT_ID")
     Lifecycle.driver = driver
     Lifecycle.pool = pool
     run_state_machine_as_test(

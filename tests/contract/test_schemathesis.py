@@ -42,22 +42,24 @@ class Mix:
 
 
 @pytest.fixture(scope="session")
-def mix(pool: Pool) -> Mix:
+def mix(pool: Pool, target: Target) -> Mix:
+    if not pool.restore_targets or not pool.backups:
+        pytest.skip("this target offers no databases to restore into or no backups (see README: live targets)")
     # Known backups, mostly named with their own database (→ 200), sometimes with another one (→ 404).
     own = [(backup.database_id, backup.id) for backup in pool.backups]
     foreign = [
         (other, backup.id) for backup in pool.backups for other in pool.database_ids if other != backup.database_id
     ]
-    pool_bodies = restore_bodies_for(weighted((3, st.sampled_from(own)), (1, st.sampled_from(foreign))))
+    pairs = weighted((3, st.sampled_from(own)), (1, st.sampled_from(foreign))) if foreign else st.sampled_from(own)
+    pool_bodies = restore_bodies_for(pairs)
     keep: st.SearchStrategy[None] = st.none()  # None: keep what schemathesis generated
+    owned = weighted(
+        (4, st.sampled_from(pool.ready or pool.restore_targets)), (3, st.sampled_from(pool.restore_targets))
+    )
+    # Where the safety guard is on, every restore names a database the run owns; elsewhere ids come from anywhere.
+    anywhere = weighted((7, owned), (1, keep), (1, valid_database_ids()), (1, invalid_database_ids()))
     return Mix(
-        target_ids=weighted(
-            (4, st.sampled_from(pool.ready)),
-            (3, st.sampled_from(pool.restore_targets)),
-            (1, keep),
-            (1, valid_database_ids()),
-            (1, invalid_database_ids()),
-        ),
+        target_ids=owned if target.guarded else anywhere,
         bodies=weighted(
             (6, pool_bodies),
             (2, keep),

@@ -9,15 +9,9 @@ Test modules get these objects from fixtures (they import the classes only for t
 
 from __future__ import annotations
 
-import queue
-import re
 import subprocess
-import sys
-import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
@@ -25,13 +19,11 @@ import pytest
 
 from contracts import error_validator, errors_of, expand_path, operations, response_validator
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
+from emulator.process import REPO, Server, emulator_command, start_server
 from targets.inprocess import InProcessTransport
 
 BEARER = f"Bearer {DEFAULT_TOKEN}"
 CONTROL = "/_emulator"
-REPO = Path(__file__).resolve().parents[2]
-LISTENING = re.compile(r"emulator listening on (http://\S+)")
-SERVER_START_TIMEOUT = 15.0
 
 Tables = dict[str, list[Any]]
 DATA: Tables = {"items": [{"id": 1, "name": "in the backup"}]}
@@ -300,86 +292,6 @@ def seeded(api: Api, project: str) -> Seeded:
 # --- the emulator as a server process -------------------------------------------------------------------
 
 
-@dataclass
-class Server:
-    """`python -m emulator` running in a subprocess; its stdout lines are collected as they come."""
-
-    process: subprocess.Popen[str]
-    url: str = ""
-    lines: list[str] = field(default_factory=list)
-    incoming: queue.Queue[str | None] = field(default_factory=queue.Queue)  # None: end of output
-    reader: threading.Thread | None = None
-
-    def wait_for_line(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
-        """The first stdout line (already read or still to come within `timeout` s) that matches `pattern`."""
-        for seen in self.lines:
-            if found := pattern.search(seen):
-                return found
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                line = self.incoming.get(timeout=max(0.0, deadline - time.monotonic()))
-            except queue.Empty:
-                raise AssertionError(f"no line matching {pattern.pattern!r} in {timeout} s: {self.lines}") from None
-            if line is None:
-                code = self.process.poll()
-                raise AssertionError(f"the server exited ({code}) before {pattern.pattern!r}: {self.lines}")
-            self.lines.append(line)
-            if found := pattern.search(line):
-                return found
-
-    def wait_for_exit(self, timeout: float) -> int:
-        code = self.process.wait(timeout=timeout)
-        while (line := self.incoming.get(timeout=timeout)) is not None:  # the reader ends at EOF
-            self.lines.append(line)
-        return code
-
-    def stop(self) -> None:
-        """Terminate, then kill if it does not go; idempotent."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
-        if self.reader is not None:
-            self.reader.join(timeout=5)  # it ends at EOF, now that the process is gone
-
-
-def _emulator_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "emulator", *args]
-
-
-def start_server(*args: str) -> Server:
-    """Start the server on a free loopback port (unless `args` name one) and wait for its URL."""
-    port = () if "--port" in args else ("--port", "0")
-    process = subprocess.Popen(
-        _emulator_command(*port, *args),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    server = Server(process)
-
-    def read() -> None:
-        assert process.stdout is not None
-        with process.stdout:
-            for line in process.stdout:
-                server.incoming.put(line.rstrip("\n"))
-        server.incoming.put(None)
-
-    server.reader = threading.Thread(target=read, daemon=True)
-    server.reader.start()
-    try:
-        server.url = server.wait_for_line(LISTENING, SERVER_START_TIMEOUT).group(1)
-    except BaseException:
-        server.stop()
-        raise
-    return server
-
-
 StartServer = Callable[..., Server]
 
 
@@ -417,7 +329,7 @@ def run_cli() -> RunCli:
     """Run `python -m emulator ARGS` to completion (for the command lines that exit at once)."""
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(_emulator_command(*args), cwd=REPO, capture_output=True, text=True, timeout=30)
+        return subprocess.run(emulator_command(*args), cwd=REPO, capture_output=True, text=True, timeout=30)
 
     return run
 

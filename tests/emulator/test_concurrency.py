@@ -13,7 +13,8 @@ import httpx
 from emulator import DEFAULT_TOKEN
 
 if TYPE_CHECKING:
-    from tests.emulator.conftest import Api, Seeded, Server
+    from emulator.process import Server
+    from tests.emulator.conftest import Api, Seeded
 
 CONCURRENT = 50
 EXACTLY_ONE_STARTS = Counter({200: 1, 409: CONCURRENT - 1})

@@ -11,7 +11,8 @@ import httpx
 from emulator import DEFAULT_TOKEN, Fault
 
 if TYPE_CHECKING:
-    from tests.emulator.conftest import RunCli, Server, StartServer
+    from emulator.process import Server
+    from tests.emulator.conftest import RunCli, StartServer
 
 STOPPED = re.compile(r"^emulator stopped$")
 

@@ -71,12 +71,21 @@ def _write_report(seed: int, runs: list[Run]) -> None:
     (REPORTS / f"fault-detection-seed-{seed}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-@pytest.mark.parametrize("seed", SEEDS)
-def test_every_fault_is_detected_and_a_healthy_emulator_passes(seed: int) -> None:
+@pytest.fixture(scope="module")
+def runs() -> dict[int, list[Run]]:
+    """Every (seed, fault) run, in one worker pool so both cores stay busy to the end."""
+    jobs = [(seed, fault) for seed in SEEDS for fault in [None, *Fault]]
     with ThreadPoolExecutor(WORKERS) as pool:
-        runs = list(pool.map(lambda fault: run_suite(fault, seed), [None, *Fault]))
-    _write_report(seed, runs)
-    healthy, faulty = runs[0], runs[1:]
+        done = list(pool.map(lambda job: run_suite(job[1], job[0]), jobs))
+    by_seed = {seed: [run for (job_seed, _), run in zip(jobs, done, strict=True) if job_seed == seed] for seed in SEEDS}
+    for seed, seed_runs in by_seed.items():
+        _write_report(seed, seed_runs)
+    return by_seed
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_every_fault_is_detected_and_a_healthy_emulator_passes(seed: int, runs: dict[int, list[Run]]) -> None:
+    healthy, faulty = runs[seed][0], runs[seed][1:]
     assert healthy.exit_code == 0, f"false alarm on a healthy emulator (seed {seed}):\n{healthy.tail}"
     missed = [run for run in faulty if run.exit_code != 1]
     assert not missed, "faults the suite did not detect:\n" + "\n".join(

@@ -1,0 +1,30 @@
+"""Hypothesis profiles of the suite (select with --hypothesis-profile NAME or PRISMA_CONTRACT_PROFILE=NAME).
+
+ci       derandomized, fixed budget: the same run sends the same requests every time (default)
+nightly  random, larger budget: explores new inputs every night
+replay   derandomized and without the example database, so a cassette replay re-sends exactly the
+         requests that were recorded
+meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, settings
+
+_COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
+settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)
+settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)
+settings.register_profile("replay", derandomize=True, database=None, max_examples=100, **_COMMON)
+settings.register_profile(
+    "meta",
+    derandomize=False,
+    database=None,
+    max_examples=25,
+    phases=[Phase.explicit, Phase.generate, Phase.target],
+    **_COMMON,
+)
+PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")
+settings.load_profile(PROFILE)
