@@ -24,6 +24,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="what the contract suite runs against (env PRISMA_CONTRACT_TARGET; default: the in-process emulator)",
     )
     group.addoption(
+        "--record",
+        metavar="NAME",
+        default=os.environ.get("PRISMA_CONTRACT_RECORD"),
+        help="record this --target live run into cassettes/NAME/ (run with PRISMA_CONTRACT_PROFILE=replay)",
+    )
+    group.addoption(
+        "--cassette",
+        metavar="NAME",
+        default=os.environ.get("PRISMA_CONTRACT_CASSETTE", "emulator-http"),
+        help="the cassette --target replay plays (default: emulator-http, committed)",
+    )
+    group.addoption(
         "--emulator-fault",
         action="append",
         default=[f for f in os.environ.get("PRISMA_CONTRACT_FAULTS", "").split(",") if f],

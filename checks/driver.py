@@ -9,6 +9,7 @@ one readable message.
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 from urllib.parse import unquote
 
@@ -19,7 +20,8 @@ from schemathesis.core.failures import FailureGroup
 from checks.builtin import RESTORE as RESTORE_KIND
 from checks.builtin import SCAFFOLDING, checks_for
 from checks.probe import Probe
-from checks.repro import explain_failure
+from checks.report import REPORT
+from checks.repro import curl, explain_failure
 from checks.restore import RESTORE_CHECKS, AnyCase, Observation, observing
 from contracts import OPENAPI_PATH, RESTORE, encode_segment
 from targets.base import Target
@@ -78,6 +80,8 @@ class Driver:
                 case.validate_response(response, checks=checks, headers=dict(response.request.headers))
         except FailureGroup as group:
             broken = [(failure.title, failure.message) for failure in group.exceptions]
+            test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
+            REPORT.failures[test] = f"{', '.join(title for title, _ in broken)}: {curl(response.request)}"
             raise ContractViolation(explain_failure(broken, response, self.target.name)) from None
         return response
 

@@ -2,8 +2,8 @@
 
 ci       derandomized, fixed budget: the same run sends the same requests every time (default)
 nightly  random, larger budget: explores new inputs every night
-replay   derandomized and without the example database, so a cassette replay re-sends exactly the
-         requests that were recorded
+replay   derandomized, no example database, small, no shrinking: a cassette replay re-sends exactly the
+         requests that were recorded, in seconds
 meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
 """
 
@@ -17,13 +17,16 @@ from hypothesis import HealthCheck, Phase, settings
 _COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 settings.register_profile("ci", derandomize=True, database=None, max_examples=100, **_COMMON)
 settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)
-settings.register_profile("replay", derandomize=True, database=None, max_examples=100, **_COMMON)
+# replay: small and without shrinking, so a cassette (and vcrpy's matching over it) stays small and fast;
+# a failure shows the first failing example rather than a minimal one
+NO_SHRINK = [Phase.explicit, Phase.generate, Phase.target]
+settings.register_profile("replay", derandomize=True, database=None, max_examples=10, phases=NO_SHRINK, **_COMMON)
 settings.register_profile(
     "meta",
     derandomize=False,
     database=None,
     max_examples=25,
-    phases=[Phase.explicit, Phase.generate, Phase.target],
+    phases=NO_SHRINK,
     **_COMMON,
 )
 PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")

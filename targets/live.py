@@ -1,14 +1,21 @@
 """A live target: any server that implements the API, configured from the environment.
 
 PRISMA_API_URL                      origin of the API (paths start with /v1), e.g. https://api.prisma.io
-PRISMA_API_TOKEN                    bearer token
-PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and deletes) scratch databases
+PRISMA_API_TOKEN                    bearer token (service token)
+PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and deletes) contract-… scratch databases
+PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named contract-…) restores may overwrite
+PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
+PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
 PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 900)
+
+Every request goes through the safety guard (targets/guard.py).
 """
 
 from __future__ import annotations
 
 import os
+import uuid
+from dataclasses import asdict, dataclass
 
 import httpx
 
@@ -16,6 +23,45 @@ from targets.base import Target, TargetConfigurationError
 from targets.guard import Allowlist, GuardTransport
 
 DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    url: str
+    token: str
+    project_id: str | None = None
+    target_database_id: str | None = None
+    source_database_id: str | None = None
+    backup_id: str | None = None
+    restore_timeout: float = DEFAULT_LIVE_RESTORE_TIMEOUT
+    run_id: str = ""  # names this run's scratch databases; fixed in a cassette so a replay sends the same bodies
+
+    @classmethod
+    def from_env(cls) -> LiveSettings:
+        url = _required("PRISMA_API_URL", "https://api.prisma.io").rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
+        timeout_text = os.environ.get("PRISMA_CONTRACT_RESTORE_TIMEOUT", str(DEFAULT_LIVE_RESTORE_TIMEOUT))
+        try:
+            timeout = float(timeout_text)
+        except ValueError:
+            raise TargetConfigurationError(
+                f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds, got {timeout_text!r}"
+            ) from None
+        return cls(
+            url=url,
+            token=_required("PRISMA_API_TOKEN", "<service token>"),
+            project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
+            target_database_id=_optional("PRISMA_CONTRACT_TARGET_DATABASE_ID"),
+            source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
+            backup_id=_optional("PRISMA_CONTRACT_BACKUP_ID"),
+            restore_timeout=timeout,
+            run_id=uuid.uuid4().hex[:8],
+        )
+
+    def public(self) -> dict[str, object]:
+        """Everything but the token: what a cassette's metadata may record."""
+        return {key: value for key, value in asdict(self).items() if key != "token"}
 
 
 def _required(name: str, example: str) -> str:
@@ -29,29 +75,19 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
-def live_target() -> Target:
-    url = _required("PRISMA_API_URL", "https://api.prisma.io").rstrip("/")
-    if not url.startswith(("http://", "https://")):
-        raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
-    token = _required("PRISMA_API_TOKEN", "<service token>")
-    timeout_text = os.environ.get("PRISMA_CONTRACT_RESTORE_TIMEOUT", str(DEFAULT_LIVE_RESTORE_TIMEOUT))
-    try:
-        timeout = float(timeout_text)
-    except ValueError:
-        raise TargetConfigurationError(
-            f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds, got {timeout_text!r}"
-        ) from None
+def live_target(settings: LiveSettings, *, name: str = "live", preflight: bool = True) -> Target:
     allowlist = Allowlist()
     target = Target(
-        name="live",
-        base_url=url,
-        token=token,
+        name=name,
+        base_url=settings.url,
+        token=settings.token,
         transport=GuardTransport(httpx.HTTPTransport(retries=1), allowlist),
-        project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
-        restore_timeout=timeout,
+        project_id=settings.project_id,
+        restore_timeout=settings.restore_timeout,
         allowlist=allowlist,
     )
-    _preflight(target)
+    if preflight:
+        _preflight(target)
     return target
 
 

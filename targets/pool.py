@@ -6,9 +6,7 @@ checks then know what data each backup holds and which credentials each database
 
 from __future__ import annotations
 
-import os
 import time
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +15,7 @@ import httpx
 from contracts.golden import GOLDEN_DATA, fixture_data
 from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane, Tables
+from targets.live import LiveSettings
 
 
 @dataclass(frozen=True)
@@ -120,7 +119,7 @@ def wait_until_ready(client: httpx.Client, database_id: str, timeout: float) -> 
         time.sleep(min(5.0, max(0.05, timeout / 100)))
 
 
-def live_pool(target: Target) -> Pool:
+def live_pool(target: Target, settings: LiveSettings) -> Pool:
     """Scratch databases the run creates, the configured sacrificial one, and the golden source's backups.
 
     Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
@@ -128,14 +127,14 @@ def live_pool(target: Target) -> Pool:
     """
     client = target.client()
     pool = Pool(project_id=target.project_id or "")
-    sacrificial = os.environ.get("PRISMA_CONTRACT_TARGET_DATABASE_ID", "").strip()
+    sacrificial = settings.target_database_id
     if sacrificial:
         data = wait_until_ready(client, sacrificial, target.restore_timeout)
         assert target.allowlist is not None
         target.allowlist.allow(sacrificial, data["name"])  # refuses a database not named contract-…
         pool.ready.append(sacrificial)
     if target.project_id:
-        run = uuid.uuid4().hex[:8]
+        run = settings.run_id
         created = [target.create_database(f"target-{run}-{index}") for index in (1, 2)]
         for database_id in created:
             wait_until_ready(client, database_id, target.restore_timeout)
@@ -145,13 +144,13 @@ def live_pool(target: Target) -> Pool:
         wait_until_ready(client, gone, target.restore_timeout)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
-    source = os.environ.get("PRISMA_CONTRACT_SOURCE_DATABASE_ID", "").strip()
+    source = settings.source_database_id
     if source:
         pool.sources.append(source)
         pool.backups += _listed_backups(client, source)
         # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
         pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
-        wanted = os.environ.get("PRISMA_CONTRACT_BACKUP_ID", "").strip()
+        wanted = settings.backup_id
         if wanted and not any(b.id == wanted and b.status == "completed" for b in pool.backups):
             raise TargetConfigurationError(
                 f"PRISMA_CONTRACT_BACKUP_ID={wanted} is not a completed backup of PRISMA_CONTRACT_SOURCE_DATABASE_ID"

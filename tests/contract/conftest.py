@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from checks.driver import Driver
 from checks.profiles import PROFILE
@@ -14,6 +17,8 @@ from emulator.clock import ClockConfig
 from emulator.faults import parse_faults
 from emulator.ids import IdStyle
 from targets import Target, TargetConfigurationError, emulator_target, live_target
+from targets.cassettes import Cassette, ReplayTransport, recording, replaying
+from targets.live import LiveSettings
 from targets.pool import Pool, emulator_pool, live_pool
 
 
@@ -32,20 +37,48 @@ def _emulator_config(config: pytest.Config) -> EmulatorConfig:
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    name = pytestconfig.getoption("--target")
-    try:
-        if name == "emulator":
-            built = emulator_target(_emulator_config(pytestconfig))
-        elif name == "live":
-            built = live_target()
-        else:
-            raise TargetConfigurationError("--target replay needs recorded cassettes in cassettes/ (not yet recorded)")
-    except TargetConfigurationError as error:
-        pytest.exit(f"restore-contract: {error}", returncode=2)
-    yield built
+    """The target, inside a cassette when recording or replaying; configuration errors end the run at once."""
+    with contextlib.ExitStack() as stack:
+        try:
+            built = _build_target(pytestconfig, stack)
+        except TargetConfigurationError as error:
+            pytest.exit(f"restore-contract: {error}", returncode=2)
+        stack.callback(_finish, built, pytestconfig)
+        yield built
+
+
+def _build_target(config: pytest.Config, stack: contextlib.ExitStack) -> Target:
+    name, record = config.getoption("--target"), config.getoption("--record")
+    if record and name != "live":
+        raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
+    if name == "emulator":
+        return emulator_target(_emulator_config(config))
+    if name == "replay":
+        cassette = Cassette.named(config.getoption("--cassette"))
+        metadata = cassette.metadata()
+        if metadata["profile"] != PROFILE:
+            raise TargetConfigurationError(
+                f"cassette {cassette.name!r} was recorded with PRISMA_CONTRACT_PROFILE={metadata['profile']}; "
+                f"replay it with the same profile (now {PROFILE}) so the same requests are generated"
+            )
+        settings = LiveSettings(**metadata["settings"], token="replay-has-no-token")
+        stack.enter_context(replaying(cassette))
+        config.stash[SETTINGS] = settings
+        built = live_target(settings, name="replay")
+        built.transport = ReplayTransport(built.transport, cassette)
+        return built
+    settings = LiveSettings.from_env()
+    if record:
+        settings = dataclasses.replace(settings, run_id="recorded")
+        stack.enter_context(recording(Cassette.named(record), settings.public(), PROFILE))
+    config.stash[SETTINGS] = settings
+    return live_target(settings)
+
+
+def _finish(built: Target, config: pytest.Config) -> None:
     built.close()
-    pytestconfig.stash[SENT] = built.requests_sent
-    pytestconfig.stash[REFUSED] = list(built.allowlist.refused) if built.allowlist is not None else []
+    config.stash[SENT] = built.requests_sent
+    config.stash[REFUSED] = list(built.allowlist.refused) if built.allowlist is not None else []
 
 
 @pytest.fixture(scope="session")
@@ -59,7 +92,7 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Pool:
     try:
         if target.control is not None:
             return emulator_pool(target, target.control)
-        return live_pool(target)
+        return live_pool(target, pytestconfig.stash[SETTINGS])
     except TargetConfigurationError as error:
         pytest.exit(f"restore-contract: {error}", returncode=2)
 
@@ -70,6 +103,7 @@ def driver(target: Target, pool: Pool) -> Driver:
 
 
 SENT = pytest.StashKey[int]()
+SETTINGS = pytest.StashKey[LiveSettings]()
 LEFTOVERS = pytest.StashKey[list[str]]()
 REFUSED = pytest.StashKey[list[str]]()
 
@@ -80,7 +114,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
         return
     terminalreporter.section("restore contract summary")
     terminalreporter.write_line(f"target: {config.getoption('--target')}; requests sent: {sent}")
-    terminalreporter.write_line(f"hypothesis profile: {PROFILE} (seed: see Hypothesis output of any failure)")
+    seed = config.getoption("hypothesis_seed", None)
+    how = f"seed {seed}" if seed is not None else "derandomized" if settings().derandomize else "random seed"
+    terminalreporter.write_line(f"hypothesis profile: {PROFILE} ({how}; a failure prints its seed or blob)")
     terminalreporter.write_line("properties checked:")
     for line in REPORT.render():
         terminalreporter.write_line(line)

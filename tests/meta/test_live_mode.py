@@ -39,13 +39,18 @@ def staging() -> Iterator[Staging]:
         server.stop()
 
 
-def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+def run_suite_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`pytest tests/contract ARGS` in a subprocess whose environment holds only `env` of the suite's settings."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
     clean.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", "tests/contract", "--target=live", "-q", "-p", "no:cacheprovider", *args]
+    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args]
     return subprocess.run(
         command, cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=600, check=False
     )
+
+
+def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return run_suite_with(env, "--target=live", *args)
 
 
 def live_env(staging: Staging, **overrides: str) -> dict[str, str]:

@@ -1,0 +1,191 @@
+"""Record a live run into cassettes/<name>/ with vcrpy, and replay it with no network and no credentials.
+
+A cassette is `session.yaml` (vcrpy's format) plus `meta.json`: the settings the recording used (never
+the token), so a replay names the same project, databases and backups and sends byte-identical requests.
+Requests are matched on method, scheme, host, port, path, query *and body*; each recorded answer plays
+once, in order. Secrets never reach the file: the Authorization header is dropped, and connection strings,
+passwords and credentials inside URLs in bodies are replaced by REDACTED.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import vcr
+from vcr.errors import CannotOverwriteExistingCassetteException
+
+from targets.base import TargetConfigurationError
+
+CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+# One matcher that compares method, full URL (scheme, host, port, path, query) and body at once: vcrpy compares
+# every new request with every recorded one, and its per-field matchers (with diffs of mismatched bodies) make
+# that quadratic scan take minutes for a few thousand requests.
+MATCH_ON = ("exact",)
+SECRET_KEYS = frozenset({"connectionString", "pass", "password"})
+SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key")
+URL_CREDENTIALS = re.compile(r"(://[^:/@\s\"']+:)[^@\s\"']+@")
+REDACTED = "REDACTED"
+
+
+def scrub_text(text: str) -> str:
+    """Passwords inside URLs (postgres://user:secret@host) become REDACTED."""
+    return URL_CREDENTIALS.sub(rf"\g<1>{REDACTED}@", text)
+
+
+def scrub_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED if k in SECRET_KEYS and v is not None else scrub_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [scrub_json(item) for item in value]
+    return scrub_text(value) if isinstance(value, str) else value
+
+
+def scrub_body(body: bytes | str | None) -> bytes | str | None:
+    if not body:
+        return body
+    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+    try:
+        scrubbed = json.dumps(scrub_json(json.loads(text)))
+    except ValueError:
+        scrubbed = scrub_text(text)
+    return scrubbed.encode() if isinstance(body, bytes) else scrubbed
+
+
+def _scrub_request(request: Any) -> Any:
+    request.body = scrub_body(request.body)
+    return request
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    headers = {k: v for k, v in response.get("headers", {}).items() if k.lower() not in SECRET_HEADERS}
+    body = dict(response.get("body", {}))
+    body["string"] = scrub_body(body.get("string"))
+    return {**response, "headers": headers, "body": body}
+
+
+def _as_bytes(body: bytes | str | None) -> bytes:
+    return body.encode() if isinstance(body, str) else (body or b"")
+
+
+def same_request(first: Any, second: Any) -> None:
+    """vcrpy matcher: raises unless method, URL and body are identical."""
+    if (first.method, first.uri, _as_bytes(first.body)) != (second.method, second.uri, _as_bytes(second.body)):
+        raise AssertionError("method, URL or body differ")
+
+
+def _recorder(mode: str) -> vcr.VCR:
+    recorder = vcr.VCR(
+        record_mode=mode,
+        match_on=MATCH_ON,
+        filter_headers=list(SECRET_HEADERS),
+        before_record_request=_scrub_request,
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
+    recorder.register_matcher("exact", same_request)
+    return recorder
+
+
+@dataclass(frozen=True)
+class Cassette:
+    folder: Path
+
+    @classmethod
+    def named(cls, name_or_path: str) -> Cassette:
+        """`cassettes/NAME/`, or any folder given as a path (e.g. a fresh recording elsewhere)."""
+        given = Path(name_or_path)
+        return cls(given if given.is_dir() or "/" in name_or_path else CASSETTES / name_or_path)
+
+    @property
+    def name(self) -> str:
+        return self.folder.name
+
+    @property
+    def session(self) -> Path:
+        return self.folder / "session.yaml"
+
+    @property
+    def meta(self) -> Path:
+        return self.folder / "meta.json"
+
+    def metadata(self) -> dict[str, Any]:
+        if not self.meta.is_file() or not self.session.is_file():
+            known = sorted(path.parent.name for path in CASSETTES.glob("*/meta.json"))
+            raise TargetConfigurationError(
+                f"no cassette at {self.folder} (recorded in {CASSETTES}: {', '.join(known) or 'none'}); "
+                f"record one with --target live --record {self.name}"
+            )
+        metadata: dict[str, Any] = json.loads(self.meta.read_text(encoding="utf-8"))
+        return metadata
+
+
+@contextmanager
+def recording(cassette: Cassette, settings: dict[str, Any], profile: str) -> Iterator[None]:
+    """Record every HTTP exchange of the block, then write the metadata next to it."""
+    cassette.folder.mkdir(parents=True, exist_ok=True)
+    cassette.session.unlink(missing_ok=True)
+    with _recorder("all").use_cassette(str(cassette.session)) as tape:
+        yield
+    meta = {
+        "settings": settings,
+        "profile": profile,
+        "recordedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "interactions": len(tape.data),
+    }
+    cassette.meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+class NetworkBlocked(RuntimeError):
+    pass
+
+
+@contextmanager
+def replaying(cassette: Cassette) -> Iterator[None]:
+    """Serve the block's requests from the cassette; any real connection attempt fails."""
+
+    def refuse(*_: Any, **__: Any) -> Any:
+        raise NetworkBlocked("replay: a real network connection was attempted; everything must come from the cassette")
+
+    original_connect, original_create = socket.socket.connect, socket.create_connection
+    socket.socket.connect = refuse  # type: ignore[method-assign]
+    socket.create_connection = refuse
+    try:
+        with _recorder("none").use_cassette(str(cassette.session), allow_playback_repeats=False):
+            yield
+    finally:
+        socket.socket.connect = original_connect  # type: ignore[method-assign]
+        socket.create_connection = original_create
+
+
+class CassetteMismatch(AssertionError):
+    pass
+
+
+class ReplayTransport(httpx.BaseTransport):
+    """Turns vcrpy's 'not in the cassette' into a message that says which request and how to re-record."""
+
+    def __init__(self, inner: httpx.BaseTransport, cassette: Cassette) -> None:
+        self._inner = inner
+        self._cassette = cassette
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        try:
+            return self._inner.handle_request(request)
+        except CannotOverwriteExistingCassetteException as error:
+            body = request.content.decode("utf-8", "replace")[:300]
+            raise CassetteMismatch(
+                f"replay: {request.method} {request.url} {body} is not in cassette {self._cassette.name!r} "
+                f"({error.reason}). The suite or the recording changed: re-record with\n"
+                "  PRISMA_CONTRACT_PROFILE=replay pytest tests/contract --target live "
+                f"--record {self._cassette.folder}\n"
+                "(see README: cassettes)"
+            ) from None

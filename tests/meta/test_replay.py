@@ -1,0 +1,66 @@
+"""Offline replay: the committed cassette replays in seconds with no network and no credentials; a fresh
+recording replays to the same verdicts; a request the cassette lacks is one clear message."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from emulator import DEFAULT_TOKEN
+from emulator.process import REPO, start_server
+from targets.cassettes import CASSETTES
+from tests.meta.test_live_mode import SETTING, run_suite_with
+
+VERDICT = re.compile(r"^(\d+ (?:passed|failed|skipped|errors?)(?:, \d+ \w+)*) in ", re.MULTILINE)
+
+
+def replay(cassette: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+    # No PRISMA_API_URL, no token: a replay needs neither.
+    return run_suite_with({"PRISMA_CONTRACT_PROFILE": "replay"}, "--target=replay", f"--cassette={cassette}", *args)
+
+
+def verdict(done: subprocess.CompletedProcess[str]) -> str:
+    found = VERDICT.search(done.stdout)
+    assert found, done.stdout[-2000:]
+    return found.group(1)
+
+
+def test_the_committed_cassette_replays() -> None:
+    done = replay("emulator-http")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
+    assert "restore answers: 200 x" in done.stdout
+
+
+@pytest.mark.parametrize("fault", [None, "source-not-echoed"])
+def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None) -> None:
+    server = start_server("--no-control-plane", "--seed-golden", *(["--fault", fault] if fault else []))
+    try:
+        settings = {m.group(1): m.group(2) for line in server.lines if (m := SETTING.match(line))}
+        live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
+        cassette = tmp_path / "fresh"
+        recorded = run_suite_with({**live, **settings}, "--target=live", f"--record={cassette}", "-x")
+    finally:
+        server.stop()
+    replayed = replay(cassette, "-x")
+    assert recorded.returncode == replayed.returncode == (0 if fault is None else 1), replayed.stdout[-3000:]
+    assert verdict(recorded) == verdict(replayed)
+    failed = re.compile(r"^FAILED (\S+)", re.MULTILINE)
+    assert failed.findall(recorded.stdout) == failed.findall(replayed.stdout)
+
+
+def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Path) -> None:
+    copy = tmp_path / "tampered"
+    shutil.copytree(CASSETTES / "emulator-http", copy)
+    session = copy / "session.yaml"
+    text = session.read_text(encoding="utf-8")
+    session.write_text(text.replace("contract-target-recorded-1", "contract-target-elsewhere-1"), encoding="utf-8")
+    done = replay(copy, "-x")
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert "is not in cassette 'tampered'" in output, output[-3000:]
+    assert "--record" in output
+    assert str(REPO) in output or "tests/contract" in output
