@@ -58,6 +58,7 @@ def live_env(staging: Staging, **overrides: str) -> dict[str, str]:
         "PRISMA_API_URL": staging.server.url,
         "PRISMA_API_TOKEN": DEFAULT_TOKEN,
         "PRISMA_CONTRACT_RESTORE_TIMEOUT": "10",
+        "PRISMA_CONTRACT_PROFILE": "replay",  # small: this proves live mode works over HTTP; the budget is elsewhere
         **staging.settings,
         **overrides,
     }
@@ -69,10 +70,14 @@ def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging
     assert "SAFETY GUARD refused" not in done.stdout
     assert "NOT deleted" not in done.stdout
     assert "restore answers: 200 x" in done.stdout  # restores really succeeded
-    with httpx.Client(base_url=staging.server.url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
-        project = staging.settings["PRISMA_CONTRACT_PROJECT_ID"]
-        names = [d["name"] for d in client.get(f"/v1/projects/{project}/databases").json()["data"]]
-    assert names == ["contract-golden-source"], f"scratch databases left behind: {names}"
+    assert database_names(staging.server, staging.settings) == ["contract-golden-source"], "scratch left behind"
+
+
+def database_names(server: Server, settings: dict[str, str]) -> list[str]:
+    """What is left in the project the suite worked in."""
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
+        project = settings["PRISMA_CONTRACT_PROJECT_ID"]
+        return [d["name"] for d in client.get(f"/v1/projects/{project}/databases").json()["data"]]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from emulator import DEFAULT_TOKEN
 from emulator.process import REPO, start_server
 from targets.cassettes import CASSETTES
-from tests.meta.test_live_mode import SETTING, run_suite_with
+from tests.meta.test_live_mode import SETTING, database_names, run_suite_with
 
 VERDICT = re.compile(r"^(\d+ (?:passed|failed|skipped|errors?)(?:, \d+ \w+)*) in ", re.MULTILINE)
 
@@ -43,6 +43,8 @@ def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str |
         live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
         cassette = tmp_path / "fresh"
         recorded = run_suite_with({**live, **settings}, "--target=live", f"--record={cassette}", "-x")
+        # Scratch databases are deleted at the end of the run, also when it fails (here: stopped by -x).
+        assert database_names(server, settings) == ["contract-golden-source"], "scratch left behind"
     finally:
         server.stop()
     replayed = replay(cassette, "-x")
