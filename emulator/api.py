@@ -119,9 +119,32 @@ async def create_database(call: Call) -> Reply:
     if not isinstance(is_default, bool):
         raise bad_input("isDefault must be a boolean.")
     database, first = call.store.create_database(
-        project_id, name, "us-east-1" if region == "inherit" else region, is_default
+        project_id, name, "us-east-1" if region == "inherit" else region, is_default, _creation_source(body)
     )
     return Reply(201, {"data": render.created_database(call.store, database, first, call.base_url)})
+
+
+def _creation_source(body: dict[str, Any]) -> dict[str, str] | None:
+    """`source` (or the deprecated `fromDatabase`) of a create request, checked against the contract's oneOf."""
+    source, legacy = body.get("source"), body.get("fromDatabase")
+    if source is None and isinstance(legacy, dict):
+        source = {"type": "backup" if "backupId" in legacy else "database", "databaseId": legacy.get("id")}
+        if "backupId" in legacy:
+            source["backupId"] = legacy["backupId"]
+    elif legacy is not None and not isinstance(legacy, dict):
+        raise bad_input("fromDatabase must be an object.")
+    if source is None:
+        return None
+    fields = {"empty": (), "backup": ("databaseId", "backupId"), "database": ("databaseId",)}
+    kind = source.get("type") if isinstance(source, dict) else None
+    if not isinstance(kind, str) or kind not in fields:
+        raise bad_input("source.type must be one of empty, backup, database.")
+    assert isinstance(source, dict)
+    if not all(isinstance(source.get(name), str) for name in fields[kind]):
+        raise bad_input(f"source of type {kind} needs {', '.join(fields[kind])} as strings.")
+    if "databaseId" in fields[kind] and not matches_database_id(source["databaseId"]):
+        raise bad_input("source.databaseId does not match the database id pattern.")
+    return {"type": kind, **{name: source[name] for name in fields[kind]}}
 
 
 async def list_backups(call: Call) -> Reply:

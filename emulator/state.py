@@ -167,10 +167,17 @@ class Store:
             return project
 
     def create_database(
-        self, project_id: str, name: str, region: str = "us-east-1", is_default: bool = False
+        self,
+        project_id: str,
+        name: str,
+        region: str = "us-east-1",
+        is_default: bool = False,
+        source: dict[str, str] | None = None,
     ) -> tuple[Database, NewConnection]:
+        """A new database, empty or (source type backup/database) holding a copy of another one's data."""
         with self._lock:
             project = self.project(project_id)
+            snapshot = self._source_snapshot(source)
             database = Database(
                 id=self._ids.new("db"),
                 name=name,
@@ -178,14 +185,32 @@ class Store:
                 region=region if region in REGIONS else "us-east-1",
                 status="provisioning",
                 is_default=is_default,
-                source={"type": "empty"},
+                source=dict(source) if source else {"type": "empty"},
             )
             self.data.create_database(database.id)
+            if snapshot is not None:
+                self.data.restore(database.id, snapshot)
             self.databases[database.id] = database
             first = self._new_connection(database, "default")
             database.default_connection_id = first.connection.id
             database.transition = self.clock.start("ready")
             return database, first
+
+    def _source_snapshot(self, source: dict[str, str] | None) -> Snapshot | None:
+        """What a new database starts from: a usable backup (404/422 as for restore) or a live database's data."""
+        if not source or source["type"] == "empty":
+            return None
+        if source["type"] == "backup":
+            try:
+                return self._usable_backup(source["databaseId"], source["backupId"]).snapshot
+            except ApiError as error:
+                if error.status == 422:  # creation declares no 422: an unusable backup is invalid input there
+                    raise ApiError(400, "bad_request", error.message) from None
+                raise
+        origin = self._resolve(source["databaseId"])
+        if origin is None or origin.deleted:
+            raise not_found("Source database")
+        return self.data.snapshot(origin.id)
 
     def _new_connection(self, database: Database, name: str) -> NewConnection:
         connection_id = self._ids.new("con")

@@ -36,6 +36,45 @@ def test_creating_a_database_from_a_bad_body_is_400(api: Api, project: str, body
     assert api.call("postV1ProjectsByProjectIdDatabases", {"projectId": project}, json=body).status_code == 400
 
 
+def test_a_database_created_from_a_backup_holds_its_data(api: Api, seeded: Seeded) -> None:
+    response = api.create_database(seeded.project_id, name="copy", source=seeded.source)
+
+    assert response.status_code == 201
+    data = response.json()["data"]
+    assert data["source"] == seeded.source
+    assert api.data(data["id"]) == seeded.data
+
+
+def test_a_database_created_from_a_database_holds_a_copy_of_its_data(api: Api, seeded: Seeded) -> None:
+    api.write(seeded.database_id, {"now": [{"id": 7}]})
+    legacy = api.create_database(seeded.project_id, fromDatabase={"id": seeded.database_id})
+
+    assert legacy.status_code == 201
+    assert legacy.json()["data"]["source"] == {"type": "database", "databaseId": seeded.database_id}
+    assert api.data(legacy.json()["data"]["id"]) == {"now": [{"id": 7}]}
+
+
+@pytest.mark.parametrize(
+    ("source", "status"),
+    [
+        ({"type": "backup", "databaseId": MISSING_DATABASE, "backupId": "bkp_x"}, 404),
+        ({"type": "database", "databaseId": MISSING_DATABASE}, 404),
+        ({"type": "snapshot"}, 400),
+        ({"type": "backup", "databaseId": "db_"}, 400),
+    ],
+)
+def test_creating_from_a_source_that_is_missing_or_malformed(
+    api: Api, project: str, source: dict[str, str], status: int
+) -> None:
+    assert api.create_database(project, source=source).status_code == status
+
+
+def test_creating_from_a_backup_that_is_not_completed_is_400(api: Api, seeded: Seeded) -> None:
+    running = api.backup(seeded.database_id, status="running")
+    source = {"type": "backup", "databaseId": seeded.database_id, "backupId": running}
+    assert api.create_database(seeded.project_id, source=source).status_code == 400
+
+
 def test_creating_a_database_in_an_unknown_project_is_404(api: Api) -> None:
     assert api.create_database("proj_c" + "0" * 24).status_code == 404
 
