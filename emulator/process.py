@@ -2,7 +2,8 @@
 
 `start_server(*args)` starts it on a free loopback port, waits for the URL it prints, and returns a
 `Server` whose stdout lines are collected as they come; `stop()` terminates it (then kills it) and is
-idempotent, so callers put it in a `finally`.
+idempotent, so callers put it in a `finally`. `seeded_settings(server)` reads the `PRISMA_CONTRACT_*`
+settings a server started with `--seed-golden` printed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 LISTENING = re.compile(r"emulator listening on (http://\S+)")
+SETTING = re.compile(r"^(PRISMA_CONTRACT_[A-Z_]+)=(\S+)$")
 SERVER_START_TIMEOUT = 15.0
 
 
@@ -99,3 +101,11 @@ def start_server(*args: str) -> Server:
         server.stop()
         raise
     return server
+
+
+def seeded_settings(server: Server) -> dict[str, str]:
+    """The `PRISMA_CONTRACT_*` settings a `--seed-golden` server printed (project and golden source ids).
+
+    They come before the URL line, so they are all in `server.lines` once `start_server` has returned.
+    """
+    return {m.group(1): m.group(2) for line in server.lines if (m := SETTING.match(line))}

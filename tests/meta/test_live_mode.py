@@ -8,7 +8,6 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 from __future__ import annotations
 
 import os
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,9 +17,7 @@ import httpx
 import pytest
 
 from emulator import DEFAULT_TOKEN
-from emulator.process import REPO, Server, start_server
-
-SETTING = re.compile(r"^(PRISMA_CONTRACT_[A-Z_]+)=(\S+)$")
+from emulator.process import REPO, Server, seeded_settings, start_server
 
 
 @dataclass(frozen=True)
@@ -33,8 +30,7 @@ class Staging:
 def staging() -> Iterator[Staging]:
     server = start_server("--no-control-plane", "--seed-golden")
     try:
-        settings = {m.group(1): m.group(2) for line in server.lines if (m := SETTING.match(line))}
-        yield Staging(server, settings)
+        yield Staging(server, seeded_settings(server))
     finally:
         server.stop()
 

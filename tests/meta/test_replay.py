@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from emulator import DEFAULT_TOKEN
-from emulator.process import REPO, start_server
+from emulator.process import REPO, seeded_settings, start_server
 from targets.cassettes import CASSETTES
-from tests.meta.test_live_mode import SETTING, database_names, run_suite_with
+from tests.meta.test_live_mode import database_names, run_suite_with
 
 VERDICT = re.compile(r"^(\d+ (?:passed|failed|skipped|errors?)(?:, \d+ \w+)*) in ", re.MULTILINE)
 
@@ -39,7 +39,7 @@ def test_the_committed_cassette_replays() -> None:
 def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None) -> None:
     server = start_server("--no-control-plane", "--seed-golden", *(["--fault", fault] if fault else []))
     try:
-        settings = {m.group(1): m.group(2) for line in server.lines if (m := SETTING.match(line))}
+        settings = seeded_settings(server)
         live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
         cassette = tmp_path / "fresh"
         recorded = run_suite_with({**live, **settings}, "--target=live", f"--record={cassette}", "-x")
