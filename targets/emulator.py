@@ -10,8 +10,12 @@ from targets.inprocess import InProcessTransport
 BASE_URL = "http://emulator.local"
 
 
-def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float = 5.0) -> Target:
+def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float | None = None) -> Target:
     emulator = Emulator(config)
+    if restore_timeout is None:
+        # In process a restore ends at the first read (immediate clock), after a few reads, or after the
+        # clock's seconds; a short bound keeps a never-ending restore from costing seconds per example.
+        restore_timeout = 2.0 + (emulator.config.clock.seconds if emulator.config.clock.mode == "seconds" else 0.0)
     target = Target(
         name="emulator",
         base_url=BASE_URL,
