@@ -40,7 +40,7 @@ class EmulatorConfig:
 
 
 class Emulator:
-    """A stateful, in-process Prisma Management API. `emulator.app` is the ASGI callable."""
+    """A stateful, in-process Prisma Management API; the instance itself is the ASGI callable."""
 
     def __init__(self, config: EmulatorConfig | None = None, data: DataPlane | None = None) -> None:
         self.config = config or EmulatorConfig()
@@ -61,10 +61,6 @@ class Emulator:
         self._data.close()
         self.requests.clear()
         self.store = self._new_store()
-
-    @property
-    def app(self) -> Emulator:
-        return self
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -28,6 +28,7 @@ class Target:
     requests_sent: int = 0
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
     _clients: list[httpx.Client] = field(default_factory=list)
+    _bookkeeping: httpx.Client | None = None
     on_close: list[Callable[[], None]] = field(default_factory=list)
 
     def client(self, token: str | None = None, *, authenticated: bool = True) -> httpx.Client:
@@ -42,6 +43,12 @@ class Target:
         self._clients.append(client)
         return client
 
+    def _own_client(self) -> httpx.Client:
+        """One client for the target's own bookkeeping (scratch databases), made on first use."""
+        if self._bookkeeping is None:
+            self._bookkeeping = self.client()
+        return self._bookkeeping
+
     @property
     def guarded(self) -> bool:
         return self.allowlist is not None
@@ -51,7 +58,7 @@ class Target:
         if self.project_id is None:
             raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
         full_name = SCRATCH_PREFIX + name
-        response = self.client().post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        response = self._own_client().post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
         if response.status_code != 201:
             raise RuntimeError(
                 f"creating database {full_name!r} answered {response.status_code}: {response.text[:300]}"
@@ -65,7 +72,7 @@ class Target:
     def delete_scratch(self) -> list[str]:
         """Delete every scratch database still there; returns what could not be deleted, with why."""
         leftovers = []
-        client = self.client()
+        client = self._own_client()
         for database_id in self.scratch:
             try:
                 response = client.delete(f"/v1/databases/{database_id}")
