@@ -10,7 +10,6 @@ passwords and credentials inside URLs in bodies are replaced by REDACTED.
 from __future__ import annotations
 
 import json
-import re
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,6 +22,7 @@ import httpx
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from contracts.redaction import SECRET_HEADERS, scrub_body
 from targets.base import TargetConfigurationError
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
@@ -30,34 +30,6 @@ CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 # every new request with every recorded one, and its per-field matchers (with diffs of mismatched bodies) make
 # that quadratic scan take minutes for a few thousand requests.
 MATCH_ON = ("exact",)
-SECRET_KEYS = frozenset({"connectionString", "pass", "password"})
-SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key")
-URL_CREDENTIALS = re.compile(r"(://[^:/@\s\"']+:)[^@\s\"']+@")
-REDACTED = "REDACTED"
-
-
-def scrub_text(text: str) -> str:
-    """Passwords inside URLs (postgres://user:secret@host) become REDACTED."""
-    return URL_CREDENTIALS.sub(rf"\g<1>{REDACTED}@", text)
-
-
-def scrub_json(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: REDACTED if k in SECRET_KEYS and v is not None else scrub_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [scrub_json(item) for item in value]
-    return scrub_text(value) if isinstance(value, str) else value
-
-
-def scrub_body(body: bytes | str | None) -> bytes | str | None:
-    if not body:
-        return body
-    text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
-    try:
-        scrubbed = json.dumps(scrub_json(json.loads(text)))
-    except ValueError:
-        scrubbed = scrub_text(text)
-    return scrubbed.encode() if isinstance(body, bytes) else scrubbed
 
 
 def _scrub_request(request: Any) -> Any:

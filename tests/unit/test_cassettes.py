@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from contracts.redaction import REDACTED, scrub_body, scrub_text
 from emulator import DEFAULT_TOKEN
-from targets.cassettes import CASSETTES, REDACTED, Cassette, NetworkBlocked, replaying, scrub_body, scrub_text
+from targets.cassettes import CASSETTES, Cassette, NetworkBlocked, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 BEARER = re.compile(r"bearer\s+(?!\[REDACTED\])\S+", re.IGNORECASE)
@@ -49,6 +50,8 @@ def test_scrubbing_catches_every_kind_of_secret() -> None:
     assert scrubbed["data"]["pass"] == REDACTED
     assert scrubbed["data"]["endpoints"]["direct"] == {"connectionString": REDACTED, "host": "h"}
     assert scrub_text("not json postgres://a:b@c") == f"not json postgres://a:{REDACTED}@c"
+    assert scrub_text("host=h password='s e' user=u") == f"host=h password={REDACTED} user=u"
+    assert scrub_text("PASSWORD = abc") == f"PASSWORD = {REDACTED}"
 
 
 def test_replay_blocks_real_connections() -> None:
