@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import socket
 import sys
+import time
 
 import uvicorn
 
 from contracts.golden import GOLDEN_DATA, GOLDEN_NAME
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
 from emulator.clock import ClockConfig
+from emulator.dataplane import DATA_PLANES
+from emulator.dataplane.cluster import ClusterError
 from emulator.faults import DESCRIPTIONS, parse_faults
 from emulator.ids import IdStyle
 
@@ -30,6 +34,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
     parser.add_argument("--backups-oldest-first", action="store_true")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--data",
+        choices=DATA_PLANES,
+        default="postgres",
+        help="postgres: each database is a real PostgreSQL database (embedded cluster, ~1 s to start); "
+        "memory: plain Python objects, no connection string works",
+    )
+    parser.add_argument(
+        "--postgres-dsn",
+        default=os.environ.get("PRISMA_EMULATOR_POSTGRES_DSN"),
+        metavar="DSN",
+        help="with --data postgres: use this server (a superuser DSN) instead of the embedded cluster "
+        "(env PRISMA_EMULATOR_POSTGRES_DSN)",
+    )
     parser.add_argument("--no-control-plane", action="store_true", help="serve only the public /v1 API")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
     parser.add_argument(
@@ -71,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
             backups_newest_first=not args.backups_oldest_first,
             seed=args.seed,
             control_plane=not args.no_control_plane,
+            data_plane=args.data,
+            postgres_dsn=args.postgres_dsn,
         )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
@@ -86,17 +106,26 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
     port = sock.getsockname()[1]
-    emulator = Emulator(config)
+    started = time.perf_counter()
+    try:
+        emulator = Emulator(config)
+    except ClusterError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     if args.seed_golden:  # printed before the URL line, so whoever waits for the URL has them
         for name, value in seed_golden(emulator).items():
             print(f"{name}={value}", flush=True)
     print(f"emulator listening on http://{args.host}:{port}", flush=True)
     print(f"token: {args.token}  (send 'Authorization: Bearer {args.token}')", flush=True)
+    endpoint = emulator.store.data.endpoint
+    where = f"PostgreSQL at {endpoint.host}:{endpoint.port}" if args.data == "postgres" else "in memory"
+    print(f"data: {where} (ready in {time.perf_counter() - started:.2f} s)", flush=True)
     if config.faults:
         print(f"faults on: {', '.join(sorted(config.faults))}", flush=True)
     server = uvicorn.Server(uvicorn.Config(emulator, log_level="warning"))
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
         server.run(sockets=[sock])
+    emulator.close()
     print("emulator stopped", flush=True)
     return 0
 

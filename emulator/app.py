@@ -16,7 +16,7 @@ from starlette.types import Receive, Scope, Send
 
 from emulator import api, control, render
 from emulator.clock import ClockConfig
-from emulator.dataplane import DataPlane, MemoryDataPlane
+from emulator.dataplane import DataPlane, new_data_plane
 from emulator.errors import ApiError
 from emulator.faults import Fault
 from emulator.ids import IdStyle
@@ -37,6 +37,10 @@ class EmulatorConfig:
     seed: int = 0
     base_url: str | None = None  # for the `url` fields; default: the request's own origin
     control_plane: bool = True
+    # `memory` for the library default (fast, what the emulator's own tests use); the server command and
+    # the contract suite ask for `postgres`, whose connection strings really log in.
+    data_plane: str = "memory"
+    postgres_dsn: str | None = None  # `postgres` on this server instead of the embedded cluster
 
 
 class Emulator:
@@ -44,7 +48,7 @@ class Emulator:
 
     def __init__(self, config: EmulatorConfig | None = None, data: DataPlane | None = None) -> None:
         self.config = config or EmulatorConfig()
-        self._data = data or MemoryDataPlane()
+        self._data = data or new_data_plane(self.config.data_plane, self.config.postgres_dsn)
         self.requests: deque[dict[str, Any]] = deque(maxlen=10_000)
         self.store = self._new_store()
         self.router = Router()
@@ -61,6 +65,10 @@ class Emulator:
         self._data.close()
         self.requests.clear()
         self.store = self._new_store()
+
+    def close(self) -> None:
+        """Give back what the data plane holds (PostgreSQL databases and roles); the emulator is unusable after."""
+        self._data.shutdown()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -18,6 +18,7 @@ class Fault(StrEnum):
     MISSING_SOURCE_ACCEPTED = "missing-source-database-accepted"
     OTHER_SOURCE_TYPE_ACCEPTED = "other-source-type-accepted"
     CREDENTIALS_ROTATED = "restore-rotates-credentials"
+    ROLES_DROPPED = "restore-drops-roles"
     CONNECTIONS_REPLACED = "restore-replaces-connections"
     SOURCE_NOT_ECHOED = "source-not-echoed"
     RECOVERY_NEVER_FINISHES = "recovery-never-finishes"
@@ -47,6 +48,7 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.MISSING_SOURCE_ACCEPTED: "a source.databaseId that does not exist is ignored instead of 404",
     Fault.OTHER_SOURCE_TYPE_ACCEPTED: "a source.type other than 'backup' is accepted instead of 422",
     Fault.CREDENTIALS_ROTATED: "a restore changes the passwords of the target's connections",
+    Fault.ROLES_DROPPED: "a finished restore drops the login roles of the target's connections",
     Fault.CONNECTIONS_REPLACED: "a restore replaces the target's connections (new ids, new defaultConnectionId)",
     Fault.SOURCE_NOT_ECHOED: "restore's 200 names another backup in `source` than the request did",
     Fault.RECOVERY_NEVER_FINISHES: "a restored database stays 'recovering' forever",
@@ -64,6 +66,18 @@ DESCRIPTIONS: dict[Fault, str] = {
 }
 
 assert set(DESCRIPTIONS) == set(Fault), "every fault needs a description"
+
+# The faults that break the data plane (data, passwords, roles): they show only through real logins and
+# real data, so the tests check them on PostgreSQL too.
+DATA_PLANE_FAULTS = frozenset(
+    {
+        Fault.CREDENTIALS_ROTATED,
+        Fault.ROLES_DROPPED,
+        Fault.DATA_NOT_REPLACED,
+        Fault.DATA_PARTLY_REPLACED,
+        Fault.FAILED_RESTORE_MUTATES,
+    }
+)
 
 
 def parse_faults(names: list[str]) -> frozenset[Fault]:

@@ -16,7 +16,6 @@ from typing import Any
 from contracts import describe_body, matches_database_id
 from emulator.clock import ClockConfig, StateClock, Transition
 from emulator.dataplane import DataPlane, Snapshot, Tables
-from emulator.dataplane.base import connection_string
 from emulator.errors import ApiError, invalid, not_found
 from emulator.faults import Fault
 from emulator.ids import IdMinter, IdStyle
@@ -214,15 +213,14 @@ class Store:
 
     def _new_connection(self, database: Database, name: str) -> NewConnection:
         connection_id = self._ids.new("con")
-        user = "u_" + connection_id.removeprefix("con_")[:20]
         password = self._ids.secret()
-        self.data.create_login(database.id, user, password)
+        user = self.data.create_login(database.id, "u_" + connection_id.removeprefix("con_")[:20], password)
         connection = Connection(connection_id, name, database.id, user, password)
         database.connections.append(connection)
         return NewConnection(connection, self.connection_string(connection))
 
     def connection_string(self, connection: Connection) -> str:
-        return connection_string(self.data.endpoint, connection.user, connection.password, connection.database_id)
+        return self.data.connection_string(connection.database_id, connection.user, connection.password)
 
     def create_connection(self, database_id: str, name: str) -> NewConnection:
         with self._lock:
@@ -259,7 +257,7 @@ class Store:
                 snapshot=snapshot,
                 status=status,
                 backup_type=backup_type,
-                size=len(repr(snapshot.handle)),
+                size=snapshot.size,
                 sequence=self._sequence,
             )
             self.backups[backup.id] = backup
@@ -354,14 +352,20 @@ class Store:
         if self.has(Fault.RECOVERY_NEVER_FINISHES):
             target.transition = None
             return
-        target.transition = self.clock.start("ready", on_done=self._replace_data(target.id, backup.snapshot))
+        target.transition = self.clock.start("ready", on_done=self._replace_data(target, backup.snapshot))
 
-    def _replace_data(self, database_id: str, snapshot: Snapshot) -> Callable[[], None]:
+    def _replace_data(self, target: Database, snapshot: Snapshot) -> Callable[[], None]:
         def replace() -> None:
+            if self.has(Fault.ROLES_DROPPED):
+                for connection in target.connections:
+                    self.data.drop_login(connection.user)
             if self.has(Fault.DATA_NOT_REPLACED):
                 return
-            only = 1 if self.has(Fault.DATA_PARTLY_REPLACED) else None
-            self.data.restore(database_id, snapshot, only_tables=only)
+            before = self.data.read(target.id) if self.has(Fault.DATA_PARTLY_REPLACED) else None
+            self.data.restore(target.id, snapshot)
+            if before is not None:  # the fault: only the first table (by name) comes from the backup
+                restored = sorted(self.data.read(target.id).items())[:1]
+                self.data.write(target.id, {**before, **dict(restored)})
 
         return replace
 

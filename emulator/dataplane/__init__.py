@@ -1,10 +1,28 @@
 """Where the emulated databases keep their data and logins.
 
-The control plane (`emulator.state`) only talks to a `DataPlane`; the in-memory one is the default, a
-real PostgreSQL one can stand in its place without the HTTP layer noticing.
+The emulator's state (`emulator.state`) only talks to a `DataPlane`: real PostgreSQL (`postgres`, an
+embedded cluster or one given by DSN) or plain Python objects (`memory`, fast, no connection strings that
+work). The HTTP layer does not notice which.
 """
+
+from __future__ import annotations
 
 from emulator.dataplane.base import DataPlane, Endpoint, Snapshot, Tables
 from emulator.dataplane.memory import MemoryDataPlane
 
-__all__ = ["DataPlane", "Endpoint", "MemoryDataPlane", "Snapshot", "Tables"]
+DATA_PLANES = ("postgres", "memory")
+
+__all__ = ["DATA_PLANES", "DataPlane", "Endpoint", "MemoryDataPlane", "Snapshot", "Tables", "new_data_plane"]
+
+
+def new_data_plane(kind: str, postgres_dsn: str | None = None) -> DataPlane:
+    """`memory`, or `postgres` on the process's embedded cluster (or the server `postgres_dsn` names)."""
+    if kind == "memory":
+        return MemoryDataPlane()
+    if kind != "postgres":
+        raise ValueError(f"unknown data plane {kind!r}; choose one of {', '.join(DATA_PLANES)}")
+    # Imported here: psycopg and the cluster are only needed when PostgreSQL is asked for.
+    from emulator.dataplane.cluster import Cluster, embedded_cluster
+    from emulator.dataplane.postgres import PostgresDataPlane
+
+    return PostgresDataPlane(Cluster.external(postgres_dsn) if postgres_dsn else embedded_cluster())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from urllib.parse import unquote, urlsplit
 
-from emulator.dataplane.base import Endpoint, Snapshot, Tables
+from emulator.dataplane.base import Endpoint, Snapshot, Tables, connection_string
 
 LOCAL = Endpoint("localhost", 5432)
 
@@ -24,8 +24,9 @@ class MemoryDataPlane:
         for user in [u for u, (_, db) in self._logins.items() if db == name]:
             del self._logins[user]
 
-    def create_login(self, database: str, user: str, password: str) -> None:
+    def create_login(self, database: str, user: str, password: str) -> str:
         self._logins[user] = (password, database)
+        return user
 
     def set_password(self, user: str, password: str) -> None:
         self._logins[user] = (password, self._logins[user][1])
@@ -33,16 +34,15 @@ class MemoryDataPlane:
     def drop_login(self, user: str) -> None:
         self._logins.pop(user, None)
 
-    def snapshot(self, database: str) -> Snapshot:
-        return Snapshot(copy.deepcopy(self._tables[database]))
+    def connection_string(self, database: str, user: str, password: str) -> str:
+        return connection_string(self.endpoint, user, password, database)
 
-    def restore(self, database: str, snapshot: Snapshot, *, only_tables: int | None = None) -> None:
-        saved: Tables = copy.deepcopy(snapshot.handle)
-        if only_tables is not None:
-            kept = dict(sorted(saved.items())[:only_tables])
-            self._tables[database] = {**self._tables[database], **kept}
-        else:
-            self._tables[database] = saved
+    def snapshot(self, database: str) -> Snapshot:
+        tables = copy.deepcopy(self._tables[database])
+        return Snapshot(tables, size=len(repr(tables)))
+
+    def restore(self, database: str, snapshot: Snapshot) -> None:
+        self._tables[database] = copy.deepcopy(snapshot.handle)
 
     def read(self, database: str) -> Tables:
         return copy.deepcopy(self._tables[database])
@@ -65,3 +65,6 @@ class MemoryDataPlane:
     def close(self) -> None:
         self._tables.clear()
         self._logins.clear()
+
+    def shutdown(self) -> None:
+        self.close()

@@ -260,9 +260,11 @@ class MakeApi(Protocol):
 def make_api() -> Iterator[MakeApi]:
     """A factory of in-process emulators, each behind its own `Api` (so tests can compare configurations)."""
     clients: list[httpx.Client] = []
+    emulators: list[Emulator] = []
 
     def make(config: EmulatorConfig | None = None, *, checked: bool = True) -> Api:
-        transport = InProcessTransport(Emulator(config))
+        emulators.append(Emulator(config))
+        transport = InProcessTransport(emulators[-1])
         client = httpx.Client(transport=transport, base_url="http://emulator")
         clients.append(client)
         return Api(client, checked=checked, transport=transport)
@@ -270,6 +272,8 @@ def make_api() -> Iterator[MakeApi]:
     yield make
     for client in clients:
         client.close()
+    for emulator in emulators:
+        emulator.close()  # a PostgreSQL data plane gives its databases and roles back
 
 
 @pytest.fixture
@@ -292,9 +296,6 @@ def seeded(api: Api, project: str) -> Seeded:
 # --- the emulator as a server process -------------------------------------------------------------------
 
 
-StartServer = Callable[..., Server]
-
-
 @pytest.fixture(scope="session")
 def server() -> Iterator[Server]:
     """One server for the whole session (tests that share it build their own projects)."""
@@ -303,22 +304,6 @@ def server() -> Iterator[Server]:
         yield started
     finally:
         started.stop()
-
-
-@pytest.fixture
-def launch_server() -> Iterator[StartServer]:
-    """Start extra servers (e.g. to stop them); each one is stopped at the end of the test, whatever happens."""
-    started: list[Server] = []
-
-    def launch(*args: str) -> Server:
-        started.append(start_server(*args))
-        return started[-1]
-
-    try:
-        yield launch
-    finally:
-        for each in started:
-            each.stop()
 
 
 RunCli = Callable[..., subprocess.CompletedProcess[str]]

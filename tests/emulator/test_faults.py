@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from emulator import DESCRIPTIONS, EmulatorConfig, Fault
+from emulator.faults import DATA_PLANE_FAULTS
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi
@@ -166,6 +167,7 @@ CASES: dict[Fault, Case] = {
     Fault.MISSING_SOURCE_ACCEPTED: Case(restore_naming_a_missing_source_database, 404, 200),
     Fault.OTHER_SOURCE_TYPE_ACCEPTED: Case(restore_from_source_type_database, 422, 200),
     Fault.CREDENTIALS_ROTATED: Case(credentials_after_restore, True, False),
+    Fault.ROLES_DROPPED: Case(credentials_after_restore, True, False),
     Fault.CONNECTIONS_REPLACED: Case(connections_kept_by_restore, True, False),
     Fault.SOURCE_NOT_ECHOED: Case(source_echoed, True, False),
     Fault.RECOVERY_NEVER_FINISHES: Case(statuses_after_restore, ["ready"] * 3, ["recovering"] * 3),
@@ -191,9 +193,10 @@ CONSEQUENCES: dict[Fault, set[Fault]] = {
 }
 
 
-def _run(make_api: MakeApi, scenario: Callable[[Api], Any], *faults: Fault) -> Any:
+def _run(make_api: MakeApi, scenario: Callable[[Api], Any], *faults: Fault, data_plane: str = "memory") -> Any:
     # A healthy emulator's answers must all conform; with a fault on, breaking the contract may be the point.
-    return scenario(make_api(EmulatorConfig(faults=frozenset(faults)), checked=not faults))
+    config = EmulatorConfig(faults=frozenset(faults), data_plane=data_plane)
+    return scenario(make_api(config, checked=not faults))
 
 
 def test_every_fault_has_a_scenario() -> None:
@@ -206,6 +209,18 @@ def test_the_fault_breaks_what_it_names(make_api: MakeApi, fault: Fault) -> None
 
     healthy = _run(make_api, case.scenario)
     broken = _run(make_api, case.scenario, fault)
+
+    assert healthy == case.correct, f"without {fault}: {healthy!r}"
+    assert broken == case.broken, f"with {fault} ({DESCRIPTIONS[fault]}): {broken!r}"
+
+
+@pytest.mark.parametrize("fault", sorted(DATA_PLANE_FAULTS), ids=str)
+def test_the_fault_breaks_postgres_too(make_api: MakeApi, fault: Fault) -> None:
+    """Data-plane faults once more on real PostgreSQL (the suite's default): real logins, real data."""
+    case = CASES[fault]
+
+    healthy = _run(make_api, case.scenario, data_plane="postgres")
+    broken = _run(make_api, case.scenario, fault, data_plane="postgres")
 
     assert healthy == case.correct, f"without {fault}: {healthy!r}"
     assert broken == case.broken, f"with {fault} ({DESCRIPTIONS[fault]}): {broken!r}"

@@ -12,7 +12,8 @@ from emulator import DEFAULT_TOKEN, Fault
 
 if TYPE_CHECKING:
     from emulator.process import Server
-    from tests.emulator.conftest import RunCli, StartServer
+    from tests.conftest import StartServer
+    from tests.emulator.conftest import RunCli
 
 STOPPED = re.compile(r"^emulator stopped$")
 
