@@ -53,6 +53,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--emulator-no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
     group.addoption("--emulator-backups-oldest-first", action="store_true", help="list backups oldest first")
+    group.addoption(
+        "--emulator-data",
+        default=os.environ.get("PRISMA_CONTRACT_EMULATOR_DATA", "postgres"),
+        choices=("postgres", "memory"),
+        help="where the in-process emulator keeps data: postgres (default; embedded PostgreSQL, the data probe "
+        "logs in for real) or memory (faster; the probe asks the control plane)",
+    )
+    group.addoption(
+        "--emulator-postgres-dsn",
+        default=os.environ.get("PRISMA_EMULATOR_POSTGRES_DSN"),
+        metavar="DSN",
+        help="a PostgreSQL server (superuser DSN) for the emulator instead of its embedded one",
+    )
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -3,6 +3,7 @@
 
     python3 dev.py contract [pytest args]   set up, then run the contract suite (the main job)
     python3 dev.py test [pytest args]       set up, then lint, type-check and run every test
+    python3 dev.py seed-golden [args]       set up, then seed a golden source on a live API (README: Live)
     python3 dev.py setup                    only create/refresh the virtualenv
 
 Setup creates `.venv/` and installs the project with its dev extras; it is skipped when
@@ -71,7 +72,7 @@ def pytest(args: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"contract", "test", "setup"}:
+    if not argv or argv[0] not in {"contract", "test", "seed-golden", "setup"}:
         print(__doc__, file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
@@ -80,6 +81,8 @@ def main(argv: list[str]) -> int:
         return 0
     if command == "contract":
         return pytest([*CONTRACT_TESTS, *rest])
+    if command == "seed-golden":
+        return _run(PYTHON, "-m", "targets.seed_golden", *rest)
     return lint_and_types() or pytest(rest)
 
 

@@ -39,7 +39,7 @@ class Driver:
         self.target = target
         self.pool = pool
         self.client = target.client()
-        self.probe = Probe(self.client, target.control)
+        self.probe = Probe(self.client, target.data, pool.credentials_of if pool else lambda _: [])
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
 
     def send(

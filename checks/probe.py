@@ -1,4 +1,4 @@
-"""What the public API (and an emulator's control plane, when there is one) shows of the world.
+"""What the public API, and the data probe logged in with the credentials it issued, show of the world.
 
 The checks compare these views before and after a request; they never trust the emulator's internals,
 so the same checks run against any server.
@@ -6,13 +6,15 @@ so the same checks run against any server.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from contracts import RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
-from targets.control import ControlPlane, Tables
+from contracts.tables import Tables
+from targets.data import Credential, DataAccess, LoginRefused
 
 DATABASE_PATH = "/v1/databases/{databaseId}"
 BACKUPS_PATH = "/v1/databases/{databaseId}/backups"
@@ -29,7 +31,7 @@ class DatabaseView:
     connections: tuple[tuple[str, str, str], ...]  # (id, name, kind) of each connection, in order
     default_connection_id: str | None
     source: Any
-    data: Tables | None  # None when the target offers no data access
+    data: Tables | None  # None when there is no data probe for it (no access, no credential, busy)
 
     def same_identity(self, other: DatabaseView) -> bool:
         """Connections and the default connection: what a restore must never change."""
@@ -48,9 +50,25 @@ class Before:
 
 
 class Probe:
-    def __init__(self, client: httpx.Client, control: ControlPlane | None) -> None:
+    def __init__(
+        self, client: httpx.Client, data: DataAccess | None, credentials: Callable[[str], list[Credential]]
+    ) -> None:
         self.client = client
-        self.control = control
+        self.data = data
+        self.credentials = credentials
+
+    def read_data(self, database_id: str) -> Tables | None:
+        """The database's data, read through the first connection the run had the API issue for it."""
+        issued = self.credentials(database_id)
+        if self.data is None or not issued:
+            return None
+        try:
+            return self.data.read(issued[0].connection_string)
+        except LoginRefused as refused:
+            raise AssertionError(
+                f"the connection string the API issued for {database_id} no longer logs in "
+                f"('Connections and credentials are preserved'): {refused}"
+            ) from None
 
     def database(self, database_id: str, *, with_data: bool = False) -> DatabaseView | None:
         """The database as GET shows it; None when it does not exist (404)."""
@@ -63,7 +81,10 @@ class Probe:
             raise ProbeError(f"GET database {database_id!r} answered {response.status_code}: {response.text[:300]}")
         data = response.json()["data"]
         connections = tuple((c["id"], c["name"], c["kind"]) for c in data["connections"])
-        tables = self.control.read_data(data["id"]) if with_data and self.control is not None else None
+        # While provisioning or recovering the docs promise nothing about the data (it may not even be
+        # reachable), so it is not read then.
+        settled = data["status"] not in ("provisioning", "recovering")
+        tables = self.read_data(data["id"]) if with_data and settled else None
         return DatabaseView(
             data["id"], data["status"], connections, data["defaultConnectionId"], data.get("source"), tables
         )

@@ -20,7 +20,8 @@ from schemathesis.generation.case import Case
 from checks.probe import Before, DatabaseView, Probe
 from checks.report import REPORT
 from contracts import RESTORE, describe_body, error_validator, errors_of, expected_statuses, response_validator
-from targets.control import Tables
+from contracts.tables import Tables, canonical
+from targets.data import Credential, LoginRefused
 
 AnyCase = Case[Any]
 
@@ -33,7 +34,7 @@ class Observation:
     probe: Probe
     restore_timeout: float
     backup_data: Callable[[str], Tables | None]  # the data a backup holds, when the suite knows it
-    credentials: Callable[[str], list[str]]  # connection strings issued for a database before the call
+    credentials: Callable[[str], list[Credential]]  # issued for a database before the call, and where they logged in
     body: bytes | None
     notes: dict[str, Any] = field(default_factory=dict)
 
@@ -182,19 +183,37 @@ def restore_finishes_with_backup_data(ctx: CheckContext, response: Response, cas
     if not after.same_identity(before):
         problems.append(f"connections changed: {before.connections} → {after.connections}")
     expected = observed.backup_data(observed.before.backup_id or "")
-    if expected is not None and after.data is not None and after.data != expected:
+    if expected is not None and after.data is not None:
+        _count("data probe: the target holds exactly the backup's data")
+    if expected is not None and after.data is not None and canonical(after.data) != canonical(expected):
         problems.append(
             "the data is not the backup's ('overwrites all data in the target database with the contents of the "
-            f"specified backup'):\n    expected {expected}\n    found    {after.data}"
+            f"specified backup'; rows written after the backup must be gone):\n    expected {canonical(expected)}\n"
+            f"    found    {canonical(after.data)}"
         )
-    control = observed.probe.control
-    if control is not None:
-        for connection_string in observed.credentials(before.id):
-            if control.authenticates(connection_string) != before.id:
-                problems.append("a connection string issued before the restore no longer authenticates")
+    problems += _credential_problems(observed, before.id)
     if problems:
         raise AssertionError("after the restore:\n  " + "\n  ".join(problems))
     return True
+
+
+def _credential_problems(observed: Observation, database_id: str) -> list[str]:
+    """'Connections and credentials are preserved': each connection string issued before the restore logs in
+    afresh now, as the same user into the same database."""
+    data = observed.probe.data
+    if data is None:
+        return []
+    problems = []
+    for number, credential in enumerate(observed.credentials(database_id), start=1):
+        _count("data probe: a credential issued before the restore logs in afresh")
+        try:
+            login = data.login(credential.connection_string)
+        except LoginRefused as refused:
+            problems.append(f"connection string #{number}, issued before the restore, no longer logs in: {refused}")
+            continue
+        if login != credential.login:
+            problems.append(f"connection string #{number} logs in as {login}; before the restore: {credential.login}")
+    return problems
 
 
 @schemathesis.check
@@ -224,7 +243,8 @@ def _changes(before: DatabaseView, after: DatabaseView | None) -> list[str]:
     settling = before.status in ("provisioning", "recovering")
     if not settling and after.status != before.status:
         changes.append(f"status: {before.status} → {after.status}")
-    if not settling and after.data != before.data:
+    known = before.data is not None and after.data is not None
+    if not settling and known and canonical(after.data or {}) != canonical(before.data or {}):
         changes.append(f"data: {before.data} → {after.data}")
     return changes
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from targets.control import ControlPlane
+from targets.data import DataAccess
 from targets.guard import SCRATCH_PREFIX, Allowlist
 
 
@@ -24,6 +25,7 @@ class Target:
     project_id: str | None
     restore_timeout: float
     control: ControlPlane | None = None  # only emulators have one
+    data: DataAccess | None = None  # the data probe; None where nothing can log in (replay, or switched off)
     allowlist: Allowlist | None = None  # set on guarded (live) targets: the only restore/delete targets allowed
     requests_sent: int = 0
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
@@ -43,8 +45,8 @@ class Target:
         self._clients.append(client)
         return client
 
-    def _own_client(self) -> httpx.Client:
-        """One client for the target's own bookkeeping (scratch databases), made on first use."""
+    def own_client(self) -> httpx.Client:
+        """One client for the suite's own bookkeeping (scratch databases, probe connections), made on first use."""
         if self._bookkeeping is None:
             self._bookkeeping = self.client()
         return self._bookkeeping
@@ -58,7 +60,7 @@ class Target:
         if self.project_id is None:
             raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
         full_name = SCRATCH_PREFIX + name
-        response = self._own_client().post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        response = self.own_client().post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
         if response.status_code != 201:
             raise RuntimeError(
                 f"creating database {full_name!r} answered {response.status_code}: {response.text[:300]}"
@@ -72,7 +74,7 @@ class Target:
     def delete_scratch(self) -> list[str]:
         """Delete every scratch database still there; returns what could not be deleted, with why."""
         leftovers = []
-        client = self._own_client()
+        client = self.own_client()
         for database_id in self.scratch:
             try:
                 response = client.delete(f"/v1/databases/{database_id}")
@@ -85,7 +87,10 @@ class Target:
         return leftovers
 
     def close(self) -> None:
-        for hook in self.on_close:
+        """Run the close hooks last-added first (scratch clean-up before the emulator under it goes away)."""
+        if self.data is not None:
+            self.data.close()
+        for hook in reversed(self.on_close):
             hook()
         for client in self._clients:
             client.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from emulator import Emulator, EmulatorConfig
 from targets.base import Target
 from targets.control import ControlPlane
+from targets.data import ControlPlaneAccess, PostgresAccess
 from targets.inprocess import InProcessTransport
 
 BASE_URL = "http://emulator.local"
@@ -25,5 +26,10 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
         restore_timeout=restore_timeout,
     )
     target.control = ControlPlane(target.client(authenticated=False))
+    # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
+    # control plane instead.
+    postgres = emulator.config.data_plane == "postgres"
+    target.data = PostgresAccess() if postgres else ControlPlaneAccess(target.control)
+    target.on_close.append(emulator.close)
     target.project_id = target.control.create_project("contract-project")
     return target

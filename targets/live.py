@@ -7,6 +7,8 @@ PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named cont
 PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
 PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
 PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 900)
+PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
+                                    credentials; `off` where this machine cannot reach the databases
 
 Every request goes through the safety guard (targets/guard.py).
 """
@@ -20,6 +22,7 @@ from dataclasses import asdict, dataclass
 import httpx
 
 from targets.base import Target, TargetConfigurationError
+from targets.data import PostgresAccess
 from targets.guard import Allowlist, GuardTransport
 
 DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
@@ -34,6 +37,7 @@ class LiveSettings:
     source_database_id: str | None = None
     backup_id: str | None = None
     restore_timeout: float = DEFAULT_LIVE_RESTORE_TIMEOUT
+    data_probe: bool = True
     run_id: str = ""  # names this run's scratch databases; fixed in a cassette so a replay sends the same bodies
 
     @classmethod
@@ -48,6 +52,9 @@ class LiveSettings:
             raise TargetConfigurationError(
                 f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds, got {timeout_text!r}"
             ) from None
+        probe = os.environ.get("PRISMA_CONTRACT_DATA_PROBE", "on").strip().lower()
+        if probe not in ("on", "off"):
+            raise TargetConfigurationError(f"PRISMA_CONTRACT_DATA_PROBE must be on or off, got {probe!r}")
         return cls(
             url=url,
             token=_required("PRISMA_API_TOKEN", "<service token>"),
@@ -56,6 +63,7 @@ class LiveSettings:
             source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
             backup_id=_optional("PRISMA_CONTRACT_BACKUP_ID"),
             restore_timeout=timeout,
+            data_probe=probe == "on",
             run_id=uuid.uuid4().hex[:8],
         )
 
@@ -85,6 +93,7 @@ def live_target(settings: LiveSettings, *, name: str = "live", preflight: bool =
         project_id=settings.project_id,
         restore_timeout=settings.restore_timeout,
         allowlist=allowlist,
+        data=PostgresAccess() if settings.data_probe else None,
     )
     if preflight:
         _preflight(target)

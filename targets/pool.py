@@ -1,7 +1,9 @@
 """The resources a run owns and restores into: databases in every state, and backups with known data.
 
-On an emulator the control plane builds them (data written, backups taken now, states forced); the
-checks then know what data each backup holds and which credentials each database issued.
+Every database gets a connection issued through the public API (`POST /v1/databases/{id}/connections`);
+the data probe logs in with it to write data and, later, to check a restore. On an emulator the control
+plane does the rest (backups taken now, states forced); the checks then know what data each backup holds
+and where each credential logged in before any restore.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import Any
 import httpx
 
 from contracts.golden import GOLDEN_DATA, fixture_data
+from contracts.tables import Tables
 from targets.base import Target, TargetConfigurationError
-from targets.control import ControlPlane, Tables
+from targets.control import ControlPlane
+from targets.data import Credential, LoginRefused
 from targets.live import LiveSettings
 
 
@@ -35,7 +39,7 @@ class Pool:
     sources: list[str] = field(default_factory=list)
     backups: list[KnownBackup] = field(default_factory=list)
     backup_data: dict[str, Tables] = field(default_factory=dict)
-    credentials: dict[str, list[str]] = field(default_factory=dict)  # database → connection strings issued
+    credentials: dict[str, list[Credential]] = field(default_factory=dict)  # database → issued before any restore
 
     @property
     def restore_targets(self) -> list[str]:
@@ -48,8 +52,32 @@ class Pool:
     def data_of(self, backup_id: str) -> Tables | None:
         return self.backup_data.get(backup_id)
 
-    def credentials_of(self, database_id: str) -> list[str]:
+    def credentials_of(self, database_id: str) -> list[Credential]:
         return self.credentials.get(database_id, [])
+
+    def connect(self, target: Target, database_id: str) -> Credential | None:
+        """Have the API issue a connection for the database and log in with it once (None: no data probe).
+
+        The connection is created even without a data probe, so a replay sends what the recording sent.
+        """
+        secret = create_connection(target.own_client(), database_id)
+        if target.data is None:
+            return None
+        try:
+            credential = Credential(secret, target.data.login(secret))
+        except LoginRefused as refused:
+            raise TargetConfigurationError(
+                f"a connection string the API just issued for {database_id} does not log in: {refused} "
+                "(set PRISMA_CONTRACT_DATA_PROBE=off where the suite cannot reach the databases)"
+            ) from None
+        self.credentials.setdefault(database_id, []).append(credential)
+        return credential
+
+    def write(self, target: Target, database_id: str, tables: Tables) -> None:
+        """Write through the database's first credential (the data probe); nothing without one."""
+        issued = self.credentials_of(database_id)
+        if target.data is not None and issued:
+            target.data.write(issued[0].connection_string, tables)
 
 
 def create_connection(client: httpx.Client, database_id: str, name: str = "contract-probe") -> str:
@@ -69,12 +97,12 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     def new(name: str, version: str) -> str:
         database_id = target.create_database(name)
         control.force_status(database_id, "ready")
-        control.write_data(database_id, fixture_data(version))
-        pool.credentials[database_id] = [create_connection(client, database_id)]
+        pool.connect(target, database_id)
+        pool.write(target, database_id, fixture_data(version))
         return database_id
 
     def backup(database_id: str, version: str, status: str = "completed") -> str:
-        control.write_data(database_id, fixture_data(version))
+        pool.write(target, database_id, fixture_data(version))
         backup_id = control.take_backup(database_id, status)
         pool.backups.append(KnownBackup(backup_id, database_id, status))
         pool.backup_data[backup_id] = fixture_data(version)
@@ -90,7 +118,7 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     for index in (1, 2):
         database_id = new(f"target-{index}", f"t{index}")
         backup(database_id, f"t{index}-v1")
-        control.write_data(database_id, fixture_data(f"t{index}-written-after-backup"))
+        pool.write(target, database_id, fixture_data(f"t{index}-written-after-backup"))
         pool.ready.append(database_id)
     for status in ("provisioning", "recovering"):
         database_id = new(f"held-{status}", status)
@@ -132,13 +160,16 @@ def live_pool(target: Target, settings: LiveSettings) -> Pool:
         data = wait_until_ready(client, sacrificial, target.restore_timeout)
         assert target.allowlist is not None
         target.allowlist.allow(sacrificial, data["name"])  # refuses a database not named contract-…
+        pool.connect(target, sacrificial)
+        pool.write(target, sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
     if target.project_id:
         run = settings.run_id
         created = [target.create_database(f"target-{run}-{index}") for index in (1, 2)]
         for database_id in created:
             wait_until_ready(client, database_id, target.restore_timeout)
-            pool.credentials[database_id] = [create_connection(client, database_id)]
+            pool.connect(target, database_id)
+            pool.write(target, database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
         gone = target.create_database(f"deleted-{run}")
         wait_until_ready(client, gone, target.restore_timeout)

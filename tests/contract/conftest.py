@@ -14,6 +14,7 @@ from checks.profiles import PROFILE
 from checks.report import REPORT
 from emulator import EmulatorConfig
 from emulator.clock import ClockConfig
+from emulator.dataplane.cluster import ClusterError
 from emulator.faults import parse_faults
 from emulator.ids import IdStyle
 from targets import Target, TargetConfigurationError, emulator_target, live_target
@@ -30,6 +31,8 @@ def _emulator_config(config: pytest.Config) -> EmulatorConfig:
             id_style=IdStyle(config.getoption("--emulator-id-style")),
             alias_unprefixed=not config.getoption("--emulator-no-alias"),
             backups_newest_first=not config.getoption("--emulator-backups-oldest-first"),
+            data_plane=config.getoption("--emulator-data"),
+            postgres_dsn=config.getoption("--emulator-postgres-dsn"),
         )
     except ValueError as error:
         raise TargetConfigurationError(str(error)) from None
@@ -52,7 +55,10 @@ def _build_target(config: pytest.Config, stack: contextlib.ExitStack) -> Target:
     if record and name != "live":
         raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
     if name == "emulator":
-        return emulator_target(_emulator_config(config))
+        try:
+            return emulator_target(_emulator_config(config))
+        except ClusterError as error:
+            raise TargetConfigurationError(str(error)) from None
     if name == "replay":
         cassette = Cassette.named(config.getoption("--cassette"))
         metadata = cassette.metadata()
@@ -66,10 +72,13 @@ def _build_target(config: pytest.Config, stack: contextlib.ExitStack) -> Target:
         config.stash[SETTINGS] = settings
         built = live_target(settings, name="replay")
         built.transport = ReplayTransport(built.transport, cassette)
+        built.data = None  # a cassette holds HTTP only: nothing to log in to, so data checks are off
         return built
     settings = LiveSettings.from_env()
     if record:
-        settings = dataclasses.replace(settings, run_id="recorded")
+        # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
+        # so both take the same paths and send the same requests.
+        settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
         stack.enter_context(recording(Cassette.named(record), settings.public(), PROFILE))
     config.stash[SETTINGS] = settings
     return live_target(settings)

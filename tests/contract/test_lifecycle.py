@@ -1,8 +1,9 @@
 """A stateful model of databases, backups and restores, checked against the API after every step.
 
 Hypothesis chooses the sequence: create databases, take backups (where the target has a control
-plane), write data, restore (own, cross-database, repeated, into deleted databases), delete, read.
-Each answer must be the one the model predicts; the driver's checks judge each restore as well.
+plane), write data (through the data probe), restore (own, cross-database, repeated, into deleted
+databases), delete, read. Each answer must be the one the model predicts; the driver's checks judge each
+restore as well (data, connections, and that every credential issued before still logs in).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from hypothesis.stateful import (
 from checks.driver import Driver, restore_case
 from contracts import response_validator
 from contracts.golden import fixture_data
-from targets.control import Tables
+from contracts.tables import Tables, canonical
 from targets.pool import Pool
 
 
@@ -35,7 +36,7 @@ from targets.pool import Pool
 class ModelDatabase:
     id: str
     connections: list[str]
-    data: Tables | None  # None: unknown (no data access, or never written)
+    data: Tables | None  # None: unknown (no data probe)
     deleted: bool = False
 
 
@@ -58,6 +59,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.model: dict[str, ModelDatabase] = {}
         self.client = self.driver.client
         self.control = self.driver.target.control
+        self.probe = self.driver.probe
 
     # --- helpers ---------------------------------------------------------------------------------
 
@@ -83,19 +85,19 @@ class Lifecycle(RuleBasedStateMachine):
     @rule(target=databases)
     def create(self) -> str:
         database_id = self.driver.target.create_database("lifecycle")
+        assert self._settled(database_id)["status"] == "ready"
+        self.pool.connect(self.driver.target, database_id)  # as a user would: a connection to log in with
         settled = self._settled(database_id)
-        assert settled["status"] == "ready"
-        data = self.control.read_data(database_id) if self.control else None
+        data = self.probe.read_data(database_id)
         self.model[database_id] = ModelDatabase(database_id, [c["id"] for c in settled["connections"]], data)
         return database_id
 
-    @precondition(lambda self: self.control is not None)
+    @precondition(lambda self: self.driver.target.data is not None)
     @rule(database=databases, version=st.sampled_from(["a", "b", "c"]))
     def write(self, database: str, version: str) -> None:
-        assert self.control is not None
         if self.model[database].deleted:
             return
-        self.control.write_data(database, fixture_data(version))
+        self.pool.write(self.driver.target, database, fixture_data(version))
         self.model[database].data = fixture_data(version)
 
     @precondition(lambda self: self.control is not None)
@@ -141,8 +143,9 @@ class Lifecycle(RuleBasedStateMachine):
         settled = self._settled(database)
         assert settled["status"] == "ready"
         assert [c["id"] for c in settled["connections"]] == model.connections, "connections changed"
-        if self.control is not None and model.data is not None:
-            assert self.control.read_data(database) == model.data, "data differs from the model"
+        found = self.probe.read_data(database)
+        if found is not None and model.data is not None:
+            assert canonical(found) == canonical(model.data), "data differs from the model"
 
     def teardown(self) -> None:
         for database in self.model.values():

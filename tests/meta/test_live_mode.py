@@ -7,57 +7,15 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
-from emulator import DEFAULT_TOKEN
-from emulator.process import REPO, Server, seeded_settings, start_server
+from emulator.process import seeded_settings
+from tests.meta.conftest import Staging, database_names, live_env, run_live
 
-
-@dataclass(frozen=True)
-class Staging:
-    server: Server
-    settings: dict[str, str]
-
-
-@pytest.fixture(scope="module")
-def staging() -> Iterator[Staging]:
-    server = start_server("--no-control-plane", "--seed-golden")
-    try:
-        yield Staging(server, seeded_settings(server))
-    finally:
-        server.stop()
-
-
-def run_suite_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`pytest tests/contract ARGS` in a subprocess whose environment holds only `env` of the suite's settings."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    clean.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args]
-    return subprocess.run(
-        command, cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=600, check=False
-    )
-
-
-def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return run_suite_with(env, "--target=live", *args)
-
-
-def live_env(staging: Staging, **overrides: str) -> dict[str, str]:
-    return {
-        "PRISMA_API_URL": staging.server.url,
-        "PRISMA_API_TOKEN": DEFAULT_TOKEN,
-        "PRISMA_CONTRACT_RESTORE_TIMEOUT": "10",
-        "PRISMA_CONTRACT_PROFILE": "replay",  # small: this proves live mode works over HTTP; the budget is elsewhere
-        **staging.settings,
-        **overrides,
-    }
+if TYPE_CHECKING:
+    from tests.conftest import StartServer
 
 
 def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging: Staging) -> None:
@@ -66,14 +24,10 @@ def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging
     assert "SAFETY GUARD refused" not in done.stdout
     assert "NOT deleted" not in done.stdout
     assert "restore answers: 200 x" in done.stdout  # restores really succeeded
+    # ... and the data probe logged in with issued connection strings to check data and credentials
+    assert "data probe: the target holds exactly the backup's data:" in done.stdout
+    assert "data probe: a credential issued before the restore logs in afresh:" in done.stdout
     assert database_names(staging.server, staging.settings) == ["contract-golden-source"], "scratch left behind"
-
-
-def database_names(server: Server, settings: dict[str, str]) -> list[str]:
-    """What is left in the project the suite worked in."""
-    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
-        project = settings["PRISMA_CONTRACT_PROJECT_ID"]
-        return [d["name"] for d in client.get(f"/v1/projects/{project}/databases").json()["data"]]
 
 
 @pytest.mark.parametrize(
@@ -85,6 +39,7 @@ def database_names(server: Server, settings: dict[str, str]) -> list[str]:
         ({"PRISMA_API_URL": "api.prisma.io"}, "PRISMA_API_URL must start with http:// or https://"),
         ({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "soon"}, "PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number"),
         ({"PRISMA_CONTRACT_BACKUP_ID": "bkp_nope"}, "PRISMA_CONTRACT_BACKUP_ID=bkp_nope is not a completed backup"),
+        ({"PRISMA_CONTRACT_DATA_PROBE": "maybe"}, "PRISMA_CONTRACT_DATA_PROBE must be on or off"),
     ],
 )
 def test_bad_configuration_is_one_clear_message(staging: Staging, overrides: dict[str, str], message: str) -> None:
@@ -94,3 +49,13 @@ def test_bad_configuration_is_one_clear_message(staging: Staging, overrides: dic
     assert message in output, output[-3000:]
     assert "Traceback" not in output
     assert output.count("restore-contract:") == 1
+
+
+def test_live_data_probe_catches_a_server_whose_restore_drops_the_roles(launch_server: StartServer) -> None:
+    """Over HTTP, with nothing but the public API: credentials issued before a restore must still log in."""
+    server = launch_server("--no-control-plane", "--seed-golden", "--fault", "restore-drops-roles")
+    done = run_live(live_env(Staging(server, seeded_settings(server))), "-x")
+    output = done.stdout + done.stderr
+    assert done.returncode == 1, output[-3000:]
+    assert "no longer logs in" in output, output[-3000:]
+    assert "password authentication failed" in output  # the server's own words, through a real login

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.meta.test_live_mode import run_suite_with
+from tests.meta.conftest import run_suite_with
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ import pytest
 from emulator import DEFAULT_TOKEN
 from emulator.process import REPO, seeded_settings, start_server
 from targets.cassettes import CASSETTES
-from tests.meta.test_live_mode import database_names, run_suite_with
+from tests.meta.conftest import database_names, run_suite_with
 
 VERDICT = re.compile(r"^(\d+ (?:passed|failed|skipped|errors?)(?:, \d+ \w+)*) in ", re.MULTILINE)
 

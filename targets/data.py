@@ -1,0 +1,129 @@
+"""The data probe: log in with a connection string the public API issued, and read or write the data.
+
+`PostgresAccess` connects for real with psycopg, so the same probe runs against the emulator's embedded
+PostgreSQL and against staging. `ControlPlaneAccess` stands in for it when the emulator keeps its data in
+memory (no connection string works there): it asks the control plane to check the credentials and to
+read or write the data of the database they name.
+
+Connection strings are secrets: they are held in memory only, never printed (`Credential` hides it from
+repr), and errors quote only what the server said.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+
+from contracts.redaction import scrub_text
+from contracts.tables import Tables, read_tables, write_tables
+from targets.control import ControlPlane
+
+CONNECT_TIMEOUT = 10
+
+
+class LoginRefused(AssertionError):
+    """The credentials did not log in; the message is the server's reason (never the secret)."""
+
+
+@dataclass(frozen=True)
+class Login:
+    """Who a connection string logs in as, and where: what a restore must leave unchanged."""
+
+    user: str
+    database: str
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A connection string issued by `POST /v1/databases/{id}/connections`, and where it logged in then."""
+
+    connection_string: str = field(repr=False)
+    login: Login
+
+
+class DataAccess(Protocol):
+    def login(self, connection_string: str) -> Login:
+        """Log in afresh (never a cached session); raises LoginRefused when the credentials are refused."""
+        ...
+
+    def read(self, connection_string: str) -> Tables: ...
+    def write(self, connection_string: str, tables: Tables) -> None: ...
+    def close(self) -> None: ...
+
+
+class PostgresAccess:
+    """psycopg sessions, one per connection string, kept open between reads and reopened when a restore
+    (or a backup) ended them."""
+
+    def __init__(self) -> None:
+        self._sessions: dict[str, psycopg.Connection[Any]] = {}
+
+    def _connect(self, connection_string: str) -> psycopg.Connection[Any]:
+        try:
+            return psycopg.connect(connection_string, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+        except psycopg.OperationalError as error:
+            raise LoginRefused(_reason(error)) from None
+        except psycopg.ProgrammingError as error:  # not a connection string psycopg understands
+            raise LoginRefused(f"unusable connection string: {_reason(error)}") from None
+
+    def login(self, connection_string: str) -> Login:
+        with self._connect(connection_string) as session:
+            row = session.execute("SELECT session_user, current_database()").fetchone()
+        assert row is not None
+        return Login(str(row[0]), str(row[1]))
+
+    def _use(self, connection_string: str, action: Any) -> Any:
+        """Run `action(session)` on the cached session; once more on a new one if the old one was ended."""
+        for attempt in (1, 2):
+            session = self._sessions.get(connection_string)
+            if session is None or session.closed:
+                session = self._sessions[connection_string] = self._connect(connection_string)
+            try:
+                return action(session)
+            except psycopg.OperationalError:
+                session.close()
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def read(self, connection_string: str) -> Tables:
+        tables: Tables = self._use(connection_string, read_tables)
+        return tables
+
+    def write(self, connection_string: str, tables: Tables) -> None:
+        self._use(connection_string, lambda session: write_tables(session, tables))
+
+    def close(self) -> None:
+        for session in self._sessions.values():
+            session.close()
+        self._sessions.clear()
+
+
+class ControlPlaneAccess:
+    """For an emulator whose data lives in memory: the control plane checks credentials and moves data."""
+
+    def __init__(self, control: ControlPlane) -> None:
+        self._control = control
+
+    def login(self, connection_string: str) -> Login:
+        database = self._control.authenticates(connection_string)
+        if database is None:
+            raise LoginRefused("the emulator refused the credentials")
+        return Login(unquote(urlsplit(connection_string).username or ""), database)
+
+    def read(self, connection_string: str) -> Tables:
+        return self._control.read_data(self.login(connection_string).database)
+
+    def write(self, connection_string: str, tables: Tables) -> None:
+        self._control.write_data(self.login(connection_string).database, tables)
+
+    def close(self) -> None:
+        pass
+
+
+def _reason(error: psycopg.Error) -> str:
+    """The server's words, on one line, with any password that slipped into them blanked out."""
+    return scrub_text(" ".join(str(error).split()))[:300]

@@ -1,0 +1,62 @@
+"""Shared by the meta-tests: the emulator as a staging stand-in over HTTP, and the suite run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+
+from emulator import DEFAULT_TOKEN
+from emulator.process import REPO, Server, seeded_settings, start_server
+
+
+@dataclass(frozen=True)
+class Staging:
+    server: Server
+    settings: dict[str, str]
+
+
+@pytest.fixture(scope="module")
+def staging() -> Iterator[Staging]:
+    server = start_server("--no-control-plane", "--seed-golden")
+    try:
+        yield Staging(server, seeded_settings(server))
+    finally:
+        server.stop()
+
+
+def run_suite_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    """`pytest tests/contract ARGS` in a subprocess whose environment holds only `env` of the suite's settings."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
+    clean.pop("PYTHONDONTWRITEBYTECODE", None)
+    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args]
+    return subprocess.run(
+        command, cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return run_suite_with(env, "--target=live", *args)
+
+
+def live_env(staging: Staging, **overrides: str) -> dict[str, str]:
+    return {
+        "PRISMA_API_URL": staging.server.url,
+        "PRISMA_API_TOKEN": DEFAULT_TOKEN,
+        "PRISMA_CONTRACT_RESTORE_TIMEOUT": "10",
+        "PRISMA_CONTRACT_PROFILE": "replay",  # small: this proves live mode works over HTTP; the budget is elsewhere
+        **staging.settings,
+        **overrides,
+    }
+
+
+def database_names(server: Server, settings: dict[str, str]) -> list[str]:
+    """What is left in the project the suite worked in."""
+    with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as client:
+        project = settings["PRISMA_CONTRACT_PROJECT_ID"]
+        return [d["name"] for d in client.get(f"/v1/projects/{project}/databases").json()["data"]]
