@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Throughput of the emulator's restore endpoint over real HTTP.
 
-    .venv/bin/python bench/emulator_throughput.py [--requests N] [--concurrency C]
+    .venv/bin/python bench/emulator_throughput.py [--requests N] [--concurrency C] [--data postgres|memory]
 
 Starts `python -m emulator` on a free loopback port, seeds through the control plane one source database
 with a completed backup and one target database per worker, then runs C workers, each with its own
@@ -61,6 +61,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=_bounded(1, 100_000), default=2000, help="restores to send (default 2000)")
     parser.add_argument("--concurrency", type=_bounded(1, 256), default=8, help="concurrent workers (default 8)")
+    parser.add_argument("--data", choices=("postgres", "memory"), default="postgres", help="the emulator's data plane")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds the whole measurement may take")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
     return parser.parse_args(argv)
@@ -145,6 +146,7 @@ def report(figures: dict[str, Any]) -> str:
     rows = [
         ("restores", f"{figures['requests']}"),
         ("concurrency", f"{figures['concurrency']} workers"),
+        ("data plane", figures["data_plane"]),
         ("wall time", f"{figures['elapsed_s']:.3f} s"),
         ("restores/s", f"{figures['restores_per_s']:.0f}"),
         ("all requests/s", f"{figures['http_requests_per_s']:.0f} (restores + releasing GETs)"),
@@ -160,7 +162,7 @@ def report(figures: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     workers = min(args.concurrency, args.requests)
-    server = start_server("--host", "127.0.0.1")
+    server = start_server("--host", "127.0.0.1", "--data", args.data)
     try:
         source, targets = seed(server.url, workers)
         # Worker n restores its own target args.requests // workers times, the first ones once more.
@@ -181,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         "python": platform.python_version(),
         "requests": args.requests,
         "concurrency": workers,
+        "data_plane": args.data,
         "elapsed_s": round(elapsed, 4),
         "restores_per_s": round(args.requests / elapsed, 1),
         "http_requests_per_s": round((args.requests + releases) / elapsed, 1),
