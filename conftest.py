@@ -68,5 +68,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    uses_embedded_postgres = (
+        config.getoption("--target") == "emulator"
+        and config.getoption("--emulator-data") == "postgres"
+        and not config.getoption("--emulator-postgres-dsn")
+    )
+    if uses_embedded_postgres:
+        # Start the emulator's PostgreSQL while pytest collects tests; it is ready by the time it is needed.
+        from emulator.dataplane.cluster import start_in_background
+
+        start_in_background()
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={PROFILE}"]

@@ -1,8 +1,9 @@
 """Hypothesis profiles of the suite (select with --hypothesis-profile NAME or PRISMA_CONTRACT_PROFILE=NAME).
 
-ci       derandomized, fixed budget: the same run sends the same requests every time (default). 50 examples
-         per test (restore gets 6x) keep the run near 20 s with ~7,000 requests; the fault meta-test shows
-         every fault caught with half that budget, and the nightly profile spends 20x more
+ci       derandomized, fixed budget: the same run sends the same requests every time (default). 30 examples
+         per test (restore gets 4x) keep the run under 20 s on 2 cores with ~2,900 requests and ~100 real
+         restores into PostgreSQL; the fault meta-test shows every fault caught with 25, and the nightly
+         profile spends 30x more
 nightly  random, larger budget: explores new inputs every night
 replay   derandomized, no example database, small, no shrinking: a cassette replay re-sends exactly the
          requests that were recorded, in seconds
@@ -17,7 +18,7 @@ from typing import Any
 from hypothesis import HealthCheck, Phase, settings
 
 _COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
-settings.register_profile("ci", derandomize=True, database=None, max_examples=50, **_COMMON)
+settings.register_profile("ci", derandomize=True, database=None, max_examples=30, **_COMMON)
 settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)
 # replay: small and without shrinking, so a cassette (and vcrpy's matching over it) stays small and fast;
 # a failure shows the first failing example rather than a minimal one

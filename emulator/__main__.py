@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import socket
 import sys
 import time
@@ -73,6 +74,10 @@ def seed_golden(emulator: Emulator) -> dict[str, str]:
     return {"PRISMA_CONTRACT_PROJECT_ID": project.id, "PRISMA_CONTRACT_SOURCE_DATABASE_ID": source.id}
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.list_faults:
@@ -123,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     if config.faults:
         print(f"faults on: {', '.join(sorted(config.faults))}", flush=True)
     server = uvicorn.Server(uvicorn.Config(emulator, log_level="warning"))
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; without a handler SIGTERM
+    # would then kill the process before the data plane is given back (and its folder removed).
+    signal.signal(signal.SIGTERM, _interrupt)
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
         server.run(sockets=[sock])
     emulator.close()

@@ -46,7 +46,11 @@ SERVER_SETTINGS = {
     "scram_iterations": "1",
     "password_encryption": "scram-sha-256",
     "log_min_messages": "warning",
+    # Shared memory segments as files in the data folder, so they go with it even if the server is killed.
+    "dynamic_shared_memory_type": "mmap",
 }
+FOLDER_PREFIX = "restore-contract-pg-"
+STALE_AFTER = 600.0  # seconds: a folder without a running server this old is a leftover
 
 
 class ClusterError(RuntimeError):
@@ -99,6 +103,21 @@ def embedded_cluster() -> Cluster:
         return _EMBEDDED
 
 
+def start_in_background() -> None:
+    """Begin starting the embedded cluster now, in a thread: initdb and the server are processes of their
+    own, so this overlaps with whatever the caller does next (e.g. pytest collecting tests, ~2 s). A failure
+    here is not lost: `embedded_cluster()` then tries again and raises it."""
+    threading.Thread(target=_quietly_start, name="embedded-postgres", daemon=True).start()
+
+
+def _quietly_start() -> None:
+    with contextlib.suppress(Exception):
+        embedded_cluster()
+    # The server's parent-death signal follows the *thread* that started it: this one stays (idle) until
+    # the process ends, or the server would be told to stop as soon as it is ready.
+    threading.Event().wait()
+
+
 def _binaries() -> Path:
     spec = importlib.util.find_spec("pgserver")
     if spec is None or not spec.submodule_search_locations:
@@ -111,7 +130,9 @@ def _binaries() -> Path:
 
 def _start_embedded() -> Cluster:
     binaries = _binaries()
-    home = Path(tempfile.mkdtemp(prefix="restore-contract-pg-", dir=_memory_backed_folder()))
+    parent = _memory_backed_folder()
+    _remove_leftovers(Path(parent or tempfile.gettempdir()))
+    home = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX, dir=parent))
     run_as = _unprivileged_user(home, binaries) if os.geteuid() == 0 else None
     data = home / "data"
     _run([str(binaries / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-sync", "--no-instructions",
@@ -149,6 +170,23 @@ def _memory_backed_folder() -> str | None:
     `discard`, as here) that churn soon makes each copy ~10x slower; in memory it stays ~25 ms."""
     shm = "/dev/shm"
     return shm if os.path.isdir(shm) and os.access(shm, os.W_OK | os.X_OK) else None
+
+
+def _remove_leftovers(parent: Path) -> None:
+    """Folders of clusters whose process was killed (SIGKILL skips every clean-up): their server is gone."""
+    for folder in parent.glob(FOLDER_PREFIX + "*"):
+        pid_file = folder / "data" / "postmaster.pid"
+        try:
+            if pid_file.exists():
+                os.kill(int(pid_file.read_text().split()[0]), 0)
+                continue  # still running
+            if time.time() - folder.stat().st_mtime < STALE_AFTER:
+                continue  # perhaps another process, still in initdb
+        except ProcessLookupError:
+            pass  # its server is gone
+        except (OSError, ValueError, IndexError):
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _run(command: list[str], user: str | None) -> None:

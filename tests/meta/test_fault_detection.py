@@ -11,12 +11,11 @@ in-memory data plane, which is twice as fast. The healthy emulator runs on both 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 import sys
-import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,6 @@ from emulator.faults import DATA_PLANE_FAULTS
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
 SEEDS = (0, 1, 2)
-WORKERS = max(2, os.cpu_count() or 2)
 FAILED_LINE = re.compile(r"^FAILED (\S+)(?: - (.*))?$", re.MULTILINE)
 
 
@@ -54,23 +52,35 @@ class Run:
     tail: str
 
 
-def run_suite(job: Job) -> Run:
+def _args(job: Job) -> list[str]:
+    args = ["tests/contract", "-x", "-q", "-p", "no:cacheprovider", f"--hypothesis-seed={job.seed}"]
+    args += ["--target=emulator", f"--emulator-data={job.data_plane}"]
+    return args + ([f"--emulator-fault={job.fault.value}"] if job.fault is not None else [])
+
+
+def run_suites(jobs: list[Job], folder: Path) -> list[Run]:
+    """Every job as its own pytest session, forked from one warmed-up process (tests/meta/forked.py)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PRISMA_", "PYTEST_"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # lets pytest cache its assertion rewrites between the many runs
     env["PRISMA_CONTRACT_PROFILE"] = "meta"
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-x", "-q", "-p", "no:cacheprovider"]
-    command += [f"--hypothesis-seed={job.seed}", "--target=emulator", f"--emulator-data={job.data_plane}"]
-    if job.fault is not None:
-        command.append(f"--emulator-fault={job.fault.value}")
-    started = time.monotonic()
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
-    seconds = time.monotonic() - started
-    match = FAILED_LINE.search(done.stdout)
-    caught_by = ""
-    if match:
-        check = re.search(r"`(\w+)`", match.group(2) or "")
-        caught_by = match.group(1).split("::", 1)[-1] + (f" ({check.group(1)})" if check else "")
-    return Run(job.fault, job.data_plane, done.returncode, caught_by, seconds, (done.stdout + done.stderr)[-3000:])
+    outputs = [folder / f"run-{index}.txt" for index in range(len(jobs))]
+    plan, results = folder / "jobs.json", folder / "results.json"
+    plan.write_text(
+        json.dumps([{"args": _args(job), "output": str(out)} for job, out in zip(jobs, outputs, strict=True)])
+    )
+    command = [sys.executable, "-m", "tests.meta.forked", str(plan), str(results)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    runs = []
+    for job, output, result in zip(jobs, outputs, json.loads(results.read_text()), strict=True):
+        text = output.read_text(encoding="utf-8", errors="replace")
+        match = FAILED_LINE.search(text)
+        caught_by = ""
+        if match:
+            check = re.search(r"`(\w+)`", match.group(2) or "")
+            caught_by = match.group(1).split("::", 1)[-1] + (f" ({check.group(1)})" if check else "")
+        runs.append(Run(job.fault, job.data_plane, result["exit_code"], caught_by, result["seconds"], text[-3000:]))
+    return runs
 
 
 def _write_report(seed: int, runs: list[Run]) -> None:
@@ -90,11 +100,10 @@ def _write_report(seed: int, runs: list[Run]) -> None:
 
 
 @pytest.fixture(scope="module")
-def runs() -> dict[int, list[Run]]:
-    """Every (seed, fault) run, in one worker pool so both cores stay busy to the end."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[int, list[Run]]:
+    """Every (seed, fault) run, at most two at a time so both cores stay busy to the end."""
     jobs = [job for seed in SEEDS for job in jobs_for(seed)]
-    with ThreadPoolExecutor(WORKERS) as pool:
-        done = list(pool.map(run_suite, jobs))
+    done = run_suites(jobs, tmp_path_factory.mktemp("fault-runs"))
     by_seed = {seed: [run for job, run in zip(jobs, done, strict=True) if job.seed == seed] for seed in SEEDS}
     for seed, seed_runs in by_seed.items():
         _write_report(seed, seed_runs)

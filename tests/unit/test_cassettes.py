@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 import re
 import socket
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
+import httpx
 import pytest
+import yaml
+from vcr.errors import CannotOverwriteExistingCassetteException
 
 from contracts.redaction import REDACTED, scrub_body, scrub_text
 from emulator import DEFAULT_TOKEN
@@ -58,3 +63,22 @@ def test_replay_blocks_real_connections() -> None:
     assert COMMITTED
     with replaying(Cassette(COMMITTED[0].parent)), pytest.raises(NetworkBlocked):
         socket.create_connection(("127.0.0.1", 9))
+
+
+def test_replay_answers_identical_requests_in_recorded_order_once_each() -> None:
+    """The indexed lookup (targets/cassettes.py) plays what vcrpy's scan would: in order, each answer once."""
+    cassette = Cassette(CASSETTES / "emulator-http")
+    interactions = yaml.safe_load(cassette.session.read_text(encoding="utf-8"))["interactions"]
+
+    def identity(interaction: dict[str, Any]) -> tuple[str, str, str]:
+        request = interaction["request"]
+        return request["method"], request["uri"], request["body"] or ""
+
+    (method, uri, body), count = Counter(identity(i) for i in interactions).most_common(1)[0]
+    assert count > 1, "the committed cassette repeats requests (e.g. polling GETs)"
+    expected = [i["response"]["body"]["string"] for i in interactions if identity(i) == (method, uri, body)]
+    with replaying(cassette), httpx.Client() as client:
+        played = [client.request(method, uri, content=body.encode()).text for _ in range(count)]
+        with pytest.raises(CannotOverwriteExistingCassetteException, match="all been played back"):
+            client.request(method, uri, content=body.encode())
+    assert played == expected
