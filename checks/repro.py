@@ -40,6 +40,7 @@ def explain_failure(properties: list[tuple[str, str]], response: httpx.Response,
         f"  {body}",
         "Reproduce:",
         f"  pytest {shlex.quote(test) if test else 'tests/contract'} --target {target}"
-        "  (the Hypothesis seed or @reproduce_failure blob printed below replays this exact case)",
+        "  (the Hypothesis seed or @reproduce_failure blob printed below replays this exact case;"
+        " PRISMA_CONTRACT_PROFILE=debug shrinks it to a minimal one)",
     ]
     return "\n".join(lines)

@@ -16,7 +16,7 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
     if restore_timeout is None:
         # In process a restore ends at the first read (immediate clock), after a few reads, or after the
         # clock's seconds; a short bound keeps a never-ending restore from costing seconds per example.
-        restore_timeout = 2.0 + (emulator.config.clock.seconds if emulator.config.clock.mode == "seconds" else 0.0)
+        restore_timeout = 1.0 + (emulator.config.clock.seconds if emulator.config.clock.mode == "seconds" else 0.0)
     target = Target(
         name="emulator",
         base_url=BASE_URL,
