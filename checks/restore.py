@@ -20,6 +20,7 @@ from schemathesis.generation.case import Case
 from checks.probe import Before, DatabaseView, Probe
 from checks.report import REPORT
 from contracts import RESTORE, describe_body, error_validator, errors_of, expected_statuses, response_validator
+from contracts.golden import GOLDEN_DATA
 from contracts.tables import Tables, canonical
 from targets.data import Credential, LoginRefused
 
@@ -40,6 +41,11 @@ class Observation:
 
 
 _CURRENT: dict[int, Observation] = {}
+# On a live target the suite trusts that the golden source's backups hold the golden fixture: say so.
+GOLDEN_HINT = (
+    "\n    (a golden source's backups must hold the golden fixture: was this backup taken after seeding it with "
+    "`python3 dev.py seed-golden`? README: What the nightly needs)"
+)
 
 
 @contextmanager
@@ -190,6 +196,7 @@ def restore_finishes_with_backup_data(ctx: CheckContext, response: Response, cas
             "the data is not the backup's ('overwrites all data in the target database with the contents of the "
             f"specified backup'; rows written after the backup must be gone):\n    expected {canonical(expected)}\n"
             f"    found    {canonical(after.data)}"
+            + (GOLDEN_HINT if canonical(expected) == canonical(GOLDEN_DATA) else "")
         )
     problems += _credential_problems(observed, before.id)
     if problems:
