@@ -130,3 +130,21 @@ def test_an_external_server_must_be_reachable_over_tcp_as_a_superuser() -> None:
             Cluster.external(not_superuser)
     finally:
         plane.shutdown()
+
+
+def test_an_external_server_given_by_dsn_serves_the_emulator(make_api: MakeApi) -> None:
+    """--postgres-dsn: any PostgreSQL where the DSN's user is a superuser (here the embedded one, over TCP)."""
+    cluster = embedded_cluster()
+    with cluster.connect() as admin:
+        admin.execute("DROP ROLE IF EXISTS outside_admin")
+        admin.execute("CREATE ROLE outside_admin LOGIN SUPERUSER PASSWORD 'outside-secret'")
+    dsn = f"postgres://outside_admin:outside-secret@127.0.0.1:{cluster.endpoint.port}/postgres"
+    api = make_api(EmulatorConfig(data_plane="postgres", postgres_dsn=dsn))
+    project = api.project()
+    seeded = api.seed(project, BACKED_UP)
+    secret = str(new_connection(api, seeded.database_id)["connectionString"])
+    api.write(seeded.database_id, WRITTEN_LATER)
+    assert api.restore(seeded.database_id, seeded.source).status_code == 200
+    assert api.status(seeded.database_id) == "ready"
+    with psycopg.connect(secret) as session:
+        assert read_tables(session) == BACKED_UP
