@@ -173,15 +173,19 @@ def _memory_backed_folder() -> str | None:
 
 
 def _remove_leftovers(parent: Path) -> None:
-    """Folders of clusters whose process was killed (SIGKILL skips every clean-up): their server is gone."""
+    """Folders of clusters whose process was killed (SIGKILL skips every clean-up): old, and no server runs.
+
+    Only old ones: a young folder may be another process's cluster in the middle of initdb, whose
+    short-lived bootstrap backends come and go (their pid file would say "not running" for a moment).
+    """
     for folder in parent.glob(FOLDER_PREFIX + "*"):
-        pid_file = folder / "data" / "postmaster.pid"
         try:
+            if time.time() - folder.stat().st_mtime < STALE_AFTER:
+                continue
+            pid_file = folder / "data" / "postmaster.pid"
             if pid_file.exists():
                 os.kill(int(pid_file.read_text().split()[0]), 0)
-                continue  # still running
-            if time.time() - folder.stat().st_mtime < STALE_AFTER:
-                continue  # perhaps another process, still in initdb
+                continue  # its server still runs
         except ProcessLookupError:
             pass  # its server is gone
         except (OSError, ValueError, IndexError):
