@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((args.host, args.port))
+        # Listening now, not when uvicorn starts: a client that reads the URL line and connects at once is
+        # queued in the backlog instead of refused in the moment before uvicorn accepts.
+        sock.listen(2048)
     except OSError as error:
         print(f"error: cannot listen on {args.host}:{args.port}: {error.strerror}", file=sys.stderr)
         return 2
