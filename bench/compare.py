@@ -561,7 +561,8 @@ def markdown(figures: dict[str, Any], rows: list[tuple[str, ...]]) -> str:
         *("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows),
         "",
         "- **our suite**: `pass` = exit 0 on the healthy emulator (no false alarm); for a fault, `caught` = exit 1 "
-        "with `-x`, and `s` is the time until that run stopped (the first failing test; the `ci` profile reports it without shrinking).",
+        "with `-x`, and `s` is the time until that run stopped (the first failing test; the `ci` profile "
+        "reports it without shrinking).",
         "- **st run**: run to completion (bounded by `--max-examples "
         f"{CLI_MAX_EXAMPLES}` and a {CLI_TIMEOUT:.0f} s timeout). It reports failures on the healthy emulator "
         "(false alarms, below), so its exit code is 1 with or without a fault; a fault counts as `caught` only "
