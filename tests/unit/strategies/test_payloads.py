@@ -9,7 +9,7 @@ from urllib.parse import unquote
 
 import httpx
 import schemathesis
-from hypothesis import find, given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
 import contracts
@@ -21,6 +21,9 @@ from strategies.payloads import (
     labelled_invalid_restore_bodies,
     restore_bodies,
 )
+
+# The suite's ci profile does not shrink; these tests are about what examples shrink to.
+SHRINKING = settings(phases=list(Phase), database=None, max_examples=500)
 
 
 @given(restore_bodies())
@@ -61,7 +64,7 @@ def test_json_only_leaves_out_raw_bodies() -> None:
 
 
 def test_extra_fields_are_generated_and_valid() -> None:
-    body = find(restore_bodies(), lambda b: len(b) > 1 and len(b["source"]) > 3)
+    body = find(restore_bodies(), lambda b: len(b) > 1 and len(b["source"]) > 3, settings=SHRINKING)
     assert request_body_validator(RESTORE).is_valid(body)
 
 
@@ -74,7 +77,9 @@ def test_caller_ids_are_used() -> None:
 
 
 def test_minimal_valid_body_is_readable() -> None:
-    assert find(restore_bodies(), lambda _: True) == {"source": {"type": "backup", "databaseId": "0", "backupId": "0"}}
+    assert find(restore_bodies(), lambda _: True, settings=SHRINKING) == {
+        "source": {"type": "backup", "databaseId": "0", "backupId": "0"}
+    }
 
 
 SCHEMA = schemathesis.openapi.from_path(str(contracts.OPENAPI_PATH))
