@@ -7,6 +7,7 @@ import os
 import pytest
 
 from checks.profiles import PROFILE
+from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -56,15 +57,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--emulator-data",
         default=os.environ.get("PRISMA_CONTRACT_EMULATOR_DATA", "postgres"),
-        choices=("postgres", "memory"),
+        choices=DATA_PLANES,
         help="where the in-process emulator keeps data: postgres (default; embedded PostgreSQL, the data probe "
         "logs in for real) or memory (faster; the probe asks the control plane)",
     )
     group.addoption(
         "--emulator-postgres-dsn",
-        default=os.environ.get("PRISMA_EMULATOR_POSTGRES_DSN"),
+        default=os.environ.get(POSTGRES_DSN_ENV),
         metavar="DSN",
-        help="a PostgreSQL server (superuser DSN) for the emulator instead of its embedded one",
+        help=f"a PostgreSQL server (superuser DSN) for the emulator instead of its own (env {POSTGRES_DSN_ENV})",
     )
 
 

@@ -18,7 +18,7 @@ import uvicorn
 from contracts.golden import GOLDEN_DATA, GOLDEN_NAME
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
 from emulator.clock import ClockConfig
-from emulator.dataplane import DATA_PLANES
+from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV
 from emulator.dataplane.cluster import ClusterError
 from emulator.faults import DESCRIPTIONS, parse_faults
 from emulator.ids import IdStyle
@@ -44,10 +44,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--postgres-dsn",
-        default=os.environ.get("PRISMA_EMULATOR_POSTGRES_DSN"),
+        default=os.environ.get(POSTGRES_DSN_ENV),
         metavar="DSN",
         help="with --data postgres: use this server (a superuser DSN) instead of the embedded cluster "
-        "(env PRISMA_EMULATOR_POSTGRES_DSN)",
+        f"(env {POSTGRES_DSN_ENV})",
     )
     parser.add_argument("--no-control-plane", action="store_true", help="serve only the public /v1 API")
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")

@@ -11,8 +11,9 @@ repr), and errors quote only what the server said.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import psycopg
@@ -22,6 +23,7 @@ from contracts.tables import Tables, read_tables, write_tables
 from targets.control import ControlPlane
 
 CONNECT_TIMEOUT = 10
+T = TypeVar("T")
 
 
 class LoginRefused(AssertionError):
@@ -75,23 +77,22 @@ class PostgresAccess:
         assert row is not None
         return Login(str(row[0]), str(row[1]))
 
-    def _use(self, connection_string: str, action: Any) -> Any:
-        """Run `action(session)` on the cached session; once more on a new one if the old one was ended."""
-        for attempt in (1, 2):
-            session = self._sessions.get(connection_string)
-            if session is None or session.closed:
-                session = self._sessions[connection_string] = self._connect(connection_string)
-            try:
-                return action(session)
-            except psycopg.OperationalError:
-                session.close()
-                if attempt == 2:
-                    raise
-        raise AssertionError("unreachable")
+    def _session(self, connection_string: str) -> psycopg.Connection[Any]:
+        session = self._sessions.get(connection_string)
+        if session is None or session.closed:
+            session = self._sessions[connection_string] = self._connect(connection_string)
+        return session
+
+    def _use(self, connection_string: str, action: Callable[[psycopg.Connection[Any]], T]) -> T:
+        """Run `action(session)` on the kept session; once more on a new one if a restore ended the old one."""
+        try:
+            return action(self._session(connection_string))
+        except psycopg.OperationalError:
+            self._sessions.pop(connection_string).close()
+            return action(self._session(connection_string))
 
     def read(self, connection_string: str) -> Tables:
-        tables: Tables = self._use(connection_string, read_tables)
-        return tables
+        return self._use(connection_string, read_tables)
 
     def write(self, connection_string: str, tables: Tables) -> None:
         self._use(connection_string, lambda session: write_tables(session, tables))

@@ -11,8 +11,18 @@ from emulator.dataplane.base import DataPlane, Endpoint, Snapshot, Tables
 from emulator.dataplane.memory import MemoryDataPlane
 
 DATA_PLANES = ("postgres", "memory")
+POSTGRES_DSN_ENV = "PRISMA_EMULATOR_POSTGRES_DSN"  # read by the server command and by the suite alike
 
-__all__ = ["DATA_PLANES", "DataPlane", "Endpoint", "MemoryDataPlane", "Snapshot", "Tables", "new_data_plane"]
+__all__ = [
+    "DATA_PLANES",
+    "POSTGRES_DSN_ENV",
+    "DataPlane",
+    "Endpoint",
+    "MemoryDataPlane",
+    "Snapshot",
+    "Tables",
+    "new_data_plane",
+]
 
 
 def new_data_plane(kind: str, postgres_dsn: str | None = None) -> DataPlane:
