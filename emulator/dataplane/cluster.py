@@ -144,7 +144,7 @@ def _start_embedded() -> Cluster:
     log = (home / "server.log").open("wb")
     server = subprocess.Popen(
         command,
-        user=run_as,
+        **_as_user(run_as),
         stdout=log,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
@@ -193,8 +193,17 @@ def _remove_leftovers(parent: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def _as_user(user: str | None) -> dict[str, Any]:
+    """subprocess arguments to run as `user`, with its own group and no others: `user=` alone keeps root's
+    groups, and a folder that is rwx for root's group but not for others (mktemp -d's 0700) then stays shut
+    even after the traversal bit for others is added."""
+    if user is None:
+        return {}
+    return {"user": user, "group": pwd.getpwnam(user).pw_gid, "extra_groups": []}
+
+
 def _run(command: list[str], user: str | None) -> None:
-    result = subprocess.run(command, user=user, capture_output=True, text=True, check=False)
+    result = subprocess.run(command, **_as_user(user), capture_output=True, text=True, check=False)
     if result.returncode != 0:
         raise ClusterError(f"{Path(command[0]).name} failed ({result.returncode}): {result.stderr.strip()[-2000:]}")
 
