@@ -41,8 +41,8 @@ class LiveSettings:
     run_id: str = ""  # names this run's scratch databases; fixed in a cassette so a replay sends the same bodies
 
     @classmethod
-    def from_env(cls) -> LiveSettings:
-        url = _required("PRISMA_API_URL", "https://api.prisma.io").rstrip("/")
+    def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
+        url = _required("PRISMA_API_URL", "https://api.prisma.io", needed_by).rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
         timeout_text = os.environ.get("PRISMA_CONTRACT_RESTORE_TIMEOUT", str(DEFAULT_LIVE_RESTORE_TIMEOUT))
@@ -57,7 +57,7 @@ class LiveSettings:
             raise TargetConfigurationError(f"PRISMA_CONTRACT_DATA_PROBE must be on or off, got {probe!r}")
         return cls(
             url=url,
-            token=_required("PRISMA_API_TOKEN", "<service token>"),
+            token=_required("PRISMA_API_TOKEN", "<service token>", needed_by),
             project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
             target_database_id=_optional("PRISMA_CONTRACT_TARGET_DATABASE_ID"),
             source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
@@ -72,10 +72,10 @@ class LiveSettings:
         return {key: value for key, value in asdict(self).items() if key != "token"}
 
 
-def _required(name: str, example: str) -> str:
+def _required(name: str, example: str, needed_by: str) -> str:
     value = os.environ.get(name, "").strip()
     if not value:
-        raise TargetConfigurationError(f"--target live needs {name} (e.g. {name}={example}); it is not set")
+        raise TargetConfigurationError(f"{needed_by} needs {name} (e.g. {name}={example}); it is not set")
     return value
 
 

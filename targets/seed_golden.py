@@ -74,7 +74,7 @@ def seed(client: httpx.Client, database_id: str | None, project_id: str | None) 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = LiveSettings.from_env()
+        settings = LiveSettings.from_env(needed_by="seeding a golden source")
         with httpx.Client(
             base_url=settings.url, headers={"Authorization": f"Bearer {settings.token}"}, timeout=30.0
         ) as client:

@@ -61,3 +61,9 @@ def test_without_a_database_or_project_it_says_what_to_set(staging: Staging) -> 
     done = seed_golden(staging)
     assert done.returncode == 2
     assert done.stderr.strip() == ("seed-golden: give --database-id, or set PRISMA_CONTRACT_PROJECT_ID to create one")
+
+
+def test_without_the_api_settings_it_names_the_missing_one(staging: Staging) -> None:
+    done = seed_golden(staging, PRISMA_API_TOKEN="")
+    assert done.returncode == 2
+    assert done.stderr.startswith("seed-golden: seeding a golden source needs PRISMA_API_TOKEN"), done.stderr
