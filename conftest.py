@@ -37,6 +37,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the cassette --target replay plays (default: emulator-http, committed)",
     )
     group.addoption(
+        "--summary-json",
+        metavar="PATH",
+        default=os.environ.get("PRISMA_CONTRACT_SUMMARY_JSON"),
+        help="write the contract run's record as JSON: target, properties checked, restore answers, and how "
+        "each test ended (a contract violation names its properties) (env PRISMA_CONTRACT_SUMMARY_JSON)",
+    )
+    group.addoption(
         "--emulator-fault",
         action="append",
         default=[f for f in os.environ.get("PRISMA_CONTRACT_FAULTS", "").split(",") if f],
@@ -84,3 +91,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={PROFILE}"]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Every skip in the summary, with its reason, not only under -ra: a skipped test is a check that did not
+    run here (the drift comparison without an upstream document, a live run's tests that need the emulator)."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.when in ("setup", "call")]
+    if not skipped:
+        return
+    terminalreporter.section("checks not run here (skipped)", yellow=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}", yellow=True)

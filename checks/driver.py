@@ -23,15 +23,12 @@ from checks.probe import Probe
 from checks.report import REPORT
 from checks.repro import curl, explain_failure
 from checks.restore import RESTORE_CHECKS, AnyCase, Observation, observing
+from checks.violation import ContractViolation, property_of
 from contracts import OPENAPI_PATH, RESTORE, encode_segment
 from targets.base import Target
 from targets.pool import Pool
 
 _DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
-
-
-class ContractViolation(AssertionError):
-    """One or more documented properties broken by one request."""
 
 
 class Driver:
@@ -82,7 +79,8 @@ class Driver:
             broken = [(failure.title, failure.message) for failure in group.exceptions]
             test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
             REPORT.failures[test] = f"{', '.join(title for title, _ in broken)}: {curl(response.request)}"
-            raise ContractViolation(explain_failure(broken, response, self.target.name)) from None
+            properties = tuple(dict.fromkeys(property_of(failure) for failure in group.exceptions))
+            raise ContractViolation(explain_failure(broken, response, self.target.name), properties) from None
         return response
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from checks.violation import ContractViolation
 from contracts import RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
 from contracts.tables import Tables
 from targets.data import Credential, DataAccess, LoginRefused
@@ -20,8 +21,12 @@ DATABASE_PATH = "/v1/databases/{databaseId}"
 BACKUPS_PATH = "/v1/databases/{databaseId}/backups"
 
 
-class ProbeError(AssertionError):
-    """A read the checks rely on answered something a correct server never answers."""
+class ProbeError(ContractViolation):
+    """A read the checks rely on answered something a correct server never answers (a 5xx, an undocumented
+    status): a contract violation of that read, found before or after the restore it was made for."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, ("probe_reads_answer_as_documented",))
 
 
 @dataclass(frozen=True)

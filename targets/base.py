@@ -27,6 +27,7 @@ class Target:
     control: ControlPlane | None = None  # only emulators have one
     data: DataAccess | None = None  # the data probe; None where nothing can log in (replay, or switched off)
     allowlist: Allowlist | None = None  # set on guarded (live) targets: the only restore/delete targets allowed
+    described: dict[str, str] = field(default_factory=dict)  # what it was really built with, for the run record
     requests_sent: int = 0
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
     _clients: list[httpx.Client] = field(default_factory=list)

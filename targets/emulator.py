@@ -24,6 +24,7 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
         transport=InProcessTransport(emulator),
         project_id=None,
         restore_timeout=restore_timeout,
+        described=_describe(emulator.config),
     )
     target.control = ControlPlane(target.client(authenticated=False))
     # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
@@ -33,3 +34,15 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
     target.on_close.append(emulator.close)
     target.project_id = target.control.create_project("contract-project")
     return target
+
+
+def _describe(config: EmulatorConfig) -> dict[str, str]:
+    """The options the emulator really runs with (the token and the DSN, which may hold a password, left out)."""
+    return {
+        "clock": config.clock.describe(),
+        "faults": ",".join(sorted(config.faults)),
+        "id_style": config.id_style.value,
+        "alias_unprefixed": str(config.alias_unprefixed).lower(),
+        "backups_newest_first": str(config.backups_newest_first).lower(),
+        "data_plane": config.data_plane,
+    }

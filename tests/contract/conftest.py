@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from collections.abc import Iterator
+import json
+from collections.abc import Generator, Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from checks.driver import Driver
 from checks.profiles import PROFILE
-from checks.report import REPORT
+from checks.report import REPORT, Outcome
+from checks.violation import violations_in
 from emulator import EmulatorConfig
 from emulator.clock import ClockConfig
 from emulator.dataplane.cluster import ClusterError
@@ -86,6 +89,7 @@ def _build_target(config: pytest.Config, stack: contextlib.ExitStack) -> Target:
 
 def _finish(built: Target, config: pytest.Config) -> None:
     built.close()
+    config.stash[DESCRIBED] = {"name": config.getoption("--target"), **built.described}
     config.stash[SENT] = built.requests_sent
     config.stash[REFUSED] = list(built.allowlist.refused) if built.allowlist is not None else []
 
@@ -115,6 +119,56 @@ SENT = pytest.StashKey[int]()
 SETTINGS = pytest.StashKey[LiveSettings]()
 LEFTOVERS = pytest.StashKey[list[str]]()
 REFUSED = pytest.StashKey[list[str]]()
+DESCRIBED = pytest.StashKey[dict[str, str]]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Record how each test ended, from the exception itself: a ContractViolation names the broken properties;
+    anything else (a harness error, a setup failure, a model's own timeout) is not a verdict on the server."""
+    report = yield
+    outcome = _outcome(report, call)
+    # schemathesis gives one node id to every operation of a test; its item name tells them apart
+    test = f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}"
+    if outcome is not None and (test not in REPORT.tests or outcome.outcome != "passed"):
+        REPORT.tests[test] = outcome
+    return report
+
+
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome | None:
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return Outcome("skipped", skip_reason=reason.removeprefix("Skipped: "))
+    if report.passed:
+        return Outcome("passed") if report.when == "call" else None
+    error = call.excinfo.value if call.excinfo is not None else None
+    violated = tuple(dict.fromkeys(p for v in violations_in(error) for p in v.properties)) if error else ()
+    described = f"{type(error).__name__}: {str(error).strip().partition(chr(10))[0][:300]}" if error else ""
+    if report.when != "call":
+        return Outcome("error", error=described)
+    return Outcome("failed", violated=violated, error="" if violated else described)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    path = session.config.getoption("--summary-json")
+    if not path:
+        return
+    config = session.config
+    seed = config.getoption("hypothesis_seed", None)
+    record = {
+        "exit_status": int(exitstatus),
+        "target": config.stash.get(DESCRIBED, {"name": config.getoption("--target")}),
+        "profile": PROFILE,
+        "seed": seed,
+        "requests": config.stash.get(SENT, 0),
+        "leftovers": config.stash.get(LEFTOVERS, []),
+        "guard_refusals": config.stash.get(REFUSED, []),
+        **REPORT.as_dict(),
+    }
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
