@@ -33,7 +33,7 @@ class KnownBackup:
 class Pool:
     project_id: str
     ready: list[str] = field(default_factory=list)  # restorable targets
-    busy: list[str] = field(default_factory=list)  # held provisioning or recovering
+    busy: dict[str, str] = field(default_factory=dict)  # held provisioning or recovering: id → that status
     failed: list[str] = field(default_factory=list)  # in status failure
     deleted: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
@@ -43,7 +43,7 @@ class Pool:
 
     @property
     def restore_targets(self) -> list[str]:
-        return self.ready + self.busy + self.failed + self.deleted
+        return self.ready + list(self.busy) + self.failed + self.deleted
 
     @property
     def database_ids(self) -> list[str]:
@@ -123,7 +123,7 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     for status in ("provisioning", "recovering"):
         database_id = new(f"held-{status}", status)
         control.force_status(database_id, status)
-        pool.busy.append(database_id)
+        pool.busy[database_id] = status
     failed = new("failed", "failed")
     control.force_status(failed, "failure")
     pool.failed.append(failed)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
 from emulator import DEFAULT_TOKEN
 from emulator.process import REPO, Server, seeded_settings, start_server
+from tests.meta.records import RunRecord
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,26 @@ def staging() -> Iterator[Staging]:
         server.stop()
 
 
-def run_suite_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    """`pytest tests/contract ARGS` in a subprocess whose environment holds only `env` of the suite's settings."""
+def run_suite_with(
+    env: dict[str, str], *args: str, record: Path | None = None, tests: str = "tests/contract"
+) -> subprocess.CompletedProcess[str]:
+    """`pytest TESTS ARGS` in a subprocess whose environment holds only `env` of the suite's settings; with
+    `record`, the run writes its run record there (read it with `RunRecord.read`)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
     clean.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args]
+    command = [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", *args]
+    command += [f"--summary-json={record}"] if record is not None else []
     return subprocess.run(
         command, cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=600, check=False
     )
+
+
+def run_recorded(env: dict[str, str], folder: Path, *args: str, tests: str = "tests/contract") -> RunRecord:
+    """Run the suite and return its run record (the terminal output is kept in it for failure messages)."""
+    path = folder / "summary.json"
+    done = run_suite_with(env, *args, record=path, tests=tests)
+    run = RunRecord.read(path, done.returncode)
+    return dataclasses.replace(run, output=done.stdout[-4000:] + done.stderr[-2000:])
 
 
 def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -7,12 +7,13 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
 from emulator.process import seeded_settings
-from tests.meta.conftest import Staging, database_names, live_env, run_live
+from tests.meta.conftest import Staging, database_names, live_env, run_live, run_recorded
 
 if TYPE_CHECKING:
     from tests.conftest import StartServer
@@ -59,3 +60,14 @@ def test_live_data_probe_catches_a_server_whose_restore_drops_the_roles(launch_s
     assert done.returncode == 1, output[-3000:]
     assert "no longer logs in" in output, output[-3000:]
     assert "password authentication failed" in output  # the server's own words, through a real login
+
+
+def test_with_only_a_golden_source_the_scaffolding_checks_run(staging: Staging, tmp_path: Path) -> None:
+    """No project for scratch databases, so nothing to restore into: the restore tests skip, saying why, but
+    the scaffolding operations need only the databases the run knows (the golden source) and must run."""
+    run = run_recorded(live_env(staging, PRISMA_CONTRACT_PROJECT_ID=""), tmp_path, "--target=live")
+    assert run.exit_code == 0, run.output
+    scaffolding = {test: end for test, end in run.tests.items() if "test_scaffolding" in test}
+    assert len(scaffolding) == 6, scaffolding  # the six GET and POST operations around restore
+    assert {end["outcome"] for end in scaffolding.values()} == {"passed"}, scaffolding
+    assert any("PRISMA_CONTRACT_PROJECT_ID" in reason for reason in run.skipped().values()), run.skipped()

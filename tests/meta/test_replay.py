@@ -14,13 +14,16 @@ from emulator import DEFAULT_TOKEN
 from emulator.process import REPO, seeded_settings, start_server
 from targets.cassettes import CASSETTES
 from tests.meta.conftest import database_names, run_suite_with
+from tests.meta.records import RunRecord
 
 VERDICT = re.compile(r"^(\d+ (?:passed|failed|skipped|errors?)(?:, \d+ \w+)*) in ", re.MULTILINE)
 
 
-def replay(cassette: Path | str, *args: str) -> subprocess.CompletedProcess[str]:
+def replay(cassette: Path | str, *args: str, record: Path | None = None) -> subprocess.CompletedProcess[str]:
     # No PRISMA_API_URL, no token: a replay needs neither.
-    return run_suite_with({"PRISMA_CONTRACT_PROFILE": "replay"}, "--target=replay", f"--cassette={cassette}", *args)
+    return run_suite_with(
+        {"PRISMA_CONTRACT_PROFILE": "replay"}, "--target=replay", f"--cassette={cassette}", *args, record=record
+    )
 
 
 def verdict(done: subprocess.CompletedProcess[str]) -> str:
@@ -35,23 +38,29 @@ def test_the_committed_cassette_replays() -> None:
     assert "restore answers: 200 x" in done.stdout
 
 
-@pytest.mark.parametrize("fault", [None, "source-not-echoed"])
-def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None) -> None:
+@pytest.mark.parametrize(("fault", "breaks"), [(None, None), ("source-not-echoed", "restore_starts_recovering")])
+def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None, breaks: str | None) -> None:
     server = start_server("--no-control-plane", "--seed-golden", *(["--fault", fault] if fault else []))
     try:
         settings = seeded_settings(server)
         live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
         cassette = tmp_path / "fresh"
-        recorded = run_suite_with({**live, **settings}, "--target=live", f"--record={cassette}", "-x")
+        recorded = run_suite_with(
+            {**live, **settings}, "--target=live", f"--record={cassette}", "-x", record=tmp_path / "recorded.json"
+        )
         # Scratch databases are deleted at the end of the run, also when it fails (here: stopped by -x).
         assert database_names(server, settings) == ["contract-golden-source"], "scratch left behind"
     finally:
         server.stop()
-    replayed = replay(cassette, "-x")
+    replayed = replay(cassette, "-x", record=tmp_path / "replayed.json")
     assert recorded.returncode == replayed.returncode == (0 if fault is None else 1), replayed.stdout[-3000:]
     assert verdict(recorded) == verdict(replayed)
-    failed = re.compile(r"^FAILED (\S+)", re.MULTILINE)
-    assert failed.findall(recorded.stdout) == failed.findall(replayed.stdout)
+    # The same tests broke the same properties, and with a fault on, the property that fault breaks
+    live_run = RunRecord.read(tmp_path / "recorded.json", recorded.returncode)
+    replay_run = RunRecord.read(tmp_path / "replayed.json", replayed.returncode)
+    assert live_run.violations() == replay_run.violations()
+    broken = {prop for props in replay_run.violations().values() for prop in props}
+    assert broken == ({breaks} if breaks else set()), replayed.stdout[-3000:]
 
 
 def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Path) -> None:

@@ -1,0 +1,89 @@
+"""Verdicts on a contract-suite run, read from the run record it wrote (`--summary-json`), never from the terminal.
+
+A fault counts as detected only when the run failed with a contract violation naming the properties it broke;
+a harness error, a setup failure or a model's own timeout also exit 1 but detect nothing. A pass counts only
+when the run really checked: no test skipped, restores answered 200, the lifecycle reached successful restores,
+and the target was built with the options the caller asked for.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+# What a genuine pass of the whole suite reaches at the least, for every profile and seed measured (ci, meta
+# seeds 0-5, replay: 5-26 successful lifecycle restores); a run below it did not exercise the property.
+MIN_LIFECYCLE_RESTORES = 3
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    exit_code: int
+    record: dict[str, Any]  # empty when the run wrote none (it crashed before its end)
+    output: str = ""  # the end of what the run printed, for a person reading a failed meta-test
+
+    @classmethod
+    def read(cls, path: Path, exit_code: int) -> RunRecord:
+        text = path.read_text(encoding="utf-8") if path.is_file() else ""
+        return cls(exit_code, json.loads(text) if text else {})
+
+    @property
+    def tests(self) -> dict[str, dict[str, Any]]:
+        tests: dict[str, dict[str, Any]] = self.record.get("tests", {})
+        return tests
+
+    def violations(self) -> dict[str, list[str]]:
+        """Tests that failed with a contract violation → the properties it named."""
+        return {test: end["violated"] for test, end in self.tests.items() if end["violated"]}
+
+    def other_failures(self) -> dict[str, str]:
+        """Tests that failed or errored for any other reason → the exception."""
+        return {
+            test: f"{end['outcome']}: {end['error']}"
+            for test, end in self.tests.items()
+            if end["outcome"] in ("failed", "error") and not end["violated"]
+        }
+
+    def skipped(self) -> dict[str, str]:
+        return {test: end["skip_reason"] for test, end in self.tests.items() if end["outcome"] == "skipped"}
+
+    def count(self, section: str, key: str) -> int:
+        return int(self.record.get(section, {}).get(key, 0))
+
+
+@dataclass(frozen=True)
+class Detection:
+    detected: bool
+    caught_by: str  # "test (property, …)" for each test that broke a property
+    why: str  # what else the run said, when it detected nothing
+
+
+def detection(run: RunRecord) -> Detection:
+    violations = run.violations()
+    caught_by = "; ".join(f"{test.rsplit('::', 1)[-1]} ({', '.join(props)})" for test, props in violations.items())
+    if run.exit_code == 1 and violations:
+        return Detection(True, caught_by, "")
+    if not run.record:
+        return Detection(False, "", f"exit {run.exit_code} and no run record: the run did not get to its end")
+    others = "".join(f"; {test}: {error}" for test, error in run.other_failures().items())
+    return Detection(False, caught_by, f"exit {run.exit_code}, no contract violation{others}")
+
+
+def pass_problems(run: RunRecord, *, expected_target: dict[str, str] | None = None) -> list[str]:
+    """Why `run` is not a genuine pass (empty: it is one)."""
+    if run.exit_code != 0 or not run.record:
+        return [f"exit {run.exit_code}" + ("" if run.record else " and no run record")]
+    problems = [f"{test} did not pass: {error}" for test, error in run.other_failures().items()]
+    problems += [f"{test} skipped: {reason}" for test, reason in run.skipped().items()]
+    if run.count("statuses", "200") == 0:
+        problems.append("no restore answered 200: nothing checked what a successful restore must do")
+    lifecycle = run.count("lifecycle", "restores answered 200")
+    if any("test_lifecycle" in test for test in run.tests) and lifecycle < MIN_LIFECYCLE_RESTORES:
+        problems.append(f"the lifecycle reached {lifecycle} successful restores (fewer than {MIN_LIFECYCLE_RESTORES})")
+    target = run.record.get("target", {})
+    for option, wanted in (expected_target or {}).items():
+        if target.get(option) != wanted:
+            problems.append(f"the target ran with {option}={target.get(option)!r}, not {wanted!r}")
+    return problems
