@@ -25,7 +25,8 @@ import yaml
 from contracts.facts import Facts, document_facts, operations
 from contracts.loader import DEVIATIONS_PATH, load_document
 
-_ABSENT = "<absent>"
+# The value of a fact one document lacks (a deviation's `upstream:` or `contract:` left out).
+ABSENT = "<absent>"
 # Where the project's CI finds the upstream document (the shared reference folder beside the repo).
 DEFAULT_UPSTREAM_PATH = Path(__file__).resolve().parents[2] / "shared/reference/prisma-management-api.openapi.json"
 
@@ -77,7 +78,7 @@ class DriftReport:
 
 
 def _show(value: Any) -> str:
-    return _ABSENT if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+    return ABSENT if value is ABSENT else json.dumps(value, ensure_ascii=False)
 
 
 def load_deviations(path: Path = DEVIATIONS_PATH) -> list[Deviation]:
@@ -87,7 +88,7 @@ def load_deviations(path: Path = DEVIATIONS_PATH) -> list[Deviation]:
             name=entry["name"],
             why=entry["why"],
             changes={
-                change["fact"]: (change.get("upstream", _ABSENT), change.get("contract", _ABSENT))
+                change["fact"]: (change.get("upstream", ABSENT), change.get("contract", ABSENT))
                 for change in entry.get("changes", ())
             },
             adds=tuple(entry.get("adds", ())),
@@ -108,27 +109,27 @@ def compare(contract: Mapping[str, Any], upstream: Mapping[str, Any], deviations
 
     for deviation in deviations:
         for fact, (was, now) in deviation.changes.items():
-            actual = upstream_facts.get(fact, _ABSENT)
+            actual = upstream_facts.get(fact, ABSENT)
             if actual != was:
                 report.stale.append((deviation.name, fact, was, actual))
-            if now is _ABSENT:
+            if now is ABSENT:
                 expected.pop(fact, None)
             else:
                 expected[fact] = now
         for prefix in deviation.adds:
             already = [fact for fact in upstream_facts if fact.startswith(prefix)]
             if already:
-                report.stale.append((deviation.name, already[0], _ABSENT, upstream_facts[already[0]]))
+                report.stale.append((deviation.name, already[0], ABSENT, upstream_facts[already[0]]))
             expected.update({f: v for f, v in contract_facts.items() if f.startswith(prefix)})
 
     for fact, value in contract_facts.items():
-        upstream_value = expected.get(fact, _ABSENT)
+        upstream_value = expected.get(fact, ABSENT)
         if upstream_value != value:
             report.changed.append((fact, upstream_value, value))
     for fact in expected:
         if fact not in contract_facts:
             if fact in upstream_facts and _relied_on(fact, contract_facts):
-                report.changed.append((fact, expected[fact], _ABSENT))
+                report.changed.append((fact, expected[fact], ABSENT))
             else:
                 report.additions.append(fact)
     return report

@@ -45,6 +45,10 @@ SECRET_ENV = {
     "PRISMA_CONTRACT_TARGET_DATABASE_ID",
 }
 SECRET_REFERENCE = re.compile(r"\$\{\{ secrets\.[A-Z][A-Z0-9_]* \}\}")
+# The live upstream document the nightly run checks contracts/ against (contracts/drift.py).
+UPSTREAM_DOC_URL = "https://api.prisma.io/v1/doc"
+# Conditions under which a step still runs after an earlier step failed.
+RUNS_AFTER_FAILURE = {"always()", "${{ always() }}", "!cancelled()", "${{ !cancelled() }}"}
 
 
 # --- actionlint -----------------------------------------------------------------------------------------
@@ -143,6 +147,16 @@ def _runs(workflow: dict[Any, Any]) -> list[str]:
     return [step["run"].strip() for _, step in _steps(workflow) if "run" in step]
 
 
+def _commands(step: dict[str, Any]) -> list[list[str]]:
+    """The shell commands of a `run:` script, one per line (backslash continuations joined)."""
+    script = str(step.get("run", "")).replace("\\\n", " ")
+    return [shlex.split(line) for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _contains(command: list[str], part: list[str]) -> bool:
+    return any(command[index : index + len(part)] == part for index in range(len(command)))
+
+
 def _uploaded_always(workflow: dict[Any, Any]) -> set[str]:
     paths: set[str] = set()
     for _, step in _steps(workflow):
@@ -215,3 +229,39 @@ def test_no_script_touches_secrets(workflow: Path) -> None:
     # before the shell sees it (and is one `echo` away from the log).
     for run in _runs(_load(workflow)):
         assert "secrets." not in run, run
+
+
+def test_nightly_checks_drift_against_the_live_upstream_document() -> None:
+    workflow = _load(NIGHTLY)
+    steps = [step for _, step in _steps(workflow)]
+    commands = [(index, command) for index, step in enumerate(steps) for command in _commands(step)]
+
+    downloads = [(index, command) for index, command in commands if UPSTREAM_DOC_URL in command]
+    assert len(downloads) == 1, f"nightly.yml must download {UPSTREAM_DOC_URL} once"
+    drift_index, curl = downloads[0]
+    assert curl[0] == "curl"
+    assert "--fail" in curl or any(re.fullmatch(r"-[a-zA-Z]*f[a-zA-Z]*", arg) for arg in curl), (
+        "an HTTP error must fail"
+    )
+    assert any(arg.startswith("--retry") for arg in curl), "one network hiccup must not fail the night"
+    document = curl[curl.index("-o" if "-o" in curl else "--output") + 1]
+    assert document.startswith("reports/"), "keep the download with the reports"
+    assert "reports" in _uploaded_always(workflow)
+
+    # The drift check reads that download (the CLI, or the drift test given it), after dev.py set up .venv.
+    after = [command for index, command in commands if index >= drift_index]
+    checks = [
+        position
+        for position, command in enumerate(after)
+        if _contains(command, ["-m", "contracts.drift", document])
+        or _contains(command, ["tests/unit/contracts/test_drift.py", "--upstream-openapi", document])
+    ]
+    assert checks, f"nothing runs the drift check on {document}"
+    assert any(command[:2] == ["python3", "dev.py"] for command in after[: checks[0] + 1]), "no dev.py setup first"
+
+    # A failure of either the drift check or the contract run must not keep the other from running, and
+    # must fail the job.
+    contract_index = next(index for index, step in enumerate(steps) if "dev.py contract" in step.get("run", ""))
+    later = steps[max(drift_index, contract_index)]
+    assert later.get("if") in RUNS_AFTER_FAILURE, f"{later.get('name')!r} must run when the step before it failed"
+    assert not steps[drift_index].get("continue-on-error"), "drift must fail the nightly run"
