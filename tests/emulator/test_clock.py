@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import pytest
 
 from emulator import ClockConfig, EmulatorConfig
+from emulator.clock import StateClock
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi
@@ -55,14 +56,34 @@ def test_reads_n_shows_the_transient_status_to_exactly_n_reads(make_api: MakeApi
     assert seen == [transient] * reads + ["ready", "ready"]
 
 
+class FakeTime:
+    """A monotonic time source that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0  # not 0: a deadline of T (rather than start + T) would already have passed
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @TRANSITIONS
-def test_seconds_t_ends_once_t_seconds_have_passed(make_api: MakeApi, start: Start) -> None:
-    api = _clocked(make_api, "seconds:0.4")  # room for the first reads on a busy machine
+def test_seconds_t_ends_once_t_seconds_have_passed(
+    make_api: MakeApi, start: Start, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The store's clocks read a fake time instead of the wall clock, so a busy machine cannot end the
+    # transition early or late; T is long enough that the real time never ends it during the test.
+    fake = FakeTime()
+    monkeypatch.setattr("emulator.state.StateClock", partial(StateClock, now=fake))
+    api = _clocked(make_api, "seconds:60")
     database_id, transient = start(api)
 
-    assert [api.status(database_id) for _ in range(3)] == [transient] * 3
-    time.sleep(0.45)
-    assert api.status(database_id) == "ready"
+    seen = [api.status(database_id) for _ in range(3)]  # reads alone do not end it
+    fake.now += 59.75
+    seen.append(api.status(database_id))  # a quarter of a second short of T
+    fake.now += 0.25
+    seen += [api.status(database_id) for _ in range(2)]  # T has passed, and it stays ready
+
+    assert seen == [transient] * 4 + ["ready"] * 2
 
 
 @TRANSITIONS

@@ -39,11 +39,17 @@ def test_an_issued_connection_string_logs_in_where_the_endpoints_say(pg: Api) ->
     connection = new_connection(pg, database_id)
     secret = str(connection["connectionString"])
     parts = urlsplit(secret)
-    direct = connection["endpoints"]["direct"]  # type: ignore[index]
-    assert (parts.hostname, parts.port) == (direct["host"], direct["port"]) == (connection["host"], parts.port)
+    listening = embedded_cluster().endpoint  # where the server was started (`-h` and `-p`)
+    where = (listening.host, listening.port)
+    endpoints: dict[str, dict[str, object]] = connection["endpoints"]  # type: ignore[assignment]
+    assert (parts.hostname, parts.port) == where
+    assert {kind: (e["host"], e["port"]) for kind, e in endpoints.items()} == {"direct": where, "pooled": where}
+    assert connection["host"] == listening.host
     assert parts.username == connection["user"]
 
     with psycopg.connect(secret) as session:
+        # The server's own word on the address and port this login reached.
+        assert session.execute("SELECT host(inet_server_addr()), inet_server_port()").fetchone() == where
         write_tables(session, BACKED_UP)
         assert read_tables(session) == BACKED_UP
     assert pg.data(database_id) == BACKED_UP  # the control plane sees what the login wrote
