@@ -6,8 +6,8 @@ import os
 
 import pytest
 
-from checks.profiles import PROFILE
 from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV
+from strategies.profiles import PROFILE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

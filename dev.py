@@ -82,7 +82,7 @@ def main(argv: list[str]) -> int:
     if command == "contract":
         return pytest([*CONTRACT_TESTS, *rest])
     if command == "seed-golden":
-        return _run(PYTHON, "-m", "targets.seed_golden", *rest)
+        return _run(PYTHON, "-m", "commands.seed_golden", *rest)
     return lint_and_types() or pytest(rest)
 
 

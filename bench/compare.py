@@ -55,8 +55,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from emulator import DEFAULT_TOKEN, DESCRIPTIONS, Fault
-from emulator.process import REPO as ROOT
-from emulator.process import seeded_settings, start_server
+from harness.server import REPO as ROOT
+from harness.server import seeded_settings, start_server
 
 RESULTS = ROOT / "bench" / "results"
 CONTRACT = ROOT / "contracts" / "openapi.yaml"

@@ -29,11 +29,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
-from contracts.golden import fixture_data
+from dataset.golden import fixture_data
 from emulator.dataplane import MemoryDataPlane
 from emulator.dataplane.cluster import embedded_cluster
 from emulator.dataplane.postgres import PostgresDataPlane
-from emulator.process import start_server
+from harness.server import start_server
 from targets.data import PostgresAccess
 
 ROOT = Path(__file__).resolve().parents[1]

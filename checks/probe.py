@@ -13,8 +13,8 @@ from typing import Any
 import httpx
 
 from checks.violation import ContractViolation
-from contracts import RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
-from contracts.tables import Tables
+from contracts import BUSY_STATUSES, RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
+from dataset.tables import Tables
 from targets.data import Credential, DataAccess, LoginRefused
 
 DATABASE_PATH = "/v1/databases/{databaseId}"
@@ -88,7 +88,7 @@ class Probe:
         connections = tuple((c["id"], c["name"], c["kind"]) for c in data["connections"])
         # While provisioning or recovering the docs promise nothing about the data (it may not even be
         # reachable), so it is not read then.
-        settled = data["status"] not in ("provisioning", "recovering")
+        settled = data["status"] not in BUSY_STATUSES
         tables = self.read_data(data["id"]) if with_data and settled else None
         return DatabaseView(
             data["id"], data["status"], connections, data["defaultConnectionId"], data.get("source"), tables

@@ -7,7 +7,8 @@ import shlex
 
 import httpx
 
-SECRET_HEADERS = {"authorization", "cookie", "x-api-key"}
+from redaction import SECRET_HEADERS
+
 NOISE_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
 
 

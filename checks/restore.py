@@ -19,9 +19,17 @@ from schemathesis.generation.case import Case
 
 from checks.probe import Before, DatabaseView, Probe
 from checks.report import REPORT
-from contracts import RESTORE, describe_body, error_validator, errors_of, expected_statuses, response_validator
-from contracts.golden import GOLDEN_DATA
-from contracts.tables import Tables, canonical
+from contracts import (
+    BUSY_STATUSES,
+    RESTORE,
+    describe_body,
+    error_validator,
+    errors_of,
+    expected_statuses,
+    response_validator,
+)
+from dataset.golden import GOLDEN_DATA
+from dataset.tables import Tables, canonical
 from targets.data import Credential, LoginRefused
 
 AnyCase = Case[Any]
@@ -247,7 +255,7 @@ def _changes(before: DatabaseView, after: DatabaseView | None) -> list[str]:
     changes = []
     if not after.same_identity(before):
         changes.append(f"connections: {before.connections} → {after.connections}")
-    settling = before.status in ("provisioning", "recovering")
+    settling = before.status in BUSY_STATUSES
     if not settling and after.status != before.status:
         changes.append(f"status: {before.status} → {after.status}")
     known = before.data is not None and after.data is not None

@@ -12,7 +12,7 @@ from contracts.ids import (
     matches_database_id,
 )
 from contracts.loader import OPENAPI_PATH, Operation, load_document, operation, operations
-from contracts.oracle import Expectation, RestoreWorld, TargetState, expected_statuses
+from contracts.oracle import BUSY_STATUSES, Expectation, RestoreWorld, TargetState, expected_statuses
 from contracts.restore_body import BodyFacts, describe_body, describe_json
 from contracts.validators import (
     error_validator,
@@ -25,6 +25,7 @@ from contracts.validators import (
 RESTORE = "postV1DatabasesByTargetDatabaseIdRestore"
 
 __all__ = [
+    "BUSY_STATUSES",
     "DATABASE_ID",
     "DATABASE_ID_PATTERN",
     "OPENAPI_PATH",

@@ -28,6 +28,11 @@ class TargetState(StrEnum):
     FAILURE = "failure"
 
 
+# '409: Target database is currently provisioning or recovering and cannot be restored.' Also the statuses in
+# which the docs promise nothing about a database's data (it is being created or replaced).
+BUSY_STATUSES = frozenset({TargetState.PROVISIONING.value, TargetState.RECOVERING.value})
+
+
 @dataclass(frozen=True)
 class RestoreWorld:
     """Everything that decides the answer to one restore request.
@@ -86,7 +91,7 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "target-busy",
         "409: Target database is currently provisioning or recovering and cannot be restored.",
-        lambda w: w.target in (TargetState.PROVISIONING, TargetState.RECOVERING),
+        lambda w: w.target in BUSY_STATUSES,
         frozenset({409}),
     ),
     Rule(

@@ -15,7 +15,7 @@ import time
 
 import uvicorn
 
-from contracts.golden import GOLDEN_DATA, GOLDEN_NAME
+from dataset.golden import GOLDEN_DATA, GOLDEN_NAME
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
 from emulator.clock import ClockConfig
 from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV

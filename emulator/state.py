@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from contracts import describe_body, matches_database_id
+from contracts import BUSY_STATUSES, describe_body, matches_database_id
 from emulator.clock import ClockConfig, StateClock, Transition
 from emulator.dataplane import DataPlane, Snapshot, Tables
 from emulator.errors import ApiError, invalid, not_found
@@ -30,7 +30,6 @@ REGIONS = {
 }
 BACKUP_STATUSES = ("running", "completed", "failed", "unknown")
 DATABASE_STATUSES = ("failure", "provisioning", "ready", "recovering")
-BUSY = ("provisioning", "recovering")
 
 
 def now_iso() -> str:
@@ -317,7 +316,7 @@ class Store:
         allowed = (status == "recovering" and self.has(Fault.NO_CONFLICT_WHILE_RECOVERING)) or (
             status == "provisioning" and self.has(Fault.NO_CONFLICT_WHILE_PROVISIONING)
         )
-        if status in BUSY and not allowed:
+        if status in BUSY_STATUSES and not allowed:
             raise ApiError(409, "conflict", f"Database is {status} and cannot be restored now.")
         if target.restored and self.has(Fault.LOCK_NOT_RELEASED):
             raise ApiError(409, "conflict", "Database is recovering and cannot be restored now.")

@@ -23,7 +23,7 @@ import httpx
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from contracts.redaction import SECRET_HEADERS, scrub_body
+from redaction import SECRET_HEADERS, scrub_body
 from targets.base import TargetConfigurationError
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"

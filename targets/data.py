@@ -18,8 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 import psycopg
 
-from contracts.redaction import scrub_text
-from contracts.tables import Tables, read_tables, write_tables
+from dataset.tables import Tables, read_tables, write_tables
+from redaction import scrub_text
 from targets.control import ControlPlane
 
 CONNECT_TIMEOUT = 10

@@ -14,8 +14,9 @@ from typing import Any
 
 import httpx
 
-from contracts.golden import GOLDEN_DATA, fixture_data
-from contracts.tables import Tables
+from contracts import BUSY_STATUSES
+from dataset.golden import GOLDEN_DATA, fixture_data
+from dataset.tables import Tables
 from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane
 from targets.data import Credential, LoginRefused
@@ -120,7 +121,7 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
         backup(database_id, f"t{index}-v1")
         pool.write(target, database_id, fixture_data(f"t{index}-written-after-backup"))
         pool.ready.append(database_id)
-    for status in ("provisioning", "recovering"):
+    for status in sorted(BUSY_STATUSES):
         database_id = new(f"held-{status}", status)
         control.force_status(database_id, status)
         pool.busy[database_id] = status

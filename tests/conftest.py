@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from emulator.process import Server, start_server
+from harness.server import Server, start_server
 
 StartServer = Callable[..., Server]
 

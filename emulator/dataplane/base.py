@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from contracts.tables import Row, Tables
+from dataset.tables import Row, Tables
 
 __all__ = ["DataPlane", "Endpoint", "Row", "Snapshot", "Tables", "connection_string"]
 

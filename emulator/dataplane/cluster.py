@@ -32,8 +32,8 @@ from typing import Any
 
 import psycopg
 
-from contracts.redaction import scrub_text
 from emulator.dataplane.base import Endpoint
+from redaction import scrub_text
 
 SYSTEM_USER = "restore-contract-pg"  # who runs the embedded server when we are root
 STARTUP_TIMEOUT = 30.0

@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlsplit
 import psycopg
 from psycopg import errors, sql
 
-from contracts.tables import Tables, read_tables, write_tables
+from dataset.tables import Tables, read_tables, write_tables
 from emulator.dataplane.base import Snapshot, connection_string
 from emulator.dataplane.cluster import Cluster
 

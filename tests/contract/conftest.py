@@ -12,7 +12,6 @@ import pytest
 from hypothesis import settings
 
 from checks.driver import Driver
-from checks.profiles import PROFILE
 from checks.report import REPORT, Outcome
 from checks.violation import violations_in
 from emulator import EmulatorConfig
@@ -20,6 +19,7 @@ from emulator.clock import ClockConfig
 from emulator.dataplane.cluster import ClusterError
 from emulator.faults import parse_faults
 from emulator.ids import IdStyle
+from strategies.profiles import PROFILE
 from targets import Target, TargetConfigurationError, emulator_target, live_target
 from targets.cassettes import Cassette, ReplayTransport, recording, replaying
 from targets.live import LiveSettings

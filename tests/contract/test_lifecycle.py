@@ -25,9 +25,9 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from checks.driver import Driver, restore_case
 from checks.report import REPORT
 from checks.violation import ContractViolation
-from contracts import RestoreWorld, TargetState, expected_statuses, response_validator
-from contracts.golden import fixture_data
-from contracts.tables import Tables, canonical
+from contracts import BUSY_STATUSES, RestoreWorld, TargetState, expected_statuses, response_validator
+from dataset.golden import fixture_data
+from dataset.tables import Tables, canonical
 from targets.pool import Pool
 
 # Enough live databases for cross-database restores; few enough that restores, not creations, fill a run.
@@ -100,7 +100,7 @@ class Lifecycle(RuleBasedStateMachine):
             if response.status_code != 200:
                 raise violated("lifecycle_database_readable", f"GET {database_id} answered {response.status_code}")
             data: dict[str, Any] = response.json()["data"]
-            if data["status"] not in ("provisioning", "recovering"):
+            if data["status"] not in BUSY_STATUSES:
                 return data
             # Not a contract violation: the docs promise no time, so a slow server ends the model, not the run.
             assert time.monotonic() < deadline, f"{database_id} stays {data['status']}"

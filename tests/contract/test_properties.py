@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from checks.driver import Driver, restore_case
 from contracts import response_validator
-from contracts.golden import fixture_data
-from contracts.tables import canonical
+from dataset.golden import fixture_data
+from dataset.tables import canonical
 from strategies.ids import invalid_database_ids, valid_database_ids
 from strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
 from targets.pool import Pool

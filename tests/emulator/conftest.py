@@ -19,7 +19,7 @@ import pytest
 
 from contracts import error_validator, errors_of, expand_path, operations, response_validator
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
-from emulator.process import REPO, Server, emulator_command, start_server
+from harness.server import REPO, Server, emulator_command, start_server
 from targets.inprocess import InProcessTransport
 
 BEARER = f"Bearer {DEFAULT_TOKEN}"

@@ -13,7 +13,7 @@ import httpx
 from emulator import DEFAULT_TOKEN
 
 if TYPE_CHECKING:
-    from emulator.process import Server
+    from harness.server import Server
     from tests.emulator.conftest import Api, Seeded
 
 CONCURRENT = 50

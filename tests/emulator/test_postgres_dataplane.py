@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from contracts.tables import Tables, read_tables, write_tables
+from dataset.tables import Tables, read_tables, write_tables
 from emulator import EmulatorConfig
 from emulator.dataplane.cluster import Cluster, ClusterError, embedded_cluster
 from emulator.dataplane.postgres import PostgresDataPlane

@@ -11,7 +11,7 @@ import httpx
 from emulator import DEFAULT_TOKEN, Fault
 
 if TYPE_CHECKING:
-    from emulator.process import Server
+    from harness.server import Server
     from tests.conftest import StartServer
     from tests.emulator.conftest import RunCli
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from emulator import DEFAULT_TOKEN
-from emulator.process import REPO, Server, seeded_settings, start_server
+from harness.server import REPO, Server, seeded_settings, start_server
 from tests.meta.records import RunRecord
 
 

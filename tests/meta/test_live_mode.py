@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from emulator.process import seeded_settings
+from harness.server import seeded_settings
 from tests.meta.conftest import Staging, database_names, live_env, run_live, run_recorded
 
 if TYPE_CHECKING:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from emulator import DEFAULT_TOKEN
-from emulator.process import REPO, seeded_settings, start_server
+from harness.server import REPO, seeded_settings, start_server
 from targets.cassettes import CASSETTES
 from tests.meta.conftest import database_names, run_suite_with
 from tests.meta.records import RunRecord

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 import httpx
 import psycopg
 
-from contracts.golden import GOLDEN_DATA, GOLDEN_NAME
-from contracts.tables import canonical, read_tables
+from dataset.golden import GOLDEN_DATA, GOLDEN_NAME
+from dataset.tables import canonical, read_tables
 from emulator import DEFAULT_TOKEN
-from emulator.process import REPO
+from harness.server import REPO
 from targets.pool import create_connection
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def seed_golden(staging: Staging, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PRISMA_")}
     settings = {"PRISMA_API_URL": staging.server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, **env}
-    command = [sys.executable, "-m", "targets.seed_golden", *args]
+    command = [sys.executable, "-m", "commands.seed_golden", *args]
     return subprocess.run(
         command, cwd=REPO, env={**clean, **settings}, capture_output=True, text=True, timeout=120, check=False
     )

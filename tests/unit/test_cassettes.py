@@ -14,8 +14,8 @@ import pytest
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from contracts.redaction import REDACTED, scrub_body, scrub_text
 from emulator import DEFAULT_TOKEN
+from redaction import REDACTED, scrub_body, scrub_text
 from targets.cassettes import CASSETTES, Cassette, NetworkBlocked, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))

@@ -1,7 +1,7 @@
 """Seed a golden source on a live API: `python3 dev.py seed-golden [--database-id db_...]`.
 
 A golden source is a database whose `public` schema holds exactly the golden fixture
-(`contracts/golden.py`, versioned); its backups then hold it too, which is what lets the nightly check
+(`dataset/golden.py`, versioned); its backups then hold it too, which is what lets the nightly check
 that a restore delivers the backup's data. This command, with PRISMA_API_URL and PRISMA_API_TOKEN set:
 
 1. takes the database given (it must be named `contract-…`: seeding replaces all of its tables), or
@@ -20,8 +20,8 @@ import sys
 
 import httpx
 
-from contracts.golden import GOLDEN_DATA, GOLDEN_NAME, GOLDEN_VERSION
-from contracts.tables import canonical
+from dataset.golden import GOLDEN_DATA, GOLDEN_NAME, GOLDEN_VERSION
+from dataset.tables import canonical
 from targets.base import TargetConfigurationError
 from targets.data import LoginRefused, PostgresAccess
 from targets.guard import SCRATCH_PREFIX

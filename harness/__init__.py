@@ -1,0 +1,1 @@
+"""Running the emulator as a server process, for the tests and benchmarks that need one over real HTTP."""
