@@ -20,6 +20,7 @@ from contracts.validators import (
     parameter_validator,
     request_body_validator,
     response_validator,
+    validator_for,
 )
 
 RESTORE = "postV1DatabasesByTargetDatabaseIdRestore"
@@ -50,4 +51,5 @@ __all__ = [
     "parameter_validator",
     "request_body_validator",
     "response_validator",
+    "validator_for",
 ]

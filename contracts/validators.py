@@ -65,6 +65,13 @@ def error_validator() -> Validator:
     return compile_schema({"$ref": "#/components/schemas/Error"})
 
 
+def validator_for(operation_id: str | None, status: int) -> Validator | None:
+    """What an answer's body must match: the schema the operation documents for `status` (None: no body), or
+    the error envelope for a status it does not document (`operation_id` None: a route the contract lacks)."""
+    documented = operation_id is not None and status in loader.operations()[operation_id].status_codes
+    return response_validator(operation_id, status) if operation_id is not None and documented else error_validator()
+
+
 def errors_of(validator: Validator, instance: Any) -> list[str]:
     """Readable messages of every violation, with the JSON path where each one occurs."""
     return [

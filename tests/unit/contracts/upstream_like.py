@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from contracts import drift
-from contracts.facts import resolve
+from contracts.validators import inline
 
 _SEPARATOR = " · "
 # One step of a fact's schema location, as `facts._schema_facts` writes it: `.{*}` (additionalProperties),
@@ -23,22 +23,10 @@ def inline_refs(document: Mapping[str, Any]) -> dict[str, Any]:
     Facts do not change, since they resolve refs the same way; but every place becomes its own object, so a
     test that mutates one schema changes that place only (refs and YAML anchors share nodes otherwise).
     """
-
-    def inline(node: Any, refs: tuple[str, ...]) -> Any:
-        if isinstance(node, Mapping):
-            if "$ref" in node:
-                if node["$ref"] in refs:
-                    raise ValueError(f"cyclic $ref cannot be inlined: {' → '.join((*refs, node['$ref']))}")
-                return inline(resolve(document, node), (*refs, node["$ref"]))
-            return {key: inline(value, refs) for key, value in node.items()}
-        if isinstance(node, list):
-            return [inline(item, refs) for item in node]
-        return node
-
-    inlined: dict[str, Any] = {key: inline(value, ()) for key, value in document.items() if key != "components"}
+    inlined: dict[str, Any] = {key: inline(document, value) for key, value in document.items() if key != "components"}
     schemes = document.get("components", {}).get("securitySchemes")
     if schemes is not None:
-        inlined["components"] = {"securitySchemes": inline(schemes, ())}
+        inlined["components"] = {"securitySchemes": inline(document, schemes)}
     return inlined
 
 
