@@ -15,7 +15,6 @@ Prints a table and writes bench/results/dataplane.json.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -24,20 +23,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from bench.figures import RESULTS, now, percentile, write_json
 from dataset.golden import fixture_data
 from emulator.dataplane import MemoryDataPlane
 from emulator.dataplane.cluster import embedded_cluster
 from emulator.dataplane.postgres import PostgresDataPlane
-from harness.server import start_server
+from harness.server import REPO, start_server
 from targets.data import PostgresAccess
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "dataplane.json"
 READY = re.compile(r"^data: .* \(ready in ([\d.]+) s\)")
 COLD_START = "import time; t = time.perf_counter(); from emulator.dataplane.cluster import embedded_cluster; " \
     "embedded_cluster(); print(time.perf_counter() - t)"  # fmt: skip
@@ -47,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeat", type=int, default=50, help="runs of each operation (default 50)")
     parser.add_argument("--starts", type=int, default=3, help="cold starts to time (default 3)")
-    parser.add_argument("--output", type=Path, default=RESULTS)
+    parser.add_argument("--output", type=Path, default=RESULTS / "dataplane.json")
     return parser.parse_args(argv)
 
 
@@ -57,16 +54,12 @@ def timed(action: Callable[[], object], repeat: int) -> dict[str, float]:
         started = time.perf_counter()
         action()
         samples.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(samples)
-    return {
-        "median_ms": round(statistics.median(samples), 2),
-        "p90_ms": round(ordered[int(0.9 * (len(ordered) - 1))], 2),
-    }
+    return {"median_ms": round(statistics.median(samples), 2), "p90_ms": round(percentile(samples, 90), 2)}
 
 
 def cold_starts(starts: int) -> dict[str, float]:
     cluster = [
-        float(subprocess.check_output([sys.executable, "-c", COLD_START], cwd=ROOT, text=True)) for _ in range(starts)
+        float(subprocess.check_output([sys.executable, "-c", COLD_START], cwd=REPO, text=True)) for _ in range(starts)
     ]
     ready = []
     for _ in range(starts):
@@ -115,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     per_operation = operations(args.repeat)
     figures: dict[str, Any] = {
         "benchmark": "PostgreSQL data plane: startup and per-operation cost",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "timestamp": now(),
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores",
         "startup": startup,
@@ -130,8 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{'operation':<{width}}  median ms  p90 ms   ({args.repeat} runs each)")
     for name, value in per_operation.items():
         print(f"{name:<{width}}  {value['median_ms']:>9}  {value['p90_ms']:>6}")
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    write_json(args.output, figures)
     print(f"\nwritten to {args.output}")
     return 0
 

@@ -24,26 +24,23 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import math
 import platform
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from bench.figures import RESULTS, now, percentile, write_json
+from emulator import DEFAULT_TOKEN
 from harness.server import start_server
 
-ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "bench" / "results" / "emulator_throughput.json"
-TOKEN = "emulator-token"  # the emulator's default token (emulator.DEFAULT_TOKEN)
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
+OUTPUT = RESULTS / "emulator_throughput.json"
+AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
 SEED_DATA = {"items": [{"id": n, "name": f"row {n}"} for n in range(10)]}
 
 
@@ -63,11 +60,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--concurrency", type=_bounded(1, 256), default=8, help="concurrent workers (default 8)")
     parser.add_argument("--data", choices=("postgres", "memory"), default="postgres", help="the emulator's data plane")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds the whole measurement may take")
-    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON results (default {RESULTS})")
+    parser.add_argument("--output", type=Path, default=OUTPUT, help=f"JSON results (default {OUTPUT})")
     return parser.parse_args(argv)
-
-
-# --- the server ------------------------------------------------------------------------------------------
 
 
 # --- seeding ---------------------------------------------------------------------------------------------
@@ -132,12 +126,6 @@ async def measure(
     return time.perf_counter() - started, tally
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest-rank percentile (`share` in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share / 100 * len(ordered)) - 1)]
-
-
 def expected_statuses(shares: list[tuple[str, int]]) -> Counter[int]:
     return Counter({200: sum((n + 1) // 2 for _, n in shares), 409: sum(n // 2 for _, n in shares)})
 
@@ -179,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     expected = expected_statuses(shares)
     figures: dict[str, Any] = {
         "benchmark": "emulator restore throughput over HTTP (restores alternate 200/409 per target)",
-        "timestamp": datetime.now(UTC).isoformat(timespec="seconds"),
+        "timestamp": now(),
         "python": platform.python_version(),
         "requests": args.requests,
         "concurrency": workers,
@@ -198,8 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         "release_status_counts": {str(code): n for code, n in sorted(tally.release_statuses.items())},
     }
     print(report(figures))
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(json.dumps(figures, indent=2) + "\n")
+    write_json(args.output, figures)
     print(f"\nwritten to {args.output}")
     if tally.statuses != expected or set(tally.release_statuses) - {200}:
         print(f"unexpected statuses: got {dict(tally.statuses)}, expected {dict(expected)}", file=sys.stderr)
