@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV
+from emulator.config import add_options
 from strategies.profiles import PROFILE
 
 
@@ -43,37 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the contract run's record as JSON: target, properties checked, restore answers, and how "
         "each test ended (a contract violation names its properties) (env PRISMA_CONTRACT_SUMMARY_JSON)",
     )
-    group.addoption(
-        "--emulator-fault",
-        action="append",
-        default=[f for f in os.environ.get("PRISMA_CONTRACT_FAULTS", "").split(",") if f],
-        metavar="NAME",
-        help="turn an emulator fault on (repeatable; env PRISMA_CONTRACT_FAULTS, comma-separated); "
-        "the suite must then fail",
-    )
-    group.addoption(
-        "--emulator-clock",
-        default=os.environ.get("PRISMA_CONTRACT_EMULATOR_CLOCK", "immediate"),
-        help="the emulator's state clock: immediate | reads:N | seconds:T | manual",
-    )
-    group.addoption(
-        "--emulator-id-style", default="cuid", choices=("cuid", "cuid2"), help="id format the emulator mints"
-    )
-    group.addoption("--emulator-no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
-    group.addoption("--emulator-backups-oldest-first", action="store_true", help="list backups oldest first")
-    group.addoption(
-        "--emulator-data",
-        default=os.environ.get("PRISMA_CONTRACT_EMULATOR_DATA", "postgres"),
-        choices=DATA_PLANES,
-        help="where the in-process emulator keeps data: postgres (default; embedded PostgreSQL, the data probe "
-        "logs in for real) or memory (faster; the probe asks the control plane)",
-    )
-    group.addoption(
-        "--emulator-postgres-dsn",
-        default=os.environ.get(POSTGRES_DSN_ENV),
-        metavar="DSN",
-        help=f"a PostgreSQL server (superuser DSN) for the emulator instead of its own (env {POSTGRES_DSN_ENV})",
-    )
+    add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see emulator/config.py
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,6 +10,7 @@ from contracts.ids import (
     expand_path,
     matcher,
     matches_database_id,
+    matches_project_id,
 )
 from contracts.loader import OPENAPI_PATH, Operation, load_document, operation, operations
 from contracts.oracle import BUSY_STATUSES, Expectation, RestoreWorld, TargetState, expected_statuses
@@ -46,6 +47,7 @@ __all__ = [
     "load_document",
     "matcher",
     "matches_database_id",
+    "matches_project_id",
     "operation",
     "operations",
     "parameter_validator",

@@ -38,11 +38,18 @@ def matcher(pattern: str) -> re.Pattern[str]:
 
 DATABASE_ID_PATTERN: str = load_document()["components"]["schemas"]["DatabaseId"]["pattern"]
 DATABASE_ID = matcher(DATABASE_ID_PATTERN)
+PROJECT_ID_PATTERN: str = load_document()["components"]["parameters"]["ProjectId"]["schema"]["pattern"]
+PROJECT_ID = matcher(PROJECT_ID_PATTERN)
 
 
 def matches_database_id(value: str) -> bool:
     """Does `value` match the documented database id pattern (as the server's regex engine reads it)?"""
     return DATABASE_ID.fullmatch(value) is not None
+
+
+def matches_project_id(value: str) -> bool:
+    """Does `value` match the documented project id pattern (as the server's regex engine reads it)?"""
+    return PROJECT_ID.fullmatch(value) is not None
 
 
 def encode_segment(value: str) -> str:

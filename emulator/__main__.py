@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import os
 import signal
 import socket
 import sys
@@ -16,46 +15,20 @@ import time
 import uvicorn
 
 from dataset.golden import GOLDEN_DATA, GOLDEN_NAME
-from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
-from emulator.clock import ClockConfig
-from emulator.dataplane import DATA_PLANES, POSTGRES_DSN_ENV
+from emulator import Emulator, resources
+from emulator.config import add_options, config_from
 from emulator.dataplane.cluster import ClusterError
-from emulator.faults import DESCRIPTIONS, parse_faults
-from emulator.ids import IdStyle
+from emulator.faults import DESCRIPTIONS
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m emulator", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
-    parser.add_argument("--token", default=DEFAULT_TOKEN, help="the bearer token clients must send")
-    parser.add_argument("--clock", default="immediate", help="immediate | manual | reads:N | seconds:T")
-    parser.add_argument("--fault", action="append", default=[], metavar="NAME", help="turn a fault on (repeatable)")
-    parser.add_argument("--id-style", choices=[s.value for s in IdStyle], default=IdStyle.CUID.value)
-    parser.add_argument("--no-alias", action="store_true", help="unprefixed ids do not reach db_ databases")
-    parser.add_argument("--backups-oldest-first", action="store_true")
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument(
-        "--data",
-        choices=DATA_PLANES,
-        default="postgres",
-        help="postgres: each database is a real PostgreSQL database (embedded cluster, ~1 s to start); "
-        "memory: plain Python objects, no connection string works",
-    )
-    parser.add_argument(
-        "--postgres-dsn",
-        default=os.environ.get(POSTGRES_DSN_ENV),
-        metavar="DSN",
-        help="with --data postgres: use this server (a superuser DSN) instead of the embedded cluster "
-        f"(env {POSTGRES_DSN_ENV})",
-    )
-    parser.add_argument("--no-control-plane", action="store_true", help="serve only the public /v1 API")
+    add_options(parser.add_argument, suite=False)
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
-    parser.add_argument(
-        "--seed-golden",
-        action="store_true",
-        help="create a project and a golden source database with backups, and print their ids as env settings",
-    )
+    golden = "create a project and a golden source database with backups, and print their ids as env settings"
+    parser.add_argument("--seed-golden", action="store_true", help=golden)
     return parser.parse_args(argv)
 
 
@@ -65,17 +38,13 @@ def seed_golden(emulator: Emulator) -> dict[str, str]:
     Done in-process, so a live-mode run against this server never needs the control plane.
     """
     store = emulator.store
-    project = store.create_project("contract-project")
-    source, _ = store.create_database(project.id, GOLDEN_NAME)
-    store.force_status(source.id, "ready")
-    store.write_data(source.id, GOLDEN_DATA)
+    project = resources.create_project(store, "contract-project")
+    source, _ = resources.create_database(store, project.id, GOLDEN_NAME, region="us-east-1", is_default=False)
+    resources.force_status(store, source.id, "ready")
+    resources.write_data(store, source.id, GOLDEN_DATA)
     for status in ("running", "failed", "completed"):
-        store.create_backup(source.id, status)
+        resources.create_backup(store, source.id, status)
     return {"PRISMA_CONTRACT_PROJECT_ID": project.id, "PRISMA_CONTRACT_SOURCE_DATABASE_ID": source.id}
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,18 +54,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{fault.value:36} {text}")
         return 0
     try:
-        config = EmulatorConfig(
-            token=args.token,
-            clock=ClockConfig.parse(args.clock),
-            faults=parse_faults(args.fault),
-            id_style=IdStyle(args.id_style),
-            alias_unprefixed=not args.no_alias,
-            backups_newest_first=not args.backups_oldest_first,
-            seed=args.seed,
-            control_plane=not args.no_control_plane,
-            data_plane=args.data,
-            postgres_dsn=args.postgres_dsn,
-        )
+        config = config_from(lambda flag: getattr(args, flag.removeprefix("--").replace("-", "_")), suite=False)
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -133,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     server = uvicorn.Server(uvicorn.Config(emulator, log_level="warning"))
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then re-raises the signal; without a handler SIGTERM
     # would then kill the process before the data plane is given back (and its folder removed).
-    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
     with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises Ctrl-C after its graceful shutdown
         server.run(sockets=[sock])
     emulator.close()

@@ -1,28 +1,29 @@
-"""Handlers of the public API (`/v1/...`): parse the request, call the store, render the answer."""
+"""Handlers of the public API (`/v1/...`): parse the request, apply the rules (`resources`, `restore`), render."""
 
 from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.requests import Request
 
-from contracts import matcher, matches_database_id
-from emulator import render
+from contracts import matches_database_id, matches_project_id
+from emulator import render, resources
 from emulator.errors import ApiError
-from emulator.faults import Fault
+from emulator.models import REGIONS, Source
+from emulator.restore import start_restore
 from emulator.routing import Router
-from emulator.state import REGIONS, Store
-
-PROJECT_ID = matcher(r"^(proj_)?([cC][^\s-]{8,}|[a-z0-9]+)$")
+from emulator.state import Store
 
 
 @dataclass(frozen=True)
 class Reply:
     status: int
     body: Any = None  # None: no body (204)
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -43,23 +44,22 @@ class Call:
         except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deeply
             raise bad_input("The body is not valid JSON.") from None
 
+    async def json_object(self) -> dict[str, Any]:
+        body = await self.json_body(required=False)
+        if not isinstance(body, dict):
+            raise bad_input("The body must be a JSON object.")
+        return body
+
 
 def bad_input(message: str) -> ApiError:
     """Invalid input to a scaffolding operation: 400, as the contract's named deviation documents."""
     return ApiError(400, "bad_request", message)
 
 
-def _database_id(call: Call, name: str = "databaseId") -> str:
+def _id(call: Call, name: str = "databaseId", matches: Callable[[str], bool] = matches_database_id) -> str:
     value = call.params[name]
-    if not matches_database_id(value):
-        raise bad_input(f"{name} does not match the database id pattern.")
-    return value
-
-
-def _project_id(call: Call) -> str:
-    value = call.params["projectId"]
-    if not PROJECT_ID.fullmatch(value):
-        raise bad_input("projectId does not match the project id pattern.")
+    if not matches(value):
+        raise bad_input(f"{name} does not match the {name.removesuffix('Id')} id pattern.")
     return value
 
 
@@ -89,26 +89,23 @@ def _page(items: list[Any], call: Call) -> dict[str, Any]:
 
 
 async def get_database(call: Call) -> Reply:
-    database = call.store.database(_database_id(call))
+    database = call.store.database(_id(call))
     return Reply(200, {"data": render.database(call.store, database, call.base_url)})
 
 
 async def delete_database(call: Call) -> Reply:
-    call.store.delete_database(_database_id(call))
+    resources.delete_database(call.store, _id(call))
     return Reply(204)
 
 
 async def list_databases(call: Call) -> Reply:
-    found = call.store.list_databases(_project_id(call))
-    page = _page([render.database(call.store, d, call.base_url) for d in found], call)
-    return Reply(200, page)
+    found = resources.list_databases(call.store, _id(call, "projectId", matches_project_id))
+    return Reply(200, _page([render.database(call.store, d, call.base_url) for d in found], call))
 
 
 async def create_database(call: Call) -> Reply:
-    project_id = _project_id(call)
-    body = await call.json_body(required=False)
-    if not isinstance(body, dict):
-        raise bad_input("The body must be a JSON object.")
+    project_id = _id(call, "projectId", matches_project_id)
+    body = await call.json_object()
     name = body.get("name", "database")
     region = body.get("region", "us-east-1")
     is_default = body.get("isDefault", False)
@@ -118,13 +115,13 @@ async def create_database(call: Call) -> Reply:
         raise bad_input(f"region must be one of {sorted(REGIONS)} or 'inherit'.")
     if not isinstance(is_default, bool):
         raise bad_input("isDefault must be a boolean.")
-    database, first = call.store.create_database(
-        project_id, name, "us-east-1" if region == "inherit" else region, is_default, _creation_source(body)
+    database, first = resources.create_database(
+        call.store, project_id, name, "us-east-1" if region == "inherit" else region, is_default, _creation_source(body)
     )
     return Reply(201, {"data": render.created_database(call.store, database, first, call.base_url)})
 
 
-def _creation_source(body: dict[str, Any]) -> dict[str, str] | None:
+def _creation_source(body: dict[str, Any]) -> Source | None:
     """`source` (or the deprecated `fromDatabase`) of a create request, checked against the contract's oneOf."""
     source, legacy = body.get("source"), body.get("fromDatabase")
     if source is None and isinstance(legacy, dict):
@@ -148,46 +145,32 @@ def _creation_source(body: dict[str, Any]) -> dict[str, str] | None:
 
 
 async def list_backups(call: Call) -> Reply:
-    database_id = _database_id(call)
+    database_id = _id(call)
     limit = _limit(call, default=25, maximum=100)
-    found = call.store.list_backups(database_id)
-    return Reply(
-        200,
-        {
-            "data": [render.backup(b) for b in found[:limit]],
-            "meta": {"backupRetentionDays": 7},
-            "pagination": {"hasMore": len(found) > limit, "limit": limit},
-        },
-    )
+    found = resources.list_backups(call.store, database_id)
+    data, pagination = [render.backup(b) for b in found[:limit]], {"hasMore": len(found) > limit, "limit": limit}
+    return Reply(200, {"data": data, "meta": {"backupRetentionDays": 7}, "pagination": pagination})
 
 
 async def list_connections(call: Call) -> Reply:
-    database = call.store.database(_database_id(call))
+    database = call.store.database(_id(call))
     connections = [render.connection(call.store, c, call.base_url) for c in database.connections]
     return Reply(200, _page(connections, call))
 
 
 async def create_connection(call: Call) -> Reply:
-    database_id = _database_id(call)
+    database_id = _id(call)
     body = await call.json_body(required=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str):
         raise bad_input("The body must be {name: string}.")
-    created = call.store.create_connection(database_id, body["name"])
-    secret = created.connection_string
-    return Reply(200, {"data": render.connection(call.store, created.connection, call.base_url, secret)})
+    created = resources.create_connection(call.store, database_id, body["name"])
+    data = render.connection(call.store, created.connection, call.base_url, created.connection_string)
+    return Reply(200, {"data": data})
 
 
 async def restore(call: Call) -> Reply:
-    store = call.store
-    database = store.restore(call.params["targetDatabaseId"], await call.request.body())
-    data = render.database(store, database, call.base_url)
-    if store.has(Fault.RESTORE_ANSWERS_READY):
-        data["status"] = "ready"
-    if store.has(Fault.SOURCE_NOT_ECHOED):
-        data["source"] = {**data["source"], "backupId": data["source"]["backupId"] + "-other"}
-    if store.has(Fault.RESPONSE_SCHEMA_WRONG):
-        del data["createdAt"]
-    return Reply(200, {"data": data})
+    database = start_restore(call.store, call.params["targetDatabaseId"], await call.request.body())
+    return Reply(200, {"data": call.store.policy.restore_answer(render.database(call.store, database, call.base_url))})
 
 
 def routes(router: Router) -> None:

@@ -7,28 +7,23 @@ never shares a path with the public API (`/v1/...`) and takes no token.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections import deque
+from collections.abc import Callable
+from typing import Any
 
-from emulator import render
+from emulator import render, resources
 from emulator.api import Call, Reply, bad_input
 from emulator.clock import ClockConfig
 from emulator.faults import DESCRIPTIONS, parse_faults
+from emulator.models import BACKUP_STATUSES, DATABASE_STATUSES
 from emulator.routing import Router
-from emulator.state import BACKUP_STATUSES, DATABASE_STATUSES
-
-if TYPE_CHECKING:
-    from emulator.app import Emulator
 
 PREFIX = "/_emulator"
 BACKUP_TYPES = ("full", "incremental")  # the contract's Backup.backupType enum
 
 
-def routes(router: Router, emulator: Emulator) -> None:
-    async def _object(call: Call) -> dict[str, Any]:
-        body = await call.json_body(required=False)
-        if not isinstance(body, dict):
-            raise bad_input("The body must be a JSON object.")
-        return body
+def routes(router: Router, reset_emulator: Callable[[], None], requests: deque[dict[str, Any]]) -> None:
+    """Add the control plane; `reset_emulator` forgets everything, `requests` is the log of requests received."""
 
     def _one_of(body: dict[str, Any], name: str, allowed: tuple[str, ...], default: str | None = None) -> str:
         value = body.get(name, default)
@@ -37,17 +32,17 @@ def routes(router: Router, emulator: Emulator) -> None:
         return str(value)
 
     async def reset(call: Call) -> Reply:
-        emulator.reset()
+        reset_emulator()
         return Reply(204)
 
     async def get_faults(call: Call) -> Reply:
         catalog = {fault.value: text for fault, text in DESCRIPTIONS.items()}
-        return Reply(200, {"active": sorted(call.store.faults), "catalog": catalog})
+        return Reply(200, {"active": sorted(call.store.policy.active), "catalog": catalog})
 
     async def set_faults(call: Call) -> Reply:
-        names = (await _object(call)).get("active", [])
+        names = (await call.json_object()).get("active", [])
         try:
-            call.store.faults = parse_faults(list(names))
+            call.store.policy.active = parse_faults(list(names))
         except (TypeError, ValueError) as error:
             raise bad_input(str(error)) from None
         return await get_faults(call)
@@ -57,55 +52,53 @@ def routes(router: Router, emulator: Emulator) -> None:
 
     async def set_clock(call: Call) -> Reply:
         try:
-            call.store.set_clock(ClockConfig.parse(str((await _object(call)).get("clock"))))
+            call.store.set_clock(ClockConfig.parse(str((await call.json_object()).get("clock"))))
         except ValueError as error:
             raise bad_input(str(error)) from None
         return await get_clock(call)
 
     async def create_project(call: Call) -> Reply:
-        project = call.store.create_project(str((await _object(call)).get("name", "contract-project")))
+        project = resources.create_project(call.store, str((await call.json_object()).get("name", "contract-project")))
         return Reply(201, {"id": project.id, "name": project.name})
 
     async def create_backup(call: Call) -> Reply:
-        body = await _object(call)
-        backup = call.store.create_backup(
-            call.params["databaseId"],
-            _one_of(body, "status", BACKUP_STATUSES, "completed"),
-            _one_of(body, "backupType", BACKUP_TYPES, "full"),
-        )
+        body = await call.json_object()
+        status = _one_of(body, "status", BACKUP_STATUSES, "completed")
+        kind = _one_of(body, "backupType", BACKUP_TYPES, "full")
+        backup = resources.create_backup(call.store, call.params["databaseId"], status, kind)
         return Reply(201, {**render.backup(backup), "databaseId": backup.database_id})
 
     async def set_backup_status(call: Call) -> Reply:
-        status = _one_of(await _object(call), "status", BACKUP_STATUSES)
-        backup = call.store.set_backup_status(call.params["backupId"], status)
+        status = _one_of(await call.json_object(), "status", BACKUP_STATUSES)
+        backup = resources.set_backup_status(call.store, call.params["backupId"], status)
         return Reply(200, {**render.backup(backup), "databaseId": backup.database_id})
 
     async def set_database_status(call: Call) -> Reply:
-        status = _one_of(await _object(call), "status", DATABASE_STATUSES)
-        database = call.store.force_status(call.params["databaseId"], status)
+        status = _one_of(await call.json_object(), "status", DATABASE_STATUSES)
+        database = resources.force_status(call.store, call.params["databaseId"], status)
         return Reply(200, {"data": render.database(call.store, database, call.base_url)})
 
     async def read_data(call: Call) -> Reply:
-        return Reply(200, {"tables": call.store.read_data(call.params["databaseId"])})
+        return Reply(200, {"tables": resources.read_data(call.store, call.params["databaseId"])})
 
     async def write_data(call: Call) -> Reply:
-        tables = (await _object(call)).get("tables")
+        tables = (await call.json_object()).get("tables")
         if not isinstance(tables, dict) or not all(isinstance(rows, list) for rows in tables.values()):
             raise bad_input("The body must be {tables: {name: [row, ...]}}.")
-        call.store.write_data(call.params["databaseId"], tables)
+        resources.write_data(call.store, call.params["databaseId"], tables)
         return Reply(204)
 
     async def authenticate(call: Call) -> Reply:
-        connection_string = (await _object(call)).get("connectionString")
+        connection_string = (await call.json_object()).get("connectionString")
         if not isinstance(connection_string, str):
             raise bad_input("The body must be {connectionString: string}.")
-        return Reply(200, {"database": call.store.authenticate(connection_string)})
+        return Reply(200, {"database": resources.authenticate(call.store, connection_string)})
 
     async def list_requests(call: Call) -> Reply:
-        return Reply(200, {"requests": list(emulator.requests)})
+        return Reply(200, {"requests": list(requests)})
 
     async def clear_requests(call: Call) -> Reply:
-        emulator.requests.clear()
+        requests.clear()
         return Reply(204)
 
     for method, path, handler in (

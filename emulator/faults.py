@@ -1,12 +1,20 @@
 """Fault switches: each one breaks exactly one documented property, so the suite can prove it notices.
 
-Turn them on per emulator (`Emulator(faults={...})`, `--fault NAME` on the server command line) or at
-run time through the control plane (`PUT /_emulator/faults`).
+Turn them on per emulator (`EmulatorConfig(faults=...)`, `--fault NAME` on the server command line) or at
+run time through the control plane (`PUT /_emulator/faults`). They act only through `FaultPolicy`: named
+hooks the correct rules call at their seams. With no fault on every hook does the correct thing (accepts
+nothing wrong, changes nothing, replaces the data), so the rules read as the documented behaviour.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Any
+
+from emulator.dataplane import DataPlane, Snapshot
+from emulator.errors import ApiError
+from emulator.ids import IdMinter
+from emulator.models import Database
 
 
 class Fault(StrEnum):
@@ -33,10 +41,6 @@ class Fault(StrEnum):
     ERROR_ENVELOPE_WRONG = "error-envelope-wrong"
     CONTENT_TYPE_WRONG = "content-type-wrong"
     RESPONSE_SCHEMA_WRONG = "response-schema-wrong"
-
-    @property
-    def breaks(self) -> str:
-        return DESCRIPTIONS[self]
 
 
 DESCRIPTIONS: dict[Fault, str] = {
@@ -87,3 +91,95 @@ def parse_faults(names: list[str]) -> frozenset[Fault]:
     except ValueError as error:
         valid = ", ".join(fault.value for fault in Fault)
         raise ValueError(f"{error}; valid faults: {valid}") from None
+
+
+class FaultPolicy:
+    def __init__(self, active: frozenset[Fault], data: DataPlane, ids: IdMinter) -> None:
+        self.active = active  # switched at run time by the control plane
+        self._data = data
+        self._ids = ids
+        self._restored: set[str] = set()  # databases a restore has started on, for lock-not-released
+
+    # --- on the wire
+    def lets_in(self, token_valid: bool) -> bool:
+        return token_valid or Fault.AUTH_IGNORED in self.active
+
+    def on_request(self, params: dict[str, str]) -> None:
+        if Fault.UNICODE_ID_500 in self.active and any(not value.isascii() for value in params.values()):
+            raise RuntimeError("non-ASCII id (fault unicode-id-500)")
+
+    def wire_response(self, body: Any, error: ApiError | None) -> tuple[Any, str]:
+        """The body and the media type an answer goes out with."""
+        if error is not None and Fault.ERROR_ENVELOPE_WRONG in self.active:
+            body = {"message": error.message}
+        return body, "text/plain" if Fault.CONTENT_TYPE_WRONG in self.active else "application/json"
+
+    def restore_answer(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The restored database as the 200 shows it."""
+        if Fault.RESTORE_ANSWERS_READY in self.active:
+            data["status"] = "ready"
+        if Fault.SOURCE_NOT_ECHOED in self.active:
+            data["source"] = {**data["source"], "backupId": data["source"]["backupId"] + "-other"}
+        if Fault.RESPONSE_SCHEMA_WRONG in self.active:
+            del data["createdAt"]
+        return data
+
+    # --- what a restore (or a creation from a backup) accepts
+    def accepts_deleted_target(self) -> bool:
+        return Fault.DELETED_DATABASE_RESTORABLE in self.active
+
+    def on_body(self, body: bytes | None, well_formed: bool) -> None:
+        if Fault.MALFORMED_BODY_500 in self.active:
+            (body or b"").decode("utf-8")  # the fault: undecodable bytes crash instead of a 422
+            if not well_formed:
+                raise RuntimeError("malformed body crashed the handler (fault malformed-body-500)")
+
+    def accepts_other_source_type(self) -> bool:
+        return Fault.OTHER_SOURCE_TYPE_ACCEPTED in self.active
+
+    def accepts_busy(self, status: str) -> bool:
+        recovering, provisioning = Fault.NO_CONFLICT_WHILE_RECOVERING, Fault.NO_CONFLICT_WHILE_PROVISIONING
+        return {"recovering": recovering, "provisioning": provisioning}.get(status) in self.active
+
+    def still_locked(self, target: Database) -> bool:
+        return Fault.LOCK_NOT_RELEASED in self.active and target.id in self._restored
+
+    def accepts_missing_source(self) -> bool:
+        return Fault.MISSING_SOURCE_ACCEPTED in self.active
+
+    def accepts_foreign_backup(self, source: Database | None) -> bool:
+        return Fault.FOREIGN_BACKUP_ACCEPTED in self.active or (source is None and self.accepts_missing_source())
+
+    def accepts_unusable_backup(self) -> bool:
+        return Fault.UNUSABLE_BACKUP_ACCEPTED in self.active
+
+    # --- what a restore does
+    def on_rejected(self, target: Database | None) -> None:
+        if Fault.FAILED_RESTORE_MUTATES in self.active and target is not None and not target.deleted:
+            self._data.write(target.id, {})
+
+    def on_started(self, target: Database) -> None:
+        self._restored.add(target.id)
+        if Fault.CREDENTIALS_ROTATED in self.active:
+            for connection in target.connections:
+                connection.password = self._ids.secret()
+                self._data.set_password(connection.user, connection.password)
+        if Fault.CONNECTIONS_REPLACED in self.active:
+            for connection in target.connections:
+                connection.id = self._ids.new("con")
+            target.default_connection_id = target.connections[0].id if target.connections else None
+        if Fault.RECOVERY_NEVER_FINISHES in self.active:
+            target.transition = None
+
+    def replace_data(self, target: Database, snapshot: Snapshot) -> None:
+        """The end of recovery: the target's data becomes the backup's, its logins stay as they are."""
+        if Fault.ROLES_DROPPED in self.active:
+            for connection in target.connections:
+                self._data.drop_login(connection.user)
+        if Fault.DATA_NOT_REPLACED in self.active:
+            return
+        before = self._data.read(target.id) if Fault.DATA_PARTLY_REPLACED in self.active else None
+        self._data.restore(target.id, snapshot)
+        if before is not None:  # the fault: only the first table (by name) comes from the backup
+            restored = sorted(self._data.read(target.id).items())[:1]
+            self._data.write(target.id, {**before, **dict(restored)})

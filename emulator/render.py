@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from emulator.state import REGIONS, Backup, Connection, Database, NewConnection, Store
+from emulator.models import REGIONS, Backup, Connection, Database, NewConnection
+from emulator.state import Store
 
 
 def _url(base: str, *parts: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -16,11 +17,19 @@ class ControlPlaneError(RuntimeError):
 class ControlPlane:
     """Talks to `/_emulator/...` through the same transport as the suite's client (no token needed)."""
 
-    def __init__(self, client: httpx.Client) -> None:
+    def __init__(self, client: httpx.Client, on_response: Callable[[httpx.Response], object] | None = None) -> None:
         self._client = client
+        self._on_response = on_response  # sees every answer first (the emulator's own tests check errors there)
+
+    def send(self, method: str, path: str, body: Any = None, content: bytes | None = None) -> httpx.Response:
+        """One request to `/_emulator` + `path`, answered as it came (whatever its status)."""
+        response = self._client.request(method, "/_emulator" + path, json=body, content=content)
+        if self._on_response is not None:
+            self._on_response(response)
+        return response
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
-        response = self._client.request(method, "/_emulator" + path, json=body)
+        response = self.send(method, path, body)
         if response.status_code >= 300:
             raise ControlPlaneError(f"{method} /_emulator{path} → {response.status_code}: {response.text}")
         return response.json() if response.content else None

@@ -19,11 +19,6 @@ class MemoryDataPlane:
     def create_database(self, name: str) -> None:
         self._tables[name] = {}
 
-    def drop_database(self, name: str) -> None:
-        self._tables.pop(name, None)
-        for user in [u for u, (_, db) in self._logins.items() if db == name]:
-            del self._logins[user]
-
     def create_login(self, database: str, user: str, password: str) -> str:
         self._logins[user] = (password, database)
         return user

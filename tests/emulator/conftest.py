@@ -20,12 +20,12 @@ import pytest
 from contracts import errors_of, expand_path, operations, validator_for
 from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
 from harness.server import REPO, Server, emulator_command, start_server
+from targets.control import ControlPlane, Tables
 from targets.inprocess import InProcessTransport
 
 BEARER = f"Bearer {DEFAULT_TOKEN}"
 CONTROL = "/_emulator"
 
-Tables = dict[str, list[Any]]
 DATA: Tables = {"items": [{"id": 1, "name": "in the backup"}]}
 
 # --- the contract check ------------------------------------------------------------------------------
@@ -111,6 +111,7 @@ class Api:
         self.client = client
         self.checked = checked  # off only where a fault breaks the contract on purpose
         self._transport = transport
+        self._control = ControlPlane(client, on_response=self._check_control)
 
     # -- raw requests --
 
@@ -189,18 +190,18 @@ class Api:
         assert response.status_code == 200, response.text
         return str(response.json()["data"]["status"])
 
-    # -- the control plane --
+    # -- the control plane: the suite's client, with every error answer checked too --
+
+    def _check_control(self, response: httpx.Response) -> None:
+        if self.checked and response.status_code >= 400:
+            self.check(response)
 
     def control(self, method: str, path: str, json: Any = None, content: bytes | None = None) -> httpx.Response:
-        return self.request(method, CONTROL + path, auth=None, json=json, content=content)
-
-    def _control_ok(self, method: str, path: str, json: Any = None, expect: int = 200) -> Any:
-        response = self.control(method, path, json)
-        assert response.status_code == expect, f"{method} {CONTROL}{path} → {response.status_code}: {response.text}"
-        return response.json() if response.content else None
+        """A control-plane request answered as it came (tests of the control plane judge the status)."""
+        return self._control.send(method, path, json, content)
 
     def project(self, name: str = "emulator-tests") -> str:
-        return str(self._control_ok("POST", "/projects", {"name": name}, expect=201)["id"])
+        return self._control.create_project(name)
 
     def ready_database(self, project_id: str, *, name: str = "db", is_default: bool = False) -> str:
         """A new database, forced `ready` through the control plane (whatever the clock)."""
@@ -211,7 +212,7 @@ class Api:
         return database_id
 
     def backup(self, database_id: str, *, status: str = "completed") -> str:
-        return str(self._control_ok("POST", f"/databases/{database_id}/backups", {"status": status}, 201)["id"])
+        return self._control.take_backup(database_id, status)
 
     def seed(self, project_id: str, data: Tables | None = None, *, name: str = "db") -> Seeded:
         database_id = self.ready_database(project_id, name=name)
@@ -220,25 +221,23 @@ class Api:
         return Seeded(project_id, database_id, self.backup(database_id), tables)
 
     def data(self, database_id: str) -> Tables:
-        tables: Tables = self._control_ok("GET", f"/databases/{database_id}/data")["tables"]
-        return tables
+        return self._control.read_data(database_id)
 
     def write(self, database_id: str, tables: Tables) -> None:
-        self._control_ok("PUT", f"/databases/{database_id}/data", {"tables": tables}, expect=204)
+        self._control.write_data(database_id, tables)
 
     def force_status(self, database_id: str, status: str) -> None:
-        self._control_ok("PUT", f"/databases/{database_id}/status", {"status": status})
+        self._control.force_status(database_id, status)
 
     def set_clock(self, clock: str) -> None:
-        self._control_ok("PUT", "/clock", {"clock": clock})
+        self._control.set_clock(clock)
 
     def set_faults(self, names: list[str]) -> None:
-        self._control_ok("PUT", "/faults", {"active": names})
+        self._control.set_faults(names)
 
     def authenticate(self, connection_string: str) -> str | None:
         """The database a connection string logs into; None when its credentials are refused."""
-        answer = self._control_ok("POST", "/authenticate", {"connectionString": connection_string})
-        return None if answer["database"] is None else str(answer["database"])
+        return self._control.authenticates(connection_string)
 
     def finish_thread(self) -> None:
         """Close the calling thread's event loop of an in-process transport (threads that are done with it)."""
