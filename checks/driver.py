@@ -2,8 +2,10 @@
 
 Schemathesis generates (or a property test builds) the case; the driver probes the world first, sends
 through the target's transport (never schemathesis's own HTTP stack, so the safety guard and the
-recorder see every request), then runs the built-in and restore checks and turns their failures into
-one readable message.
+recorder see every request), then runs the built-in checks and the restore checks, and turns their
+failures into one ContractViolation naming every broken property. A caller that arranged the world itself
+(a property test, the lifecycle model) passes it too, and the oracle judges the answer against it as well:
+that world is known independently of what the server says about itself.
 """
 
 from __future__ import annotations
@@ -16,33 +18,44 @@ from urllib.parse import unquote
 import httpx
 import schemathesis
 from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.case import Case
 
 from checks.builtin import RESTORE as RESTORE_KIND
 from checks.builtin import SCAFFOLDING, checks_for
 from checks.probe import Probe
-from checks.report import REPORT
+from checks.report import RunReport
 from checks.repro import curl, explain_failure
-from checks.restore import RESTORE_CHECKS, AnyCase, Observation, observing
+from checks.restore import RESTORE_CHECKS, Observation
 from checks.violation import ContractViolation, property_of
-from contracts import OPENAPI_PATH, RESTORE, encode_segment
+from contracts import OPENAPI_PATH, RESTORE, RestoreWorld, encode_segment, expected_statuses
 from targets.base import Target
 from targets.pool import Pool
 
+AnyCase = Case[Any]
+ARRANGED = "restore_answers_the_arranged_world"
 _DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
 
 
 class Driver:
-    def __init__(self, target: Target, pool: Pool | None) -> None:
+    def __init__(self, target: Target, pool: Pool, report: RunReport) -> None:
         self.target = target
         self.pool = pool
+        self.report = report
         self.client = target.client()
-        self.probe = Probe(self.client, target.data, pool.credentials_of if pool else lambda _: [])
+        self.probe = Probe(self.client, target.data, pool.credentials_of)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
 
     def send(
-        self, case: AnyCase, *, raw_body: bytes | None = None, token: str | None = None, authenticated: bool = True
+        self,
+        case: AnyCase,
+        *,
+        raw_body: bytes | None = None,
+        token: str | None = None,
+        authenticated: bool = True,
+        world: RestoreWorld | None = None,
     ) -> httpx.Response:
-        """Send `case` (its body replaced by `raw_body` when given) and check the answer."""
+        """Send `case` (its body replaced by `raw_body` when given) and check the answer; `world`: the world the
+        caller arranged for a restore, which the answer must fit too."""
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
         content = raw_body if raw_body is not None else _content(kwargs)
@@ -52,36 +65,71 @@ class Driver:
             self.client if token is None and authenticated else self.target.client(token, authenticated=authenticated)
         )
         is_restore = case.operation.definition.raw.get("operationId") == RESTORE
-        observation = None
-        if is_restore:
-            target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
-            token_valid = authenticated and (token is None or token == self.target.token)
-            before = self.probe.before(target_id, content, token_valid=token_valid)
-            observation = Observation(
-                before=before,
-                probe=self.probe,
-                restore_timeout=self.target.restore_timeout,
-                backup_data=self.pool.data_of if self.pool else lambda _: None,
-                credentials=self.pool.credentials_of if self.pool else lambda _: [],
-                body=content,
-            )
+        observed = self._observe(case, content, authenticated and token in (None, self.target.token))
         response = client.request(
             kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
         )
-        checks = [*self._builtin[RESTORE_KIND], *RESTORE_CHECKS] if is_restore else self._builtin[SCAFFOLDING]
-        try:
-            if observation is not None:
-                with observing(case, observation):
-                    case.validate_response(response, checks=checks, headers=dict(response.request.headers))
-            else:
-                case.validate_response(response, checks=checks, headers=dict(response.request.headers))
-        except FailureGroup as group:
-            broken = [(failure.title, failure.message) for failure in group.exceptions]
+        broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
+        if observed is not None:
+            broken += _restore_failures(observed, response)
+            if world is not None:
+                broken += _arranged_failures(observed, world, response)
+            self.report.merge(observed.tally)
+        if broken:
             test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
-            REPORT.failures[test] = f"{', '.join(title for title, _ in broken)}: {curl(response.request)}"
-            properties = tuple(dict.fromkeys(property_of(failure) for failure in group.exceptions))
+            self.report.failed(test, f"{', '.join(name for name, _ in broken)}: {curl(response.request)}")
+            properties = tuple(dict.fromkeys(name for name, _ in broken))
             raise ContractViolation(explain_failure(broken, response, self.target.name), properties) from None
         return response
+
+    def _observe(self, case: AnyCase, content: bytes | None, token_valid: bool) -> Observation | None:
+        """The world before a restore, as the public API and the data probe show it (None: not a restore)."""
+        if case.operation.definition.raw.get("operationId") != RESTORE:
+            return None
+        target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
+        return Observation(
+            before=self.probe.before(target_id, content, token_valid=token_valid),
+            probe=self.probe,
+            restore_timeout=self.target.restore_timeout,
+            backup_data=self.pool.data_of,
+            credentials=self.pool.credentials_of,
+            body=content,
+        )
+
+    def _builtin_failures(self, case: AnyCase, response: httpx.Response, kind: str) -> list[tuple[str, str]]:
+        try:
+            case.validate_response(response, checks=self._builtin[kind], headers=dict(response.request.headers))
+        except FailureGroup as group:
+            return [(property_of(failure), f"{failure.title}: {failure.message}") for failure in group.exceptions]
+        return []
+
+
+def _restore_failures(observed: Observation, response: httpx.Response) -> list[tuple[str, str]]:
+    broken = []
+    for check in RESTORE_CHECKS:
+        if not check.applies(response.status_code, observed):
+            continue
+        observed.tally.checked[check.counts_as] += 1
+        try:
+            check.run(observed, response)
+        except AssertionError as error:
+            broken.append((check.name, str(error)))
+    return broken
+
+
+def _arranged_failures(observed: Observation, world: RestoreWorld, response: httpx.Response) -> list[tuple[str, str]]:
+    observed.tally.checked["the answer fits the world the test arranged"] += 1
+    expectation = expected_statuses(world)
+    if expectation.accepts(response.status_code):
+        return []
+    return [
+        (
+            ARRANGED,
+            f"restore answered {response.status_code}; in the world the test arranged the docs allow "
+            f"{sorted(expectation.codes)} ({expectation.explain()}).\nArranged: {world}\n"
+            f"As the API showed it before the call: {observed.before.world}",
+        )
+    ]
 
 
 def _content(kwargs: dict[str, Any]) -> bytes | None:

@@ -1,8 +1,13 @@
 """What a run observed, for the summary at its end and the run record: properties checked, deviations,
-requests sent, and how each test ended (a contract violation naming its properties, or something else)."""
+restore answers, and how each test ended (a contract violation naming its properties, or something else).
+
+One `RunReport` per pytest session, owned by the session (never a module global) and safe to update from
+several threads: each request's checks fill a `Tally` of their own, which the driver merges in one step.
+"""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -17,15 +22,42 @@ class Outcome:
 
 
 @dataclass
-class RunReport:
+class Tally:
+    """What one request's checks counted: merged into the run's report when they are done."""
+
     checked: Counter[str] = field(default_factory=Counter)  # property → times it was evaluated
     deviations: Counter[str] = field(default_factory=Counter)  # tolerated documentation deviations
     statuses: Counter[int] = field(default_factory=Counter)  # restore answers seen
+
+
+@dataclass
+class RunReport(Tally):
     lifecycle: Counter[str] = field(default_factory=Counter)  # what the lifecycle state machine reached
     # Broken properties with their curl reproduction, one per test: the last one is the example Hypothesis
-    # reports (it replays the minimal falsifying example last).
+    # reports (it replays the failing example last).
     failures: dict[str, str] = field(default_factory=dict)
-    tests: dict[str, Outcome] = field(default_factory=dict)  # node id → how it ended
+    tests: dict[str, Outcome] = field(default_factory=dict)  # test → how it ended
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def merge(self, tally: Tally) -> None:
+        with self._lock:
+            self.checked.update(tally.checked)
+            self.deviations.update(tally.deviations)
+            self.statuses.update(tally.statuses)
+
+    def reached(self, what: str) -> None:
+        with self._lock:
+            self.lifecycle[what] += 1
+
+    def failed(self, test: str, failure: str) -> None:
+        with self._lock:
+            self.failures[test] = failure
+
+    def ended(self, test: str, outcome: Outcome) -> None:
+        """A test's ending; a later phase's failure (teardown) is kept over an earlier pass."""
+        with self._lock:
+            if test not in self.tests or outcome.outcome != "passed":
+                self.tests[test] = outcome
 
     def render(self) -> list[str]:
         lines = [f"  {name}: {count}" for name, count in sorted(self.checked.items())]
@@ -52,6 +84,3 @@ class RunReport:
             "failures": self.failures,
             "tests": {test: asdict(outcome) for test, outcome in self.tests.items()},
         }
-
-
-REPORT = RunReport()

@@ -23,6 +23,11 @@ class ContractViolation(AssertionError):
         self.properties = properties
 
 
+def violated(prop: str, message: str) -> ContractViolation:
+    """A property a test or model checks itself (beyond the driver's checks of each restore), broken."""
+    return ContractViolation(f"{prop}: {message}", (prop,))
+
+
 def property_of(failure: Failure) -> str:
     """The check that raised `failure`: schemathesis names a custom check only in its title, a built-in one
     in the failure class (its `checks`), and every failure has a stable code as the last resort."""

@@ -24,7 +24,8 @@ import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from redaction import SECRET_HEADERS, scrub_body
-from targets.base import TargetConfigurationError
+from targets.base import Target, TargetConfigurationError
+from targets.live import LiveSettings, live_target
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
 # One matcher that compares method, full URL (scheme, host, port, path, query) and body at once: vcrpy compares
@@ -186,3 +187,22 @@ class ReplayTransport(httpx.BaseTransport):
                 f"--record {self._cassette.folder}\n"
                 "(see README: cassettes)"
             ) from None
+
+
+def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSettings]:
+    """The recorded run's target, served from the cassette: the same settings (never a token), no network, and
+    no data probe (a cassette holds HTTP only: there is nothing to log in to)."""
+    metadata = cassette.metadata()
+    if metadata["profile"] != profile:
+        raise TargetConfigurationError(
+            f"cassette {cassette.name!r} was recorded with PRISMA_CONTRACT_PROFILE={metadata['profile']}; "
+            f"replay it with the same profile (now {profile}) so the same requests are generated"
+        )
+    settings = LiveSettings(**{**metadata["settings"], "data_probe": False}, token="replay-has-no-token")
+    target = live_target(
+        settings,
+        name="replay",
+        recorder=replaying(cassette),
+        wrap=lambda guarded: ReplayTransport(guarded, cassette),
+    )
+    return target, settings

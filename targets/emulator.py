@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from emulator import Emulator, EmulatorConfig
-from targets.base import Target
+from targets.base import Target, Traffic, new_client
 from targets.control import ControlPlane
-from targets.data import ControlPlaneAccess, PostgresAccess
+from targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
 from targets.inprocess import InProcessTransport
 
 BASE_URL = "http://emulator.local"
@@ -13,27 +13,33 @@ BASE_URL = "http://emulator.local"
 
 def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float | None = None) -> Target:
     emulator = Emulator(config)
+    transport = InProcessTransport(emulator)
+    traffic = Traffic(transport)
     if restore_timeout is None:
         # In process a restore ends at the first read (immediate clock), after a few reads, or after the
         # clock's seconds; a short bound keeps a never-ending restore from costing seconds per example.
         restore_timeout = 1.0 + (emulator.config.clock.seconds if emulator.config.clock.mode == "seconds" else 0.0)
-    target = Target(
+    control = ControlPlane(new_client(traffic, BASE_URL, None))
+    # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
+    # control plane instead.
+    data: DataAccess = PostgresAccess() if emulator.config.data_plane == "postgres" else ControlPlaneAccess(control)
+
+    def release() -> None:
+        transport.close()
+        emulator.close()
+
+    return Target(
         name="emulator",
         base_url=BASE_URL,
         token=emulator.config.token,
-        transport=InProcessTransport(emulator),
-        project_id=None,
+        traffic=traffic,
         restore_timeout=restore_timeout,
+        project_id=control.create_project("contract-project"),
+        control=control,
+        data=data,
         described=_describe(emulator.config),
+        release=release,
     )
-    target.control = ControlPlane(target.client(authenticated=False))
-    # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
-    # control plane instead.
-    postgres = emulator.config.data_plane == "postgres"
-    target.data = PostgresAccess() if postgres else ControlPlaneAccess(target.control)
-    target.on_close.append(emulator.close)
-    target.project_id = target.control.create_project("contract-project")
-    return target
 
 
 def _describe(config: EmulatorConfig) -> dict[str, str]:

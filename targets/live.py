@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
 from dataclasses import asdict, dataclass
 
 import httpx
 
-from targets.base import Target, TargetConfigurationError
+from targets.base import Target, TargetConfigurationError, Traffic
 from targets.data import PostgresAccess
 from targets.guard import Allowlist, GuardTransport
 
@@ -83,20 +85,40 @@ def _optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
 
 
-def live_target(settings: LiveSettings, *, name: str = "live", preflight: bool = True) -> Target:
-    allowlist = Allowlist()
+def live_target(
+    settings: LiveSettings,
+    *,
+    name: str = "live",
+    preflight: bool = True,
+    recorder: AbstractContextManager[object] | None = None,
+    wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda transport: transport,
+) -> Target:
+    """A guarded target on `settings.url`. `recorder`: a cassette recording (entered here, finished at close);
+    `wrap`: a transport to put over the guard (a replay's mismatch messages)."""
+    guard = Allowlist()
+    http = httpx.HTTPTransport(retries=1)
+    stack = ExitStack()
+    stack.callback(http.close)
+    if recorder is not None:
+        stack.enter_context(recorder)
     target = Target(
         name=name,
         base_url=settings.url,
         token=settings.token,
-        transport=GuardTransport(httpx.HTTPTransport(retries=1), allowlist),
-        project_id=settings.project_id,
+        traffic=Traffic(wrap(GuardTransport(http, guard))),
         restore_timeout=settings.restore_timeout,
-        allowlist=allowlist,
+        project_id=settings.project_id,
         data=PostgresAccess() if settings.data_probe else None,
+        guard=guard,
+        described={"url": settings.url, "recording": str(recorder is not None).lower()},
+        release=stack.close,
     )
     if preflight:
-        _preflight(target)
+        try:
+            _preflight(target)
+        except TargetConfigurationError:
+            target.close()
+            raise
     return target
 
 

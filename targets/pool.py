@@ -1,14 +1,14 @@
 """The resources a run owns and restores into: databases in every state, and backups with known data.
 
-Every database gets a connection issued through the public API (`POST /v1/databases/{id}/connections`);
-the data probe logs in with it to write data and, later, to check a restore. On an emulator the control
-plane does the rest (backups taken now, states forced); the checks then know what data each backup holds
-and where each credential logged in before any restore.
+The pool is the run's: the scratch databases it creates (named contract-…, allowed by the target's guard)
+are its to delete at the end, also when the run fails. Every database gets a connection issued through the
+public API (`POST /v1/databases/{id}/connections`); the data probe logs in with it to write data and, later,
+to check a restore. On an emulator the control plane does the rest (backups taken now, states forced); the
+checks then know what data each backup holds and where each credential logged in before any restore.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +20,9 @@ from dataset.tables import Tables
 from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane
 from targets.data import Credential, LoginRefused
+from targets.guard import SCRATCH_PREFIX
 from targets.live import LiveSettings
+from targets.waiting import wait_for
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class KnownBackup:
 
 @dataclass
 class Pool:
-    project_id: str
+    target: Target
     ready: list[str] = field(default_factory=list)  # restorable targets
     busy: dict[str, str] = field(default_factory=dict)  # held provisioning or recovering: id → that status
     failed: list[str] = field(default_factory=list)  # in status failure
@@ -41,6 +43,14 @@ class Pool:
     backups: list[KnownBackup] = field(default_factory=list)
     backup_data: dict[str, Tables] = field(default_factory=dict)
     credentials: dict[str, list[Credential]] = field(default_factory=dict)  # database → issued before any restore
+    scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
+
+    def __post_init__(self) -> None:
+        self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
+
+    @property
+    def project_id(self) -> str | None:
+        return self.target.project_id
 
     @property
     def restore_targets(self) -> list[str]:
@@ -56,16 +66,45 @@ class Pool:
     def credentials_of(self, database_id: str) -> list[Credential]:
         return self.credentials.get(database_id, [])
 
-    def connect(self, target: Target, database_id: str) -> Credential | None:
+    def create_database(self, name: str) -> str:
+        """Create a scratch database (named contract-…) that this run owns and may restore into and delete."""
+        if self.project_id is None:
+            raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
+        full_name = SCRATCH_PREFIX + name
+        response = self.client.post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        if response.status_code != 201:
+            answer = f"{response.status_code}: {response.text[:300]}"
+            raise RuntimeError(f"creating database {full_name!r} answered {answer}")
+        database_id: str = response.json()["data"]["id"]
+        self.scratch.append(database_id)
+        if self.target.guard is not None:
+            self.target.guard.allow(database_id, full_name)
+        return database_id
+
+    def delete_scratch(self) -> list[str]:
+        """Delete every scratch database still there; returns what could not be deleted, with why."""
+        leftovers = []
+        for database_id in self.scratch:
+            try:
+                response = self.client.delete(f"/v1/databases/{database_id}")
+            except httpx.HTTPError as error:
+                leftovers.append(f"{database_id}: {error}")
+                continue
+            if response.status_code not in (204, 404):
+                leftovers.append(f"{database_id}: DELETE answered {response.status_code}")
+        self.scratch.clear()
+        return leftovers
+
+    def connect(self, database_id: str) -> Credential | None:
         """Have the API issue a connection for the database and log in with it once (None: no data probe).
 
         The connection is created even without a data probe, so a replay sends what the recording sent.
         """
-        secret = create_connection(target.own_client(), database_id)
-        if target.data is None:
+        secret = create_connection(self.client, database_id)
+        if self.target.data is None:
             return None
         try:
-            credential = Credential(secret, target.data.login(secret))
+            credential = Credential(secret, self.target.data.login(secret))
         except LoginRefused as refused:
             raise TargetConfigurationError(
                 f"a connection string the API just issued for {database_id} does not log in: {refused} "
@@ -74,11 +113,11 @@ class Pool:
         self.credentials.setdefault(database_id, []).append(credential)
         return credential
 
-    def write(self, target: Target, database_id: str, tables: Tables) -> None:
+    def write(self, database_id: str, tables: Tables) -> None:
         """Write through the database's first credential (the data probe); nothing without one."""
         issued = self.credentials_of(database_id)
-        if target.data is not None and issued:
-            target.data.write(issued[0].connection_string, tables)
+        if self.target.data is not None and issued:
+            self.target.data.write(issued[0].connection_string, tables)
 
 
 def create_connection(client: httpx.Client, database_id: str, name: str = "contract-probe") -> str:
@@ -89,21 +128,18 @@ def create_connection(client: httpx.Client, database_id: str, name: str = "contr
     return secret
 
 
-def emulator_pool(target: Target, control: ControlPlane) -> Pool:
+def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
     """Every state restore can meet, built through the public API plus the control plane."""
-    assert target.project_id is not None
-    client = target.client()
-    pool = Pool(project_id=target.project_id)
 
     def new(name: str, version: str) -> str:
-        database_id = target.create_database(name)
+        database_id = pool.create_database(name)
         control.force_status(database_id, "ready")
-        pool.connect(target, database_id)
-        pool.write(target, database_id, fixture_data(version))
+        pool.connect(database_id)
+        pool.write(database_id, fixture_data(version))
         return database_id
 
     def backup(database_id: str, version: str, status: str = "completed") -> str:
-        pool.write(target, database_id, fixture_data(version))
+        pool.write(database_id, fixture_data(version))
         backup_id = control.take_backup(database_id, status)
         pool.backups.append(KnownBackup(backup_id, database_id, status))
         pool.backup_data[backup_id] = fixture_data(version)
@@ -119,7 +155,7 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     for index in (1, 2):
         database_id = new(f"target-{index}", f"t{index}")
         backup(database_id, f"t{index}-v1")
-        pool.write(target, database_id, fixture_data(f"t{index}-written-after-backup"))
+        pool.write(database_id, fixture_data(f"t{index}-written-after-backup"))
         pool.ready.append(database_id)
     for status in sorted(BUSY_STATUSES):
         database_id = new(f"held-{status}", status)
@@ -129,50 +165,50 @@ def emulator_pool(target: Target, control: ControlPlane) -> Pool:
     control.force_status(failed, "failure")
     pool.failed.append(failed)
     gone = new("deleted", "deleted")
-    client.delete(f"/v1/databases/{gone}")
+    pool.client.delete(f"/v1/databases/{gone}")
     pool.deleted.append(gone)
-    return pool
 
 
 def wait_until_ready(client: httpx.Client, database_id: str, timeout: float) -> dict[str, Any]:
-    deadline = time.monotonic() + timeout
-    while True:
+    """Read the database until it has settled; it must then be ready (a new database, a sacrificial one)."""
+
+    def read() -> dict[str, Any]:
         response = client.get(f"/v1/databases/{database_id}")
         if response.status_code != 200:
             raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
         data: dict[str, Any] = response.json()["data"]
-        if data["status"] == "ready":
-            return data
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"database {database_id} is still {data['status']} after {timeout}s")
-        time.sleep(min(5.0, max(0.05, timeout / 100)))
+        return data
+
+    data, _ = wait_for(read, lambda d: d["status"] not in BUSY_STATUSES, timeout)
+    if data["status"] != "ready":
+        raise RuntimeError(f"database {database_id} is {data['status']} (waited up to {timeout}s for ready)")
+    return data
 
 
-def live_pool(target: Target, settings: LiveSettings) -> Pool:
+def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
     """Scratch databases the run creates, the configured sacrificial one, and the golden source's backups.
 
     Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
     stays empty and the tests that need it skip.
     """
-    client = target.client()
-    pool = Pool(project_id=target.project_id or "")
+    target, client = pool.target, pool.client
     sacrificial = settings.target_database_id
     if sacrificial:
         data = wait_until_ready(client, sacrificial, target.restore_timeout)
-        assert target.allowlist is not None
-        target.allowlist.allow(sacrificial, data["name"])  # refuses a database not named contract-…
-        pool.connect(target, sacrificial)
-        pool.write(target, sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
+        assert target.guard is not None
+        target.guard.allow(sacrificial, data["name"])  # refuses a database not named contract-…
+        pool.connect(sacrificial)
+        pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
     if target.project_id:
         run = settings.run_id
-        created = [target.create_database(f"target-{run}-{index}") for index in (1, 2)]
+        created = [pool.create_database(f"target-{run}-{index}") for index in (1, 2)]
         for database_id in created:
             wait_until_ready(client, database_id, target.restore_timeout)
-            pool.connect(target, database_id)
-            pool.write(target, database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
+            pool.connect(database_id)
+            pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
-        gone = target.create_database(f"deleted-{run}")
+        gone = pool.create_database(f"deleted-{run}")
         wait_until_ready(client, gone, target.restore_timeout)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
@@ -193,7 +229,6 @@ def live_pool(target: Target, settings: LiveSettings) -> Pool:
             raise TargetConfigurationError(
                 f"PRISMA_CONTRACT_SOURCE_DATABASE_ID={source} has no completed backup to restore from"
             )
-    return pool
 
 
 def _listed_backups(client: httpx.Client, database_id: str) -> list[KnownBackup]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import json
 from collections.abc import Generator, Iterator
@@ -12,114 +11,99 @@ import pytest
 from hypothesis import settings
 
 from checks.driver import Driver
-from checks.report import REPORT, Outcome
+from checks.report import Outcome, RunReport
 from checks.violation import violations_in
-from emulator import EmulatorConfig
-from emulator.clock import ClockConfig
+from emulator.config import EmulatorConfig, config_from
 from emulator.dataplane.cluster import ClusterError
-from emulator.faults import parse_faults
-from emulator.ids import IdStyle
 from strategies.profiles import PROFILE
 from targets import Target, TargetConfigurationError, emulator_target, live_target
-from targets.cassettes import Cassette, ReplayTransport, recording, replaying
+from targets.cassettes import Cassette, recording, replay_target
 from targets.live import LiveSettings
-from targets.pool import Pool, emulator_pool, live_pool
+from targets.pool import Pool, fill_emulator_pool, fill_live_pool
 
 
 def _emulator_config(config: pytest.Config) -> EmulatorConfig:
     try:
-        return EmulatorConfig(
-            clock=ClockConfig.parse(config.getoption("--emulator-clock")),
-            faults=parse_faults(config.getoption("--emulator-fault")),
-            id_style=IdStyle(config.getoption("--emulator-id-style")),
-            alias_unprefixed=not config.getoption("--emulator-no-alias"),
-            backups_newest_first=not config.getoption("--emulator-backups-oldest-first"),
-            data_plane=config.getoption("--emulator-data"),
-            postgres_dsn=config.getoption("--emulator-postgres-dsn"),
-        )
+        return config_from(config.getoption, suite=True)
     except ValueError as error:
         raise TargetConfigurationError(str(error)) from None
 
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Iterator[Target]:
-    """The target, inside a cassette when recording or replaying; configuration errors end the run at once."""
-    with contextlib.ExitStack() as stack:
-        try:
-            built = _build_target(pytestconfig, stack)
-        except TargetConfigurationError as error:
-            pytest.exit(f"restore-contract: {error}", returncode=2)
-        stack.callback(_finish, built, pytestconfig)
+    """The target its builder made; configuration errors end the run at once with one line."""
+    try:
+        built, settings = _build_target(pytestconfig)
+    except TargetConfigurationError as error:
+        pytest.exit(f"restore-contract: {error}", returncode=2)
+    pytestconfig.stash[SETTINGS] = settings
+    try:
         yield built
+    finally:
+        built.close()
+        pytestconfig.stash[DESCRIBED] = {"name": built.name, **built.described}
+        pytestconfig.stash[SENT] = built.traffic.sent
+        pytestconfig.stash[REFUSED] = list(built.guard.refused) if built.guard is not None else []
 
 
-def _build_target(config: pytest.Config, stack: contextlib.ExitStack) -> Target:
+def _build_target(config: pytest.Config) -> tuple[Target, LiveSettings | None]:
     name, record = config.getoption("--target"), config.getoption("--record")
     if record and name != "live":
         raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
     if name == "emulator":
         try:
-            return emulator_target(_emulator_config(config))
+            return emulator_target(_emulator_config(config)), None
         except ClusterError as error:
             raise TargetConfigurationError(str(error)) from None
     if name == "replay":
-        cassette = Cassette.named(config.getoption("--cassette"))
-        metadata = cassette.metadata()
-        if metadata["profile"] != PROFILE:
-            raise TargetConfigurationError(
-                f"cassette {cassette.name!r} was recorded with PRISMA_CONTRACT_PROFILE={metadata['profile']}; "
-                f"replay it with the same profile (now {PROFILE}) so the same requests are generated"
-            )
-        settings = LiveSettings(**metadata["settings"], token="replay-has-no-token")
-        stack.enter_context(replaying(cassette))
-        config.stash[SETTINGS] = settings
-        built = live_target(settings, name="replay")
-        built.transport = ReplayTransport(built.transport, cassette)
-        built.data = None  # a cassette holds HTTP only: nothing to log in to, so data checks are off
-        return built
+        return replay_target(Cassette.named(config.getoption("--cassette")), PROFILE)
     settings = LiveSettings.from_env()
-    if record:
-        # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
-        # so both take the same paths and send the same requests.
-        settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
-        stack.enter_context(recording(Cassette.named(record), settings.public(), PROFILE))
-    config.stash[SETTINGS] = settings
-    return live_target(settings)
-
-
-def _finish(built: Target, config: pytest.Config) -> None:
-    built.close()
-    config.stash[DESCRIBED] = {"name": config.getoption("--target"), **built.described}
-    config.stash[SENT] = built.requests_sent
-    config.stash[REFUSED] = list(built.allowlist.refused) if built.allowlist is not None else []
+    if not record:
+        return live_target(settings), settings
+    # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
+    # so both take the same paths and send the same requests.
+    settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
+    return live_target(settings, recorder=recording(Cassette.named(record), settings.public(), PROFILE)), settings
 
 
 @pytest.fixture(scope="session")
-def pool(target: Target, pytestconfig: pytest.Config) -> Pool:
-    """Databases and backups the run owns; scratch databases are deleted at the end, failures reported."""
-
-    def clean_up() -> None:
-        pytestconfig.stash[LEFTOVERS] = target.delete_scratch()
-
-    target.on_close.append(clean_up)
+def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
+    """Databases and backups the run owns; its scratch databases are deleted at the end, failures reported."""
+    owned = Pool(target)
     try:
         if target.control is not None:
-            return emulator_pool(target, target.control)
-        return live_pool(target, pytestconfig.stash[SETTINGS])
+            fill_emulator_pool(owned, target.control)
+        else:
+            settings = pytestconfig.stash[SETTINGS]
+            assert settings is not None, "a target without a control plane is built from live settings"
+            fill_live_pool(owned, settings)
     except TargetConfigurationError as error:
+        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
         pytest.exit(f"restore-contract: {error}", returncode=2)
+    try:
+        yield owned
+    finally:
+        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
 
 
 @pytest.fixture(scope="session")
-def driver(target: Target, pool: Pool) -> Driver:
-    return Driver(target, pool)
+def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Driver:
+    return Driver(target, pool, report_of(pytestconfig))
 
 
 SENT = pytest.StashKey[int]()
-SETTINGS = pytest.StashKey[LiveSettings]()
+SETTINGS = pytest.StashKey[LiveSettings | None]()
 LEFTOVERS = pytest.StashKey[list[str]]()
 REFUSED = pytest.StashKey[list[str]]()
 DESCRIBED = pytest.StashKey[dict[str, str]]()
+REPORT = pytest.StashKey[RunReport]()
+
+
+def report_of(config: pytest.Config) -> RunReport:
+    """The session's run report (one per pytest session: forked meta-test sessions do not share one)."""
+    if REPORT not in config.stash:
+        config.stash[REPORT] = RunReport()
+    return config.stash[REPORT]
 
 
 @pytest.hookimpl(wrapper=True)
@@ -131,9 +115,8 @@ def pytest_runtest_makereport(
     report = yield
     outcome = _outcome(report, call)
     # schemathesis gives one node id to every operation of a test; its item name tells them apart
-    test = f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}"
-    if outcome is not None and (test not in REPORT.tests or outcome.outcome != "passed"):
-        REPORT.tests[test] = outcome
+    if outcome is not None:
+        report_of(item.config).ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
     return report
 
 
@@ -165,7 +148,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "requests": config.stash.get(SENT, 0),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "guard_refusals": config.stash.get(REFUSED, []),
-        **REPORT.as_dict(),
+        **report_of(config).as_dict(),
     }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -181,7 +164,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     how = f"seed {seed}" if seed is not None else "derandomized" if settings().derandomize else "random seed"
     terminalreporter.write_line(f"hypothesis profile: {PROFILE} ({how}; a failure prints its seed or blob)")
     terminalreporter.write_line("properties checked:")
-    for line in REPORT.render():
+    for line in report_of(config).render():
         terminalreporter.write_line(line)
     for refused in config.stash.get(REFUSED, []):
         terminalreporter.write_line(f"SAFETY GUARD refused (never sent): {refused}", red=True)

@@ -91,6 +91,7 @@ def test_scaffolding(case: Any, data: st.DataObject, driver: Driver, pool: Pool,
         index = data.draw(st.integers(min_value=0, max_value=len(known) - 1), label="database")
         case.path_parameters = {"databaseId": encode_segment(known[index])}
     # Only an emulator may get databases created by generated requests: live scratch databases are tracked.
-    if "projectId" in case.path_parameters and target.control is not None and data.draw(st.booleans()):
-        case.path_parameters = {"projectId": encode_segment(pool.project_id)}
+    project = pool.project_id if target.control is not None else None
+    if "projectId" in case.path_parameters and project and data.draw(st.booleans()):
+        case.path_parameters = {"projectId": encode_segment(project)}
     driver.send(case)

@@ -1,0 +1,80 @@
+"""The architecture, enforced: contract → data/strategies/emulator → targets → checks, no import pointing back up,
+and no import cycle between modules (imports for type checking count: they are dependencies too)."""
+
+from __future__ import annotations
+
+import ast
+from graphlib import CycleError, TopologicalSorter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# Each package, and the project packages it may import (itself always).
+LAYERS: dict[str, set[str]] = {
+    "contracts": set(),
+    "dataset": set(),
+    "redaction": set(),
+    "strategies": {"contracts"},
+    "emulator": {"contracts", "dataset", "redaction"},
+    "targets": {"contracts", "dataset", "redaction", "emulator"},
+    "checks": {"contracts", "dataset", "redaction", "targets"},
+    "harness": {"emulator"},
+    "commands": {"contracts", "dataset", "redaction", "targets"},
+}
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(ROOT).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Project modules `path` imports (`from package import name` names both, the graph keeps the module)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return {name for name in found if name.split(".")[0] in LAYERS}
+
+
+def _graph() -> dict[str, set[str]]:
+    """Module → the project modules it imports: `from package import module` is an edge to the module, and a
+    module's own enclosing packages are not edges (Python runs them first, whoever imports what)."""
+    modules = {_module_name(path): path for package in LAYERS for path in (ROOT / package).rglob("*.py")}
+    graph = {}
+    for name, path in modules.items():
+        imported = _imports(path)
+        graph[name] = {
+            target
+            for target in imported
+            if target in modules
+            and not name.startswith(target + ".")
+            and target != name
+            and not any(other.startswith(target + ".") for other in imported if other in modules)
+        }
+    return graph
+
+
+def test_no_package_imports_a_layer_above_it() -> None:
+    upward = sorted(
+        f"{module} imports {target}"
+        for module, targets in _graph().items()
+        for target in targets
+        if target.split(".")[0] not in LAYERS[module.split(".")[0]] | {module.split(".")[0]}
+    )
+    assert upward == []
+
+
+def test_modules_import_each_other_without_cycles() -> None:
+    try:
+        TopologicalSorter(_graph()).prepare()
+    except CycleError as cycle:
+        raise AssertionError(f"import cycle: {' → '.join(cycle.args[1])}") from None
+
+
+def test_the_graph_holds_the_imports() -> None:
+    """So the two tests above can fail: the graph has the edges the code has."""
+    graph = _graph()
+    assert "checks.restore" in graph["checks.driver"]
+    assert "contracts.loader" in graph["contracts.validators"]  # `from contracts import loader`: the module
