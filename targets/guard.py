@@ -4,37 +4,76 @@ It sits in the HTTP layer, under every client the suite makes (the driver's, the
 so no code path, generated case or id found in a response can reach a database the run was not given
 or did not create. A refused request raises `UnsafeRequestRefused` before anything is sent, and the run
 fails loudly.
+
+The suite also probes destructive routes with ids it derives from its own databases (prefix case changed,
+the unprefixed form, another segment and an encoded slash before it, trailing characters) and ids it mints
+from fresh randomness. Such a request is allowed only when every database a server could take the id to
+name, under any plausible normalisation (decoded or not, the part after a slash, trailing characters
+trimmed, the prefix's case folded, with or without `db_`), is one the run owns or contains a token the run
+minted: no one else's database can have an id that contains a random token this run just drew, or the
+random id the server minted for one of the run's own databases; and a form that does not match the
+documented id pattern is no database's id at all.
 """
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import re
 import threading
+import uuid
 from dataclasses import dataclass, field
 from urllib.parse import unquote
 
 import httpx
 
+from contracts import matches_database_id
+
 SCRATCH_PREFIX = "contract-"
+PREFIX = "db_"
 # Where a destructive request's target id sits in the (still percent-encoded) path. Searched from the
 # end, so an API URL with a base path of its own is guarded as well.
 RESTORE_PATH = re.compile(r"/v1/databases/([^/]*)/restore/?$")
 DATABASE_PATH = re.compile(r"/v1/databases/([^/]*)/?$")
 # Methods the suite never needs except to delete its own databases: anything else with them is refused.
 MUTATING = {"DELETE", "PUT", "PATCH"}
+# A token, or the part of an owned id after `db_`, this long is unique: shorter owned ids count only whole.
+UNIQUE = 16
+# What a lenient server might trim from the end of an id before looking it up.
+TRIMMED = " \t\r\n./\\%_~!$&'()*+,;=:@"
 
 
 class UnsafeRequestRefused(RuntimeError):
     """A destructive request towards a database the run does not own; nothing was sent."""
 
 
+def reachable_ids(raw_segment: str) -> set[str]:
+    """Every database id a server could take this (percent-encoded) path segment to name."""
+    forms = {raw_segment, unquote(raw_segment)}
+    forms |= {part for form in list(forms) for part in form.split("/")}
+    forms |= {form.rstrip(TRIMMED) for form in list(forms)}
+    forms |= {PREFIX + form[3:] for form in list(forms) if form[:3].lower() == PREFIX}
+    forms |= {form[3:] for form in list(forms) if form.startswith(PREFIX)}
+    return forms | {PREFIX + form for form in list(forms)}
+
+
+def minted_token(secret: str, number: int) -> str:
+    """The run's `number`th token: lower-case hex (it fits every branch of the id pattern), as random as `secret`
+    (a live run's is fresh; a recorded run's is fixed, so its replay sends the same ids)."""
+    return hashlib.sha256(f"{secret}:{number}".encode()).hexdigest()[: UNIQUE + 8]
+
+
 @dataclass
 class Allowlist:
-    """Databases this run may restore into or delete: the configured sacrificial one and its own scratch ones."""
+    """Databases this run may restore into or delete (the configured sacrificial one and its own scratch ones),
+    and the random tokens it minted for probe ids."""
 
+    secret: str = field(default_factory=lambda: uuid.uuid4().hex)  # the run's randomness for minted tokens
     ids: set[str] = field(default_factory=set)
+    tokens: set[str] = field(default_factory=set)
     refused: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _numbers: itertools.count[int] = field(default_factory=itertools.count)
 
     def allow(self, database_id: str, name: str) -> None:
         if not name.startswith(SCRATCH_PREFIX):
@@ -45,20 +84,39 @@ class Allowlist:
         with self._lock:
             self.ids.add(database_id)
 
-    def __contains__(self, database_id: object) -> bool:
+    def mint(self) -> str:
+        """A token for probe ids; the guard lets a request through to ids that carry it."""
         with self._lock:
-            return database_id in self.ids
+            token = minted_token(self.secret, next(self._numbers))
+            self.tokens.add(token)
+        return token
+
+    def owns(self, candidate: str) -> bool:
+        """Is `candidate` an id of the run's own databases, or does it carry the run's own randomness?"""
+        with self._lock:
+            if candidate in self.ids or PREFIX + candidate in self.ids:
+                return True
+            cores = [owned.removeprefix(PREFIX) for owned in self.ids]
+            unique = [core for core in cores if len(core) >= UNIQUE] + list(self.tokens)
+        return any(part in candidate for part in unique)
+
+    def __contains__(self, raw_segment: object) -> bool:
+        """Every database the segment could reach is the run's own (see `reachable_ids`); a form that does not
+        match the documented id pattern is no database's id."""
+        if not isinstance(raw_segment, str):
+            return False
+        return all(self.owns(form) for form in reachable_ids(raw_segment) if matches_database_id(form))
 
 
 def destructive_target(method: str, raw_path: str) -> str | None:
-    """The database id a request would overwrite or delete; "" for a mutation of anything else; None if harmless."""
+    """The raw id segment a request would overwrite or delete; "" for a mutation of anything else; None if harmless."""
     method = method.upper()
     restore = RESTORE_PATH.search(raw_path)
     if method == "POST" and restore:
-        return unquote(restore.group(1))
+        return restore.group(1)
     if method in MUTATING:
         database = DATABASE_PATH.search(raw_path)
-        return unquote(database.group(1)) if method == "DELETE" and database else ""
+        return database.group(1) if method == "DELETE" and database else ""
     return None
 
 
@@ -73,8 +131,8 @@ class GuardTransport(httpx.BaseTransport):
         if target is not None and (target == "" or target not in self.allowlist):
             self.allowlist.refused.append(f"{request.method} {raw_path}")
             raise UnsafeRequestRefused(
-                f"refused before sending: {request.method} {raw_path} targets {target!r}, which this run neither "
-                "was given (PRISMA_CONTRACT_TARGET_DATABASE_ID) nor created"
+                f"refused before sending: {request.method} {raw_path} targets {unquote(target)!r}, which this run "
+                "neither was given (PRISMA_CONTRACT_TARGET_DATABASE_ID) nor created"
             )
         return self._inner.handle_request(request)
 

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 import httpx
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, destructive_target
+from contracts import matches_database_id
+from targets.guard import UNIQUE, Allowlist, GuardTransport, UnsafeRequestRefused, destructive_target
 
-OWNED = "db_cownedowned1"
+OWNED = "db_cownedowned1ownedowned1xy"  # a realistic cuid: its random part is unique
+SHORT = "db_abc"  # an owned id too short to be unique: it counts only whole
 
 
 def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
@@ -19,6 +25,7 @@ def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
 
     allowlist = Allowlist()
     allowlist.allow(OWNED, "contract-target-1")
+    allowlist.allow(SHORT, "contract-target-2")
     client = httpx.Client(transport=GuardTransport(httpx.MockTransport(server), allowlist), base_url="https://api")
     return client, sent, allowlist
 
@@ -33,6 +40,16 @@ def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
         ("DELETE", "/v1/projects/proj_1"),  # deleting anything but an owned database
         ("PATCH", f"/v1/databases/{OWNED}"),  # the suite never patches
         ("POST", "/base/v1/databases/db_cnotmine000/restore"),  # an API URL with a base path
+        # Derived from an owned id, but a lenient server could take them to another database:
+        ("POST", f"/v1/databases/x%2F{OWNED}/restore"),  # the part before the slash: database `x`
+        ("POST", f"/v1/databases/{OWNED}%2Fx/restore"),  # the part after it
+        ("POST", f"/v1/databases/{OWNED[:-1]}/restore"),  # a prefix of an owned id is another id
+        ("POST", "/v1/databases/db_abcd/restore"),  # a short owned id counts only whole
+        ("POST", "/v1/databases/xabc/restore"),
+        ("POST", "/v1/databases/xabc%20/restore"),  # trimmed, it is database `xabc`
+        ("POST", "/v1/databases/DB_xabc/restore"),  # folded, it is database `db_xabc`
+        ("POST", f"/v1/databases/{OWNED[:-1]}%{ord(OWNED[-1]):X}/restore"),  # undecoded, it is another valid id
+        ("DELETE", "/v1/databases/"),
     ],
 )
 def test_refused_requests_never_reach_the_server(method: str, path: str) -> None:
@@ -47,7 +64,16 @@ def test_refused_requests_never_reach_the_server(method: str, path: str) -> None
     ("method", "path"),
     [
         ("POST", f"/v1/databases/{OWNED}/restore"),
-        ("POST", "/v1/databases/db_cownedowned%31/restore"),  # percent-encoded, still the owned id
+        # Derived from an owned id: every database a lenient server could take them to is the run's own
+        ("POST", f"/v1/databases/DB_{OWNED[3:]}/restore"),  # the prefix's case changed
+        ("POST", f"/v1/databases/{OWNED[3:]}/restore"),  # the unprefixed form
+        ("POST", f"/v1/databases/{OWNED}%20/restore"),  # trailing characters
+        ("POST", f"/v1/databases/{OWNED}./restore"),
+        ("POST", f"/v1/databases/{OWNED}%2F/restore"),
+        ("POST", f"/v1/databases/{SHORT}/restore"),
+        ("POST", f"/v1/databases/Db_{SHORT[3:]}%09/restore"),
+        ("POST", "/v1/databases/db_ab%63/restore"),  # undecoded, `db_ab%63` matches no id: it names nothing
+        ("POST", "/v1/databases/%2F/restore"),  # nothing but a slash
         ("DELETE", f"/v1/databases/{OWNED}"),
         ("GET", "/v1/databases/db_cnotmine000"),  # reads are harmless
         ("POST", "/v1/databases/db_cnotmine000/connections"),
@@ -67,6 +93,85 @@ def test_only_databases_named_contract_can_be_allowed() -> None:
 
 
 def test_destructive_target_reads_the_encoded_path() -> None:
-    assert destructive_target("post", "/v1/databases/c%2F0000000/restore") == "c/0000000"
+    assert destructive_target("post", "/v1/databases/c%2F0000000/restore") == "c%2F0000000"
     assert destructive_target("GET", "/v1/databases/x") is None
     assert destructive_target("DELETE", "/v1/connections/con_1") == ""
+
+
+def test_ids_carrying_a_minted_token_pass_and_others_do_not() -> None:
+    client, sent, allowlist = _client()
+    token = allowlist.mint()
+    for segment in (f"c{token}", f"db_c{token}", token, f"c{token}%C3%A9{'x' * 300}", f"c{token}%2F{OWNED}"):
+        client.post(f"/v1/databases/{segment}/restore")
+    assert len(sent) == 5
+    with pytest.raises(UnsafeRequestRefused):
+        client.post(f"/v1/databases/x%2Fc{token}/restore")  # `x` alone could be another database
+    with pytest.raises(UnsafeRequestRefused):
+        client.post(f"/v1/databases/c{token[:-8]}/restore")  # not the whole token: not this run's randomness
+
+
+def test_minted_tokens_are_the_runs_own_randomness() -> None:
+    recorded = [Allowlist(secret="recorded").mint() for _ in range(2)]
+    assert recorded[0] == recorded[1]  # a recorded run's replay sends the same ids
+    assert Allowlist().mint() != Allowlist().mint()  # a live run's are fresh
+    assert len(recorded[0]) >= UNIQUE
+    assert matches_database_id(recorded[0])
+    assert matches_database_id(f"c{recorded[0]}")
+    assert matches_database_id(f"db_c{recorded[0]}")
+
+
+# Lenient servers, written apart from the guard: each turns a raw path segment into the id it looks up.
+def _decoded(segment: str) -> str:
+    return unquote(segment)
+
+
+def _after_slash(segment: str) -> str:
+    return unquote(segment).rsplit("/", 1)[-1]
+
+
+def _before_slash(segment: str) -> str:
+    return unquote(segment).split("/", 1)[0]
+
+
+def _trimmed(segment: str) -> str:
+    return unquote(segment).rstrip(" \t./")
+
+
+def _prefix_folded(segment: str) -> str:
+    decoded = unquote(segment)
+    return "db_" + decoded[3:] if decoded[:3].lower() == "db_" else decoded
+
+
+def _aliased(segment: str) -> str:
+    decoded = unquote(segment)
+    return decoded if decoded.startswith("db_") else "db_" + decoded
+
+
+SERVERS = (lambda s: s, _decoded, _after_slash, _before_slash, _trimmed, _prefix_folded, _aliased)
+OTHER = "db_cothersothersothers1"  # another tenant's database
+PIECES = st.sampled_from(
+    [OWNED, OWNED[3:], SHORT, OTHER, OTHER[3:], "x", "abc", "DB_", "Db_", "%2F", "%20", ".", "%09", "c", "%C3%A9"]
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(pieces=st.lists(PIECES, min_size=1, max_size=4), with_token=st.booleans())
+def test_an_allowed_segment_reaches_no_database_of_anyone_else(pieces: list[str], with_token: bool) -> None:
+    """Whatever a lenient server makes of an allowed id, it is the run's own database, carries the run's token or
+    the random part of an owned id (no one else's id can contain those), or is no valid id at all."""
+    allowlist = Allowlist(secret="test")
+    for owned, name in ((OWNED, "contract-target-1"), (SHORT, "contract-target-2")):
+        allowlist.allow(owned, name)
+    token = allowlist.mint()
+    segment = "".join(pieces) + (f"c{token}" if with_token else "")
+    if segment not in allowlist:
+        return
+    for server in SERVERS:
+        looked_up = server(segment)
+        assert (
+            not matches_database_id(looked_up)
+            or looked_up in (OWNED, SHORT)
+            or looked_up.removeprefix("db_") in (OWNED[3:], SHORT[3:])
+            or token in looked_up
+            or OWNED[3:] in looked_up
+        ), f"{segment!r} → {looked_up!r} ({server.__name__})"
