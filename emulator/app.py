@@ -1,4 +1,4 @@
-"""The emulator as an ASGI application: authentication, routing, faults on the wire, request log."""
+"""The emulator as an ASGI application: staging behaviours, authentication, routing, wire faults, request log."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from emulator.dataplane import DataPlane, new_data_plane
 from emulator.errors import ApiError
 from emulator.faults import FaultPolicy
 from emulator.routing import Router
+from emulator.staging import Staging
 from emulator.state import Store
 
 
@@ -30,16 +31,18 @@ class Emulator:
         self._data = data or new_data_plane(self.config.data_plane, self.config.postgres_dsn)
         self.requests: deque[dict[str, Any]] = deque(maxlen=10_000)
         self.store = Store(self._data, self.config)
+        self.staging = Staging(self.config)
         self.router = Router()
         api.routes(self.router)
         if self.config.control_plane:
             control.routes(self.router, self.reset, self.requests)
 
     def reset(self) -> None:
-        """Forget every resource; faults and clock return to the configured ones."""
+        """Forget every resource; faults, clock and staging (rate window, 503 draws) start over as configured."""
         self._data.close()
         self.requests.clear()
         self.store = Store(self._data, self.config)
+        self.staging = Staging(self.config)
 
     def close(self) -> None:
         """Give back what the data plane holds (PostgreSQL databases and roles); the emulator is unusable after."""
@@ -61,17 +64,20 @@ class Emulator:
         await response(scope, receive, send)
 
     async def _respond(self, request: Request) -> Response:
-        store = self.store
+        store, staging = self.store, self.staging
         try:
-            return self._reply(await self._dispatch(request, store), store.policy)
+            return self._reply(await self._dispatch(request, store, staging), store.policy)
         except ApiError as error:
             return self._error(error, store.policy)
         except Exception:  # a bug, or a fault asking for a crash: a 500 in the documented envelope
             traceback.print_exc()
             return self._error(ApiError(500, "internal_error", "The emulator failed."), store.policy)
 
-    async def _dispatch(self, request: Request, store: Store) -> api.Reply:
+    async def _dispatch(self, request: Request, store: Store, staging: Staging) -> api.Reply:
         raw_path = _raw_path(request.scope)
+        public = raw_path.startswith("/v1/")
+        if public:  # before anything else, as staging's edge answers before the API sees a request
+            await staging.admit(request.method)
         match = self.router.match(request.method, raw_path)
         if match is None:
             raise ApiError(404, "not_found", "No such route.")
@@ -80,11 +86,11 @@ class Emulator:
             if request.method == "OPTIONS":
                 return api.Reply(204, headers={"Allow": allowed})
             raise ApiError(405, "method_not_allowed", f"Use one of {allowed}.", headers={"Allow": allowed})
-        if raw_path.startswith("/v1/") and not store.policy.lets_in(self._token_valid(request)):
+        if public and not store.policy.lets_in(self._token_valid(request)):
             raise ApiError(401, "unauthorized", "Missing or invalid authorization token.")
-        store.policy.on_request(match.params)
+        params = store.policy.on_request(match.params, public=public)
         base_url = self.config.base_url or str(request.base_url).rstrip("/")
-        reply: api.Reply = await match.handler(api.Call(request, match.params, store, base_url))
+        reply: api.Reply = await match.handler(api.Call(request, params, store, base_url))
         return reply
 
     def _token_valid(self, request: Request) -> bool:

@@ -6,6 +6,9 @@
 * ``reads:N``: after N reads of the database have shown the transient status;
 * ``seconds:T``: once T seconds have passed;
 * ``manual``: never by itself; the control plane forces the status.
+
+Staging's provisioning time (``--provisioning SECONDS``) gives a new database a transition of its own instead:
+it ends once those seconds have passed, whatever the mode (``start(..., seconds=)``).
 """
 
 from __future__ import annotations
@@ -48,6 +51,7 @@ class Transition:
     reads_left: int
     due: float
     on_done: Callable[[], None] | None = None
+    timed: bool = False  # ends at `due` whatever the clock's mode
 
 
 class StateClock:
@@ -55,12 +59,17 @@ class StateClock:
         self.config = config
         self._now = now
 
-    def start(self, to: str, on_done: Callable[[], None] | None = None) -> Transition:
+    def start(self, to: str, on_done: Callable[[], None] | None = None, *, seconds: float | None = None) -> Transition:
+        """A transition to `to` that ends as the mode says, or (`seconds` given) once they have passed."""
+        if seconds is not None:
+            return Transition(to=to, reads_left=0, due=self._now() + seconds, on_done=on_done, timed=True)
         return Transition(to=to, reads_left=self.config.reads, due=self._now() + self.config.seconds, on_done=on_done)
 
     def is_due(self, transition: Transition, reading: bool) -> bool:
         """Decide whether `transition` happens now; `reading` says a read is being answered."""
         mode = self.config.mode
+        if transition.timed or mode == "seconds":
+            return self._now() >= transition.due
         if mode == "immediate":
             return reading
         if mode == "reads":
@@ -70,6 +79,4 @@ class StateClock:
                 return True
             transition.reads_left -= 1
             return False
-        if mode == "seconds":
-            return self._now() >= transition.due
         return False

@@ -6,6 +6,7 @@ suite (``pytest --emulator-clock manual``), whose defaults may come from environ
 
 from __future__ import annotations
 
+import math
 import operator
 import os
 from collections.abc import Callable
@@ -36,6 +37,40 @@ class EmulatorConfig:
     # the contract suite ask for `postgres`, whose connection strings really log in.
     data_plane: str = "memory"
     postgres_dsn: str | None = None  # `postgres` on this server instead of the embedded cluster
+    # Staging's behaviours (`emulator.staging`), off by default: the emulator then answers at once, always.
+    latency: float = 0.0  # seconds added to every public answer
+    rate_limit: int | None = None  # public requests admitted per second
+    transient_503: float = 0.0  # the probability that a public GET answers 503
+    provisioning: float | None = None  # seconds a new database is provisioning; None: as `clock` says
+
+
+def parse_seconds(text: str) -> float:
+    """``0.25``: a finite number of seconds, not negative."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise ValueError(f"bad seconds {text!r}: use a number >= 0")
+    return seconds
+
+
+def parse_rate(text: str) -> int:
+    """``10``: requests per second, a whole number >= 1."""
+    if not (text.isascii() and text.isdigit() and int(text) >= 1):
+        raise ValueError(f"bad rate limit {text!r}: use a whole number of requests per second >= 1")
+    return int(text)
+
+
+def parse_probability(text: str) -> float:
+    """``0.1``: a probability, from 0 to 1."""
+    try:
+        probability = float(text)
+    except ValueError:
+        probability = math.nan
+    if not 0 <= probability <= 1:  # NaN fails this too
+        raise ValueError(f"bad probability {text!r}: use a number from 0 to 1")
+    return probability
 
 
 class Option:
@@ -61,6 +96,16 @@ OPTIONS = {  # `EmulatorConfig` field: the option that sets it, in the order `--
                                help="unprefixed ids do not reach db_ databases"),
     "backups_newest_first": Option("backups-oldest-first", operator.not_, action="store_true",
                                    help="list backups oldest first (default: newest first)"),
+    "latency": Option("latency", parse_seconds, metavar="SECONDS", help="delay every /v1 answer by SECONDS"),
+    "rate_limit": Option("rate-limit", parse_rate, metavar="PER_SECOND",
+                         help="admit at most PER_SECOND /v1 requests in any second; the others answer 429 with "
+                         "Retry-After, unexecuted"),
+    "transient_503": Option("transient-503", parse_probability, metavar="PROBABILITY",
+                            help="answer a /v1 GET 503 with Retry-After: 1, unexecuted, at this probability (a "
+                            "seeded sequence: the same in every run)"),
+    "provisioning": Option("provisioning", parse_seconds, metavar="SECONDS",
+                           help="a new database is provisioning for SECONDS of wall time, whatever {prefix}clock "
+                           "says (recovery keeps to the clock)"),
     "seed": Option("seed", type=int, default=0, in_suite=False),
     "data_plane": Option("data", choices=DATA_PLANES, default="postgres", env="PRISMA_CONTRACT_EMULATOR_DATA",
                          help="postgres: each database is a real PostgreSQL database (embedded cluster, ~1 s to "
@@ -102,6 +147,8 @@ def config_from(getoption: Callable[[str], Any], *, suite: bool) -> EmulatorConf
         if suite and not option.in_suite:
             continue
         value, choices = getoption(prefix + option.name), option.flag.get("choices")
+        if value is None:  # not given, and no default: the field's own default (an option's `off`)
+            continue
         if choices is not None and value not in choices:  # a default from the environment is not checked
             raise ValueError(f"bad {prefix}{option.name} {value!r}: use one of {', '.join(choices)}")
         values[name] = value if option.convert is None else option.convert(value)

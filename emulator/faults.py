@@ -8,6 +8,7 @@ nothing wrong, changes nothing, replaces the data), so the rules read as the doc
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 from typing import Any
 
@@ -37,6 +38,10 @@ class Fault(StrEnum):
     FAILED_RESTORE_MUTATES = "failed-restore-mutates"
     AUTH_IGNORED = "auth-ignored"
     UNICODE_ID_500 = "unicode-id-500"
+    PREFIX_CASE_FOLDED = "prefix-case-folded"
+    ENCODED_SLASH_SPLIT = "encoded-slash-split"
+    TRAILING_JUNK_TRIMMED = "trailing-junk-trimmed"
+    LONG_ID_500 = "long-id-500"
     MALFORMED_BODY_500 = "malformed-body-500"
     ERROR_ENVELOPE_WRONG = "error-envelope-wrong"
     CONTENT_TYPE_WRONG = "content-type-wrong"
@@ -63,6 +68,10 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.FAILED_RESTORE_MUTATES: "a rejected restore (404/422) still wipes the target's data",
     Fault.AUTH_IGNORED: "requests without a valid token are served instead of 401",
     Fault.UNICODE_ID_500: "an id with non-ASCII characters crashes the server (500)",
+    Fault.PREFIX_CASE_FOLDED: "an id prefixed 'DB_' or 'Db_' reaches the database 'db_…' instead of 400/422",
+    Fault.ENCODED_SLASH_SPLIT: "an id 'x%2F<id>' is split at the decoded '/' and reaches <id> instead of 4xx",
+    Fault.TRAILING_JUNK_TRIMMED: "an id ending in junk ('%20', '.', '%2F', '%09') reaches the database instead of 4xx",
+    Fault.LONG_ID_500: "a database id longer than 256 characters crashes the server (500) instead of 404",
     Fault.MALFORMED_BODY_500: "a restore body that is not JSON crashes the server (500)",
     Fault.ERROR_ENVELOPE_WRONG: "error answers are {'message': ...} instead of {'error': {'code', 'message'}}",
     Fault.CONTENT_TYPE_WRONG: "JSON answers are labelled text/plain instead of application/json",
@@ -82,6 +91,12 @@ DATA_PLANE_FAULTS = frozenset(
         Fault.FAILED_RESTORE_MUTATES,
     }
 )
+
+
+# The route parameters (public API) that name a database: the id faults act on these alone.
+DATABASE_ID_PARAMS = frozenset({"databaseId", "targetDatabaseId"})
+LONG_ID = 256  # long-id-500 crashes on database ids longer than this
+_TRAILING_JUNK = re.compile(r"[^0-9A-Za-z]+\Z")  # minted ids end in a letter or digit
 
 
 def parse_faults(names: list[str]) -> frozenset[Fault]:
@@ -104,9 +119,28 @@ class FaultPolicy:
     def lets_in(self, token_valid: bool) -> bool:
         return token_valid or Fault.AUTH_IGNORED in self.active
 
-    def on_request(self, params: dict[str, str]) -> None:
+    def on_request(self, params: dict[str, str], *, public: bool) -> dict[str, str]:
+        """The route's (decoded) parameters as the handler gets them; `public`: a `/v1` route, not the control plane."""
         if Fault.UNICODE_ID_500 in self.active and any(not value.isascii() for value in params.values()):
             raise RuntimeError("non-ASCII id (fault unicode-id-500)")
+        if not public:  # the control plane is the tests' tool, not the server under test
+            return params
+        return {
+            name: self.database_id(value) if name in DATABASE_ID_PARAMS else value for name, value in params.items()
+        }
+
+    def database_id(self, raw: str) -> str:
+        """The id a route's database id parameter is looked up by: exactly the one the path names."""
+        if Fault.LONG_ID_500 in self.active and len(raw) > LONG_ID:
+            raise RuntimeError(f"database id of {len(raw)} characters (fault long-id-500)")
+        database_id = raw
+        if Fault.ENCODED_SLASH_SPLIT in self.active:  # as if '%2F' had been decoded before routing
+            database_id = database_id.rpartition("/")[2]
+        if Fault.TRAILING_JUNK_TRIMMED in self.active:
+            database_id = _TRAILING_JUNK.sub("", database_id)
+        if Fault.PREFIX_CASE_FOLDED in self.active and database_id[:3].lower() == "db_":
+            database_id = "db_" + database_id[3:]
+        return database_id
 
     def wire_response(self, body: Any, error: ApiError | None) -> tuple[Any, str]:
         """The body and the media type an answer goes out with."""

@@ -33,7 +33,7 @@ def create_database(
         store.databases[database.id] = database
         first = _new_connection(store, database, "default")
         database.default_connection_id = first.connection.id
-        database.transition = store.clock.start("ready")
+        database.transition = store.clock.start("ready", seconds=store.config.provisioning)
         return database, first
 
 

@@ -245,6 +245,22 @@ class Api:
             self._transport.close()
 
 
+class FakeTime:
+    """A monotonic time source that moves only when the test moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0  # not 0: a deadline of T (rather than start + T) would already have passed
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    """Time for the emulator's clocks when a test patches it in, so a busy machine cannot move a deadline."""
+    return FakeTime()
+
+
 class MakeApi(Protocol):
     def __call__(self, config: EmulatorConfig | None = None, *, checked: bool = True) -> Api: ...
 

@@ -12,7 +12,7 @@ from emulator import ClockConfig, EmulatorConfig
 from emulator.clock import StateClock
 
 if TYPE_CHECKING:
-    from tests.emulator.conftest import Api, MakeApi
+    from tests.emulator.conftest import Api, FakeTime, MakeApi
 
 Start = Callable[["Api"], tuple[str, str]]  # starts a transition: (database id, its transient status)
 
@@ -56,31 +56,20 @@ def test_reads_n_shows_the_transient_status_to_exactly_n_reads(make_api: MakeApi
     assert seen == [transient] * reads + ["ready", "ready"]
 
 
-class FakeTime:
-    """A monotonic time source that moves only when the test moves it."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0  # not 0: a deadline of T (rather than start + T) would already have passed
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @TRANSITIONS
 def test_seconds_t_ends_once_t_seconds_have_passed(
-    make_api: MakeApi, start: Start, monkeypatch: pytest.MonkeyPatch
+    make_api: MakeApi, start: Start, monkeypatch: pytest.MonkeyPatch, fake_time: FakeTime
 ) -> None:
     # The store's clocks read a fake time instead of the wall clock, so a busy machine cannot end the
     # transition early or late; T is long enough that the real time never ends it during the test.
-    fake = FakeTime()
-    monkeypatch.setattr("emulator.state.StateClock", partial(StateClock, now=fake))
+    monkeypatch.setattr("emulator.state.StateClock", partial(StateClock, now=fake_time))
     api = _clocked(make_api, "seconds:60")
     database_id, transient = start(api)
 
     seen = [api.status(database_id) for _ in range(3)]  # reads alone do not end it
-    fake.now += 59.75
+    fake_time.now += 59.75
     seen.append(api.status(database_id))  # a quarter of a second short of T
-    fake.now += 0.25
+    fake_time.now += 0.25
     seen += [api.status(database_id) for _ in range(2)]  # T has passed, and it stays ready
 
     assert seen == [transient] * 4 + ["ready"] * 2

@@ -13,6 +13,7 @@ from emulator.config import add_options, config_from
 from emulator.dataplane import POSTGRES_DSN_ENV
 
 SERVER_ARGS = ["--clock", "reads:3", "--fault", "auth-ignored", "--id-style", "cuid2", "--no-alias", "--data", "memory"]
+SERVER_ARGS += ["--latency", "0.25", "--rate-limit", "5", "--transient-503", "0.1", "--provisioning", "2"]
 SUITE_ARGS = [arg.replace("--", "--emulator-", 1) for arg in SERVER_ARGS]
 DSN = os.environ.get(POSTGRES_DSN_ENV)
 
@@ -37,6 +38,10 @@ def test_the_server_and_the_suite_read_the_options_alike() -> None:
         alias_unprefixed=False,
         data_plane="memory",
         postgres_dsn=DSN,
+        latency=0.25,
+        rate_limit=5,
+        transient_503=0.1,
+        provisioning=2.0,
     )
 
     assert _config(SERVER_ARGS, suite=False) == _config(SUITE_ARGS, suite=True) == expected
@@ -75,8 +80,22 @@ def test_the_server_alone_has_the_token_seed_and_control_plane_options() -> None
         (["--emulator-clock", "soon"], {}, "'soon'"),
         (["--emulator-fault", "nope"], {}, Fault.AUTH_IGNORED.value),
         ([], {"PRISMA_CONTRACT_EMULATOR_DATA": "disk"}, "--emulator-data 'disk'"),
+        (["--emulator-latency", "-1"], {}, "'-1'"),
+        (["--emulator-rate-limit", "0"], {}, "'0'"),
+        (["--emulator-rate-limit", "2.5"], {}, "'2.5'"),
+        (["--emulator-transient-503", "1.5"], {}, "'1.5'"),
+        (["--emulator-provisioning", "nan"], {}, "'nan'"),
     ],
-    ids=["clock", "fault", "data from the environment"],
+    ids=[
+        "clock",
+        "fault",
+        "data from the environment",
+        "latency",
+        "rate limit 0",
+        "rate limit not whole",
+        "probability",
+        "seconds",
+    ],
 )
 def test_a_bad_value_is_a_one_line_value_error(
     monkeypatch: pytest.MonkeyPatch, argv: list[str], env: dict[str, str], names: str

@@ -9,16 +9,20 @@ without a scenario fails here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from contracts import encode_segment, operations
 from emulator import DESCRIPTIONS, EmulatorConfig, Fault
-from emulator.faults import DATA_PLANE_FAULTS
+from emulator.faults import DATA_PLANE_FAULTS, DATABASE_ID_PARAMS, LONG_ID
 
 if TYPE_CHECKING:
+    import httpx
+
     from tests.emulator.conftest import Api, MakeApi
 
 MISSING_DATABASE = "db_c" + "0" * 24
@@ -140,6 +144,60 @@ def get_of_a_unicode_id(api: Api) -> int:
     return api.request("GET", "/v1/databases/c%C3%A9aaaaaaaa").status_code
 
 
+def _outcome(response: httpx.Response, database_id: str) -> int | str:
+    """An answer's status code, or for a 200 about `database_id` the status it shows that database in."""
+    if response.status_code == 200 and response.json()["data"]["id"] == database_id:
+        return str(response.json()["data"]["status"])
+    return response.status_code
+
+
+def derived_ids_reaching(*derivations: Callable[[str], str]) -> Callable[[Api], list[dict[str, int | str]]]:
+    """A scenario: per derivation, a GET and a restore of the id derived from an owned database's own id, then a
+    restore by the exact id (409 once the derived one started a restore: the owned database is recovering)."""
+
+    def scenario(api: Api) -> list[dict[str, int | str]]:
+        project_id, observed = api.project(), list[dict[str, int | str]]()
+        for derive in derivations:
+            seeded = api.seed(project_id)
+            derived = derive(seeded.database_id)
+            got = _outcome(api.get_database(derived), seeded.database_id)
+            restored = _outcome(api.restore(derived, seeded.source), seeded.database_id)
+            then = api.restore(seeded.database_id, seeded.source).status_code
+            observed.append({"get": got, "restore": restored, "then": then})
+        return observed
+
+    return scenario
+
+
+REACHED = {"get": "ready", "restore": "recovering", "then": 409}
+REGEX_INVALID = {"get": 400, "restore": 422, "then": 200}  # 400: the helpers-invalid-input-400 deviation
+NOT_FOUND = {"get": 404, "restore": 404, "then": 200}
+
+prefix_in_other_cases = derived_ids_reaching(lambda id_: "DB_" + id_[3:], lambda id_: "Db_" + id_[3:])
+# sent as `x%2Fdb_c…`, `db_c000…%2Fdb_c…` (matches the pattern) and `a%2Fb%2Fdb_c…`
+ids_behind_an_encoded_slash = derived_ids_reaching(
+    lambda id_: "x/" + id_, lambda id_: MISSING_DATABASE + "/" + id_, lambda id_: "a/b/" + id_
+)
+# sent as `db_c…%20`, `db_c….`, `db_c…%2F`, `db_c…%09`: '.' and '/' are in the pattern's [^\s-] (so 404), blanks not
+ids_with_trailing_junk = derived_ids_reaching(*(lambda id_, junk=junk: id_ + junk for junk in (" ", ".", "/", "\t")))
+
+
+def long_ids_on_every_database_route(api: Api) -> list[int]:
+    """Each route taking a database id, asked about a missing id just over `LONG_ID` (it matches the pattern); then
+    one of exactly `LONG_ID` characters."""
+    seeded = api.seed(api.project())
+    long_id, longest_fine = "db_c" + "0" * (LONG_ID - 3), "db_c" + "0" * (LONG_ID - 4)
+    requests: list[Callable[[str], httpx.Response]] = [
+        api.get_database,
+        api.list_backups,
+        api.list_connections,
+        api.create_connection,
+        lambda id_: api.restore(id_, seeded.source),
+        api.delete_database,
+    ]
+    return [request(long_id).status_code for request in requests] + [api.get_database(longest_fine).status_code]
+
+
 def restore_with_a_truncated_body(api: Api) -> int:
     seeded = api.seed(api.project())
     return api.restore(seeded.database_id, content=b'{"source": ').status_code
@@ -178,6 +236,14 @@ CASES: dict[Fault, Case] = {
     Fault.FAILED_RESTORE_MUTATES: Case(data_after_a_rejected_restore, (404, BACKUP_DATA), (404, {})),
     Fault.AUTH_IGNORED: Case(get_without_token, 401, 200),
     Fault.UNICODE_ID_500: Case(get_of_a_unicode_id, 404, 500),
+    Fault.PREFIX_CASE_FOLDED: Case(prefix_in_other_cases, [REGEX_INVALID] * 2, [REACHED] * 2),
+    Fault.ENCODED_SLASH_SPLIT: Case(
+        ids_behind_an_encoded_slash, [REGEX_INVALID, NOT_FOUND, REGEX_INVALID], [REACHED] * 3
+    ),
+    Fault.TRAILING_JUNK_TRIMMED: Case(
+        ids_with_trailing_junk, [REGEX_INVALID, NOT_FOUND, NOT_FOUND, REGEX_INVALID], [REACHED] * 4
+    ),
+    Fault.LONG_ID_500: Case(long_ids_on_every_database_route, [404] * 7, [500] * 6 + [404]),
     Fault.MALFORMED_BODY_500: Case(restore_with_a_truncated_body, 422, 500),
     Fault.ERROR_ENVELOPE_WRONG: Case(error_body_keys, ["error"], ["message"]),
     Fault.CONTENT_TYPE_WRONG: Case(content_type_of_an_answer, "application/json", "text/plain; charset=utf-8"),
@@ -190,6 +256,8 @@ CONSEQUENCES: dict[Fault, set[Fault]] = {
     Fault.RECOVERY_NEVER_FINISHES: {Fault.DATA_NOT_REPLACED, Fault.DATA_PARTLY_REPLACED, Fault.LOCK_NOT_RELEASED},
     # a JSON answer labelled text/plain does not conform either
     Fault.CONTENT_TYPE_WRONG: {Fault.RESPONSE_SCHEMA_WRONG},
+    # `db_c…%2F` split at its '/' leaves the empty id: still rejected, but as regex-invalid (400/422), not 404
+    Fault.ENCODED_SLASH_SPLIT: {Fault.TRAILING_JUNK_TRIMMED},
 }
 
 
@@ -237,3 +305,74 @@ def test_the_fault_breaks_nothing_else(make_api: MakeApi, fault: Fault) -> None:
             assert observed != case.correct, f"{other} is listed as a consequence of {fault}, but is not one"
         else:
             assert observed == case.correct, f"{fault} changes the scenario of {other}: {observed!r}"
+
+
+# --- the id faults: they act on the public routes' database ids, and on nothing else --------------------------
+
+ID_FAULTS = (Fault.PREFIX_CASE_FOLDED, Fault.ENCODED_SLASH_SPLIT, Fault.TRAILING_JUNK_TRIMMED, Fault.LONG_ID_500)
+
+
+def _odd(id_: str, prefix: str) -> list[str]:
+    """Ids each id fault would rewrite (or crash on), derived from `id_` (which starts with `prefix`)."""
+    bare = id_.removeprefix(prefix)
+    return [prefix.upper() + bare, "x/" + id_, id_ + " ", id_ + ".", id_ + "/", prefix + "c" + "0" * LONG_ID]
+
+
+def exact_ids_on_every_database_route(api: Api) -> list[int | str]:
+    seeded = api.seed(api.project())
+    observed: list[int | str] = []
+    for id_ in (seeded.database_id, seeded.database_id.removeprefix("db_")):  # the unprefixed alias is documented
+        observed += [
+            _outcome(api.get_database(id_), seeded.database_id),
+            api.list_backups(id_).status_code,
+            api.list_connections(id_).status_code,
+            api.create_connection(id_).status_code,
+            _outcome(api.restore(id_, seeded.source), seeded.database_id),
+            _outcome(api.get_database(id_), seeded.database_id),  # the read ends the recovery (immediate clock)
+        ]
+    return [
+        *observed,
+        api.delete_database(seeded.database_id).status_code,
+        api.get_database(seeded.database_id).status_code,
+    ]
+
+
+def odd_ids_elsewhere(api: Api) -> dict[str, list[int]]:
+    """Odd ids where no route takes a database id: project ids, the restore body, the control plane."""
+    seeded = api.seed(api.project())
+    odd_projects, odd_databases = _odd(seeded.project_id, "proj_"), _odd(seeded.database_id, "db_")
+    return {
+        "list databases": [api.list_databases(id_).status_code for id_ in odd_projects],
+        "create database": [api.create_database(id_).status_code for id_ in odd_projects],
+        "restore source": [
+            api.restore(seeded.database_id, {**seeded.source, "databaseId": id_}).status_code for id_ in odd_databases
+        ],
+        "control plane": [
+            api.control("GET", f"/databases/{encode_segment(id_)}/data").status_code for id_ in odd_databases
+        ],
+    }
+
+
+def test_the_id_faults_know_every_database_id_parameter() -> None:
+    named = {name for op in operations().values() for name in re.findall(r"\{(\w+)\}", op.path)}
+    assert {name for name in named if name.lower().endswith("databaseid")} == DATABASE_ID_PARAMS
+
+
+@pytest.mark.parametrize("fault", ID_FAULTS, ids=str)
+def test_an_id_fault_leaves_exact_ids_and_the_alias_alone(make_api: MakeApi, fault: Fault) -> None:
+    expected = ["ready", 200, 200, 200, "recovering", "ready"] * 2 + [204, 404]
+
+    healthy = exact_ids_on_every_database_route(make_api())
+    with_fault = exact_ids_on_every_database_route(make_api(EmulatorConfig(faults=frozenset({fault}))))
+
+    assert healthy == expected
+    assert with_fault == expected
+
+
+@pytest.mark.parametrize("fault", ID_FAULTS, ids=str)
+def test_an_id_fault_leaves_other_ids_alone(make_api: MakeApi, fault: Fault) -> None:
+    healthy = odd_ids_elsewhere(make_api())
+    with_fault = odd_ids_elsewhere(make_api(EmulatorConfig(faults=frozenset({fault}))))
+
+    assert 500 not in [status for statuses in healthy.values() for status in statuses], healthy
+    assert with_fault == healthy
