@@ -1,13 +1,21 @@
-"""Suite-wide pytest configuration: Hypothesis profiles, the options every test layer shares, the summary."""
+"""Suite-wide pytest configuration: Hypothesis profiles, the options every test layer shares, the summary, and
+how to rerun a failed contract test."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Generator
+from pathlib import Path
 
 import pytest
 
-from emulator.config import add_options
-from strategies.profiles import PROFILE
+from checks.repro import Invocation, reproduce, rerun_id
+from emulator.config import OPTIONS, SUITE_PREFIX, add_options
+from strategies.profiles import UnknownProfile, profile_in_effect, use_profile
+
+TARGETS = ("emulator", "live", "replay")
+CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
+INVOCATION = pytest.StashKey[Invocation]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,7 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--target",
         default=os.environ.get("PRISMA_CONTRACT_TARGET", "emulator"),
-        choices=("emulator", "live", "replay"),
+        choices=TARGETS,
         help="what the contract suite runs against (env PRISMA_CONTRACT_TARGET; default: the in-process emulator)",
     )
     group.addoption(
@@ -37,6 +45,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the cassette --target replay plays (default: emulator-http, committed)",
     )
     group.addoption(
+        "--partial",
+        action="store_true",
+        default=os.environ.get("PRISMA_CONTRACT_PARTIAL", "").strip().lower() in ("1", "true", "yes", "on"),
+        help="let a live run go on that cannot check a successful restore (no database to restore into, or no "
+        "golden source): it checks what it can and says what it could not (env PRISMA_CONTRACT_PARTIAL=1)",
+    )
+    group.addoption(
         "--summary-json",
         metavar="PATH",
         default=os.environ.get("PRISMA_CONTRACT_SUMMARY_JSON"),
@@ -46,7 +61,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see emulator/config.py
 
 
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
 def pytest_configure(config: pytest.Config) -> None:
+    use_profile(_checked_settings(config))
+    invoked = config.invocation_params
+    config.stash[INVOCATION] = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
     uses_embedded_postgres = (
         config.getoption("--target") == "emulator"
         and config.getoption("--emulator-data") == "postgres"
@@ -59,8 +78,51 @@ def pytest_configure(config: pytest.Config) -> None:
         start_in_background()
 
 
+def _checked_settings(config: pytest.Config) -> str:
+    """The target and the profile (returned), checked before anything starts: a wrong one ends the run with one
+    line and exit code 2. (`choices=` checks a value given on the command line, not one from the environment.)"""
+    target = config.getoption("--target")
+    if target not in TARGETS:
+        known = ", ".join(TARGETS)
+        pytest.exit(f"restore-contract: PRISMA_CONTRACT_TARGET={target} is not a target: use one of {known}", 2)
+    try:
+        return profile_in_effect(config)
+    except UnknownProfile as error:
+        pytest.exit(f"restore-contract: {error}", 2)
+
+
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={PROFILE}"]
+    return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={profile_in_effect(config)}"]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed contract test says how to run it again, the same way, by pasting one command."""
+    report = yield
+    if report.failed and item.path.is_relative_to(CONTRACT_SUITE):
+        config = item.config
+        emulator = _emulator_server_options(config) if config.getoption("--target") == "emulator" else None
+        test = rerun_id(item.nodeid, item.name)
+        report.sections.append(
+            ("reproduce", reproduce(test, config.stash[INVOCATION], profile_in_effect(config), emulator))
+        )
+    return report
+
+
+def _emulator_server_options(config: pytest.Config) -> list[str]:
+    """`python -m emulator` options for the emulator the suite's `--emulator-*` options (or their variables) made."""
+    options: list[str] = []
+    for option in OPTIONS.values():
+        if not option.in_suite:
+            continue
+        value, flag = config.getoption(SUITE_PREFIX + option.name), f"--{option.name}"
+        if option.flag.get("action") == "append":
+            options += [part for item in value for part in (flag, str(item))]
+        elif option.flag.get("action") == "store_true":
+            options += [flag] if value else []
+        elif value is not None and value != option.flag.get("default"):
+            options += [flag, str(value)]
+    return options
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

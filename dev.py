@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """One entry point that works on a machine with nothing but python3.
 
-    python3 dev.py contract [pytest args]   set up, then run the contract suite (the main job)
+    python3 dev.py contract [pytest args]   set up, then run the contract suite (the main job), or the tests
+                                            the args name (a node id, a file or folder of tests)
     python3 dev.py test [pytest args]       set up, then lint, type-check and run every test
     python3 dev.py seed-golden [args]       set up, then seed a golden source on a live API (README: Live)
     python3 dev.py setup                    only create/refresh the virtualenv
@@ -28,6 +29,7 @@ STAMP = VENV / ".installed-pyproject.sha256"
 
 # The contract suite: what a user runs every day against a target (default: the in-process emulator).
 CONTRACT_TESTS = ["tests/contract"]
+TESTS = ROOT / "tests"
 
 
 def _say(message: str) -> None:
@@ -71,6 +73,17 @@ def pytest(args: list[str]) -> int:
     return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
 
 
+def _names_tests(arg: str) -> bool:
+    """Whether `arg` chooses tests itself: a node id (`path::name`), a test file, or a folder under tests/
+    (pytest runs from the project, so relative paths are the project's). An option's value is none of these."""
+    if arg.startswith("-"):
+        return False
+    path = (ROOT / arg.partition("::")[0]).resolve()
+    if not path.exists():
+        return False
+    return "::" in arg or path.suffix == ".py" or (path.is_dir() and path.is_relative_to(TESTS))
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"contract", "test", "seed-golden", "setup"}:
         print(__doc__, file=sys.stderr)
@@ -80,7 +93,7 @@ def main(argv: list[str]) -> int:
     if command == "setup":
         return 0
     if command == "contract":
-        return pytest([*CONTRACT_TESTS, *rest])
+        return pytest(rest if any(_names_tests(arg) for arg in rest) else [*CONTRACT_TESTS, *rest])
     if command == "seed-golden":
         return _run(PYTHON, "-m", "commands.seed_golden", *rest)
     return lint_and_types() or pytest(rest)

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
 import httpx
-import schemathesis
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.case import Case
 
@@ -26,8 +26,9 @@ from checks.probe import Probe
 from checks.report import RunReport
 from checks.repro import curl, explain_failure
 from checks.restore import RESTORE_CHECKS, Observation, restore_answers_the_arranged_world
+from checks.schema import SCHEMA
 from checks.violation import ContractViolation, property_of
-from contracts import OPENAPI_PATH, RESTORE, RestoreWorld, encode_segment
+from contracts import RESTORE, RestoreWorld, encode_segment, operations
 from targets.base import Target
 from targets.pool import Pool
 
@@ -53,9 +54,12 @@ class Driver:
         token: str | None = None,
         authenticated: bool = True,
         world: RestoreWorld | None = None,
+        while_recovering: Callable[[], object] | None = None,
     ) -> httpx.Response:
         """Send `case` (its body replaced by `raw_body` when given) and check the answer; `world`: the world the
-        caller arranged for a restore, which the answer must fit too."""
+        caller arranged for a restore, which the answer must fit too; `while_recovering`: what to do after a 200
+        before the checks wait for the end of the recovery (their verdicts come first, then its own)."""
+        __tracebackhide__ = True  # a failure shows its message, not this function's source
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
         content = raw_body if raw_body is not None else _content(kwargs)
@@ -65,10 +69,17 @@ class Driver:
             self.client if token is None and authenticated else self.target.client(token, authenticated=authenticated)
         )
         is_restore = case.operation.definition.raw.get("operationId") == RESTORE
-        observed = self._observe(case, content, authenticated and token in (None, self.target.token), world)
+        token_kind = "missing" if not authenticated else "valid" if token in (None, self.target.token) else "invalid"
+        observed = self._observe(case, content, token_kind, world)
         response = client.request(
             kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
         )
+        meanwhile: ContractViolation | None = None
+        if observed is not None and while_recovering is not None and response.status_code == 200:
+            try:
+                while_recovering()
+            except ContractViolation as violation:
+                meanwhile = violation
         broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
         if observed is not None:
             broken += _restore_failures(observed, response)
@@ -78,23 +89,26 @@ class Driver:
             self.report.failed(test, f"{', '.join(name for name, _ in broken)}: {curl(response.request)}")
             properties = tuple(dict.fromkeys(name for name, _ in broken))
             raise ContractViolation(explain_failure(broken, response, self.target.name), properties) from None
+        if meanwhile is not None:
+            raise meanwhile
         return response
 
     def _observe(
-        self, case: AnyCase, content: bytes | None, token_valid: bool, arranged: RestoreWorld | None
+        self, case: AnyCase, content: bytes | None, token: str, arranged: RestoreWorld | None
     ) -> Observation | None:
         """The world before a restore, as the public API and the data probe show it (None: not a restore)."""
         if case.operation.definition.raw.get("operationId") != RESTORE:
             return None
         target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
         return Observation(
-            before=self.probe.before(target_id, content, token_valid=token_valid),
+            before=self.probe.before(target_id, content, token_valid=token == "valid"),
             probe=self.probe,
             restore_timeout=self.target.restore_timeout,
             backup_data=self.pool.data_of,
             credentials=self.pool.credentials_of,
             body=content,
             arranged=arranged,
+            token=token,
         )
 
     def _builtin_failures(self, case: AnyCase, response: httpx.Response, kind: str) -> list[tuple[str, str]]:
@@ -127,8 +141,15 @@ def _content(kwargs: dict[str, Any]) -> bytes | None:
     return data if isinstance(data, bytes) else str(data).encode()
 
 
-_SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH))
-RESTORE_OPERATION = _SCHEMA["/v1/databases/{targetDatabaseId}/restore"]["POST"]
+RESTORE_OPERATION = SCHEMA["/v1/databases/{targetDatabaseId}/restore"]["POST"]
+
+
+def read_case(operation_id: str, database_id: str) -> AnyCase:
+    """A case of a read-only operation on one database (get it, list its backups or connections)."""
+    described = operations()[operation_id]
+    operation = SCHEMA[described.path][described.method]
+    case: AnyCase = operation.Case(path_parameters={"databaseId": encode_segment(database_id)})
+    return case
 
 
 def restore_case(target_id: str, body: Any = None) -> AnyCase:

@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from checks.violation import ContractViolation
+from checks.violation import ContractViolation, violated
 from contracts import BUSY_STATUSES, RestoreWorld, TargetState, describe_body, expand_path, matches_database_id
 from dataset.tables import Tables
 from targets.data import Credential, DataAccess, LoginRefused
@@ -70,9 +70,10 @@ class Probe:
         try:
             return self.data.read(issued[0].connection_string)
         except LoginRefused as refused:
-            raise AssertionError(
+            raise violated(
+                "issued_credentials_still_log_in",
                 f"the connection string the API issued for {database_id} no longer logs in "
-                f"('Connections and credentials are preserved'): {refused}"
+                f"('Connections and credentials are preserved'): {refused}",
             ) from None
 
     def database(self, database_id: str, *, with_data: bool = False) -> DatabaseView | None:

@@ -28,6 +28,7 @@ class Tally:
     checked: Counter[str] = field(default_factory=Counter)  # property → times it was evaluated
     deviations: Counter[str] = field(default_factory=Counter)  # tolerated documentation deviations
     statuses: Counter[int] = field(default_factory=Counter)  # restore answers seen
+    causes: Counter[str] = field(default_factory=Counter)  # documented causes exercised (checks/coverage.py)
 
 
 @dataclass
@@ -44,6 +45,7 @@ class RunReport(Tally):
             self.checked.update(tally.checked)
             self.deviations.update(tally.deviations)
             self.statuses.update(tally.statuses)
+            self.causes.update(tally.causes)
 
     def reached(self, what: str) -> None:
         with self._lock:

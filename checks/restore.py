@@ -16,7 +16,16 @@ import httpx
 
 from checks.probe import Before, DatabaseView, Probe
 from checks.report import Tally
-from contracts import BUSY_STATUSES, RESTORE, RestoreWorld, describe_body, errors_of, expected_statuses, validator_for
+from contracts import (
+    AUTH_RULE,
+    BUSY_STATUSES,
+    RESTORE,
+    RestoreWorld,
+    describe_body,
+    errors_of,
+    expected_statuses,
+    validator_for,
+)
 from dataset.golden import GOLDEN_DATA
 from dataset.tables import Tables, canonical
 from targets.data import Credential, LoginRefused
@@ -34,6 +43,7 @@ class Observation:
     credentials: Callable[[str], list[Credential]]  # issued for a database before the call, and where they logged in
     body: bytes | None
     arranged: RestoreWorld | None = None  # the world the caller arranged, known apart from what the API says
+    token: str = "valid"  # valid | missing | invalid: which 401 cause a refusal exercises
     tally: Tally = field(default_factory=Tally)
 
 
@@ -102,6 +112,16 @@ def restore_status_follows_docs(observed: Observation, response: httpx.Response)
         )
     if response.status_code in expectation.tolerated:
         observed.tally.deviations[expectation.tolerated[response.status_code]] += 1
+    for rule in expectation.rules:  # the documented causes this answer exercised, for the coverage table
+        if response.status_code in rule.codes or response.status_code in rule.tolerated:
+            observed.tally.causes[cause_of(rule.name, observed)] += 1
+
+
+def cause_of(rule: str, observed: Observation) -> str:
+    """The coverage table's name for a rule's cause: 401s by token, 409s by the target's status."""
+    if rule == AUTH_RULE.name:
+        return f"{rule}: {observed.token} token"
+    return f"{rule}: {observed.before.world.target}" if rule == "target-busy" else rule
 
 
 @restore_check("the answer fits the world the test arranged", ANY_ANSWER, arranged)
@@ -200,6 +220,8 @@ def restore_finishes_with_backup_data(observed: Observation, response: httpx.Res
     problems += _credential_problems(observed, before.id)
     if problems:
         raise AssertionError("after the restore:\n  " + "\n  ".join(problems))
+    checked_data = expected is not None and after.data is not None and observed.credentials(before.id)
+    observed.tally.causes["started: verified end to end" if checked_data else "started: no data probe"] += 1
 
 
 def _credential_problems(observed: Observation, database_id: str) -> list[str]:

@@ -13,7 +13,7 @@ from contracts.ids import (
     matches_project_id,
 )
 from contracts.loader import OPENAPI_PATH, Operation, load_document, operation, operations
-from contracts.oracle import BUSY_STATUSES, Expectation, RestoreWorld, TargetState, expected_statuses
+from contracts.oracle import AUTH_RULE, BUSY_STATUSES, Expectation, RestoreWorld, TargetState, expected_statuses
 from contracts.restore_body import BodyFacts, describe_body, describe_json
 from contracts.validators import (
     error_validator,
@@ -27,6 +27,7 @@ from contracts.validators import (
 RESTORE = "postV1DatabasesByTargetDatabaseIdRestore"
 
 __all__ = [
+    "AUTH_RULE",
     "BUSY_STATUSES",
     "DATABASE_ID",
     "DATABASE_ID_PATTERN",

@@ -11,47 +11,75 @@ nightly  random, larger budget: explores new inputs every night
 replay   derandomized, no example database, small, no shrinking: a cassette replay re-sends exactly the
          requests that were recorded, in seconds
 meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
+
+The profile in effect is `profile_in_effect(config)`; the root conftest loads it with `use_profile` when pytest
+starts (before any test module is imported), so the option and the variable mean the same everywhere.
 """
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Phase, settings
+from hypothesis.internal.conjecture import providers
+
+if TYPE_CHECKING:
+    import pytest
+
+ENV = "PRISMA_CONTRACT_PROFILE"
+OPTION = "--hypothesis-profile"  # Hypothesis's own pytest option
+DEFAULT = "ci"
 
 _COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 # No shrinking in ci, replay and meta: a failure shows the first failing example rather than a minimal one
 NO_SHRINK = [Phase.explicit, Phase.generate, Phase.target]
-settings.register_profile("ci", derandomize=True, database=None, max_examples=30, phases=NO_SHRINK, **_COMMON)
-settings.register_profile("debug", settings.get_profile("ci"), phases=list(Phase))
-settings.register_profile("nightly", derandomize=False, max_examples=1000, **_COMMON)
-# replay: small, so a cassette stays small and fast
-settings.register_profile("replay", derandomize=True, database=None, max_examples=10, phases=NO_SHRINK, **_COMMON)
-settings.register_profile(
-    "meta",
-    derandomize=False,
-    database=None,
-    max_examples=25,
-    phases=NO_SHRINK,
-    **_COMMON,
-)
-PROFILE = os.environ.get("PRISMA_CONTRACT_PROFILE", "ci")
-settings.load_profile(PROFILE)
+_CI = settings(derandomize=True, database=None, max_examples=30, phases=NO_SHRINK, **_COMMON)
+PROFILES: dict[str, settings] = {
+    "ci": _CI,
+    "debug": settings(_CI, phases=list(Phase)),
+    "nightly": settings(derandomize=False, max_examples=1000, **_COMMON),
+    # replay: small, so a cassette stays small and fast
+    "replay": settings(derandomize=True, database=None, max_examples=10, phases=NO_SHRINK, **_COMMON),
+    "meta": settings(derandomize=False, database=None, max_examples=25, phases=NO_SHRINK, **_COMMON),
+}
+for _name, _profile in PROFILES.items():
+    settings.register_profile(_name, _profile)
+_HYPOTHESIS_LOCAL_CONSTANTS = getattr(providers, "_get_local_constants", None)
 
 
-def _without_local_constants() -> None:
+class UnknownProfile(ValueError):
+    """A profile name the suite does not define; the message lists the ones it does."""
+
+
+def profile_in_effect(config: pytest.Config) -> str:
+    """The suite's profile for this run: `--hypothesis-profile` when given (Hypothesis loads it), else
+    PRISMA_CONTRACT_PROFILE, else ci. The header, the summary, the run record and cassettes all ask here."""
+    option: str | None = config.getoption(OPTION, None)
+    name = option or os.environ.get(ENV, "").strip() or DEFAULT
+    if name not in PROFILES:
+        given = f"{OPTION} {name}" if option else f"{ENV}={name}"
+        raise UnknownProfile(f"unknown Hypothesis profile in {given}: use one of {', '.join(PROFILES)}")
+    return name
+
+
+def use_profile(name: str) -> None:
+    """Load the profile; for `replay`, also keep Hypothesis from drawing the project's own literals."""
+    settings.load_profile(name)
+    _use_local_constants(name != "replay")
+
+
+def _use_local_constants(enabled: bool) -> None:
     """Hypothesis also draws string and number literals it finds in the project's own modules, so adding one
     anywhere (a new profile's name, an option's help text) changed what a replay generates and broke the
     committed cassette twice. A cassette should depend on the suite's strategies, not on every literal in
     the tree: for recording and replaying, that pool stays empty. (Private API: if it moves, nothing breaks,
-    cassettes are just as fragile as before.)"""
-    from hypothesis.internal.conjecture import providers
-
-    if hasattr(providers, "_get_local_constants") and hasattr(providers, "_local_constants"):
+    cassettes are just as fragile as before.) Switched back on for the other profiles, should one process
+    run several sessions."""
+    if _HYPOTHESIS_LOCAL_CONSTANTS is None or not hasattr(providers, "_local_constants"):
+        return
+    if enabled:
+        providers._get_local_constants = _HYPOTHESIS_LOCAL_CONSTANTS
+    else:
         empty = type(providers._local_constants)()
         providers._get_local_constants = lambda: empty
-
-
-if PROFILE == "replay":
-    _without_local_constants()

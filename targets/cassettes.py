@@ -183,7 +183,7 @@ class ReplayTransport(httpx.BaseTransport):
             raise CassetteMismatch(
                 f"replay: {request.method} {request.url} {body} is not in cassette {self._cassette.name!r} "
                 f"({error.reason}). The suite or the recording changed: re-record with\n"
-                "  PRISMA_CONTRACT_PROFILE=replay pytest tests/contract --target live "
+                f"  PRISMA_CONTRACT_PROFILE=replay python3 {CASSETTES.parent / 'dev.py'} contract --target live "
                 f"--record {self._cassette.folder}\n"
                 "(see README: cassettes)"
             ) from None
@@ -191,17 +191,19 @@ class ReplayTransport(httpx.BaseTransport):
 
 def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSettings]:
     """The recorded run's target, served from the cassette: the same settings (never a token), no network, and
-    no data probe (a cassette holds HTTP only: there is nothing to log in to)."""
+    no data probe (a cassette holds HTTP only: there is nothing to log in to). `profile`: the one in effect."""
     metadata = cassette.metadata()
     if metadata["profile"] != profile:
         raise TargetConfigurationError(
-            f"cassette {cassette.name!r} was recorded with PRISMA_CONTRACT_PROFILE={metadata['profile']}; "
-            f"replay it with the same profile (now {profile}) so the same requests are generated"
+            f"cassette {cassette.name!r} was recorded with the Hypothesis profile {metadata['profile']}; replay it "
+            f"with the same one (PRISMA_CONTRACT_PROFILE or --hypothesis-profile; now {profile}) so the same "
+            "requests are generated"
         )
     settings = LiveSettings(**{**metadata["settings"], "data_probe": False}, token="replay-has-no-token")
     target = live_target(
         settings,
         name="replay",
+        preflight=False,  # nothing to check: the settings are the recording's, checked against its server
         recorder=replaying(cassette),
         wrap=lambda guarded: ReplayTransport(guarded, cassette),
     )

@@ -29,7 +29,8 @@ import httpx
 
 from contracts import matches_database_id
 
-SCRATCH_PREFIX = "contract-"
+SCRATCH_PREFIX = "contract-"  # the only databases a run may ever restore into or delete are named so
+SCRATCH_NAME = SCRATCH_PREFIX + "scratch-"  # and those a run creates itself, so that a later run can find leftovers
 PREFIX = "db_"
 # Where a destructive request's target id sits in the (still percent-encoded) path. Searched from the
 # end, so an API URL with a base path of its own is guarded as well.

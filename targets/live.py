@@ -7,6 +7,8 @@ PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named cont
 PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
 PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
 PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 900)
+PRISMA_CONTRACT_STALE_SCRATCH_HOURS scratch databases (contract-scratch-…) of earlier runs older than this are
+                                    deleted at the start of a run (default 24)
 PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
                                     credentials; `off` where this machine cannot reach the databases
 
@@ -20,14 +22,19 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from contracts import encode_segment
 from targets.base import Target, TargetConfigurationError, Traffic
 from targets.data import PostgresAccess
-from targets.guard import Allowlist, GuardTransport
+from targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
 
 DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
+# A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
+DEFAULT_STALE_AFTER = 24 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -40,34 +47,34 @@ class LiveSettings:
     backup_id: str | None = None
     restore_timeout: float = DEFAULT_LIVE_RESTORE_TIMEOUT
     data_probe: bool = True
-    run_id: str = ""  # names this run's scratch databases; fixed in a cassette so a replay sends the same bodies
+    # The run's randomness: its first characters name its scratch databases, all of it seeds the tokens of its probe
+    # ids (targets/guard.py). Fixed in a cassette, so a replay sends the same bodies and ids.
+    run_id: str = ""
+    stale_after: float = DEFAULT_STALE_AFTER  # seconds after which an earlier run's scratch database is deleted
 
     @classmethod
     def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
         url = _required("PRISMA_API_URL", "https://api.prisma.io", needed_by).rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
-        timeout_text = os.environ.get("PRISMA_CONTRACT_RESTORE_TIMEOUT", str(DEFAULT_LIVE_RESTORE_TIMEOUT))
-        try:
-            timeout = float(timeout_text)
-        except ValueError:
-            raise TargetConfigurationError(
-                f"PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds, got {timeout_text!r}"
-            ) from None
+        _check_origin(url)
         probe = os.environ.get("PRISMA_CONTRACT_DATA_PROBE", "on").strip().lower()
         if probe not in ("on", "off"):
             raise TargetConfigurationError(f"PRISMA_CONTRACT_DATA_PROBE must be on or off, got {probe!r}")
-        return cls(
+        settings = cls(
             url=url,
             token=_required("PRISMA_API_TOKEN", "<service token>", needed_by),
             project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
             target_database_id=_optional("PRISMA_CONTRACT_TARGET_DATABASE_ID"),
             source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
             backup_id=_optional("PRISMA_CONTRACT_BACKUP_ID"),
-            restore_timeout=timeout,
+            restore_timeout=_number("PRISMA_CONTRACT_RESTORE_TIMEOUT", DEFAULT_LIVE_RESTORE_TIMEOUT, "seconds"),
             data_probe=probe == "on",
-            run_id=uuid.uuid4().hex[:8],
+            run_id=uuid.uuid4().hex,
+            stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours") * 3600,
         )
+        _refuse_golden_as_target(settings)
+        return settings
 
     def public(self) -> dict[str, object]:
         """Everything but the token: what a cassette's metadata may record."""
@@ -81,8 +88,39 @@ def _required(name: str, example: str, needed_by: str) -> str:
     return value
 
 
+def _number(name: str, default: float, unit: str) -> float:
+    text = os.environ.get(name, "").strip() or str(default)
+    try:
+        return float(text)
+    except ValueError:
+        raise TargetConfigurationError(f"{name} must be a number of {unit}, got {text!r}") from None
+
+
+def _refuse_golden_as_target(settings: LiveSettings) -> None:
+    """The sacrificial database is overwritten and written to: never the golden source, under any form of its id."""
+    target, source = settings.target_database_id, settings.source_database_id
+    if target and source and reachable_ids(encode_segment(target)) & reachable_ids(encode_segment(source)):
+        raise TargetConfigurationError(
+            f"PRISMA_CONTRACT_TARGET_DATABASE_ID={target} is the golden source (PRISMA_CONTRACT_SOURCE_DATABASE_ID): "
+            "a restore would overwrite the fixture its backups must hold; give another sacrificial database, or none"
+        )
+
+
 def _optional(name: str) -> str | None:
     return os.environ.get(name, "").strip() or None
+
+
+def _check_origin(url: str) -> None:
+    """The suite's paths start with /v1: a URL that has it already answers every request with a plain JSON 404,
+    which looks like an answer, so the mistake is named here."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if "v1" in segments:
+        origin = f"{parts.scheme}://{parts.netloc}" + "/".join(segments[: segments.index("v1")])
+        raise TargetConfigurationError(
+            f"PRISMA_API_URL must be the API's origin, without /v1 (every path the suite sends starts with /v1): "
+            f"give {origin}, not {url}"
+        )
 
 
 def live_target(
@@ -93,14 +131,14 @@ def live_target(
     recorder: AbstractContextManager[object] | None = None,
     wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda transport: transport,
 ) -> Target:
-    """A guarded target on `settings.url`. `recorder`: a cassette recording (entered here, finished at close);
-    `wrap`: a transport to put over the guard (a replay's mismatch messages)."""
-    guard = Allowlist()
+    """A guarded target on `settings.url`. `preflight`: check the settings against the server first, reading
+    only (a replay has no server: its settings are the recording's, checked when it was recorded); `recorder`:
+    a cassette recording or replay, entered after the preflight, so a cassette holds the run's own requests,
+    and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages)."""
+    guard = Allowlist(secret=settings.run_id)
     http = httpx.HTTPTransport(retries=1)
     stack = ExitStack()
     stack.callback(http.close)
-    if recorder is not None:
-        stack.enter_context(recorder)
     target = Target(
         name=name,
         base_url=settings.url,
@@ -115,21 +153,21 @@ def live_target(
     )
     if preflight:
         try:
-            _preflight(target)
+            _preflight(target, settings, guard)
         except TargetConfigurationError:
             target.close()
             raise
+    if recorder is not None:
+        stack.enter_context(recorder)
     return target
 
 
-def _preflight(target: Target) -> None:
-    """One cheap request, so a wrong URL or token is one clear message rather than a wall of failures."""
+def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None:
+    """A few reads, so a wrong setting is one clear message rather than a wall of failures: the URL and the
+    token, then the project and the sacrificial database the settings name. Nothing here writes."""
     client = target.client()
     probe = "/v1/databases/db_preflight0/backups"
-    try:
-        response = client.get(probe)
-    except httpx.HTTPError as error:
-        raise TargetConfigurationError(f"cannot reach PRISMA_API_URL={target.base_url}: {error}") from None
+    response = _get(client, probe)
     if response.status_code == 401:
         raise TargetConfigurationError(
             f"{target.base_url} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
@@ -139,3 +177,37 @@ def _preflight(target: Target) -> None:
             f"{target.base_url} does not look like the Prisma Management API: GET {probe} answered "
             f"{response.status_code} {response.headers.get('content-type', '')}"
         )
+    if settings.project_id:
+        _read(client, "PRISMA_CONTRACT_PROJECT_ID", settings.project_id, "/v1/projects/{}/databases")
+    sacrificial = settings.target_database_id
+    if sacrificial:
+        database = _read(client, "PRISMA_CONTRACT_TARGET_DATABASE_ID", sacrificial, "/v1/databases/{}")
+        try:  # the guard's own rule (named contract-…), before the pool writes anything into it
+            guard.allow(sacrificial, str(database.get("data", {}).get("name", "")))
+        except UnsafeRequestRefused as refused:
+            raise TargetConfigurationError(f"PRISMA_CONTRACT_TARGET_DATABASE_ID={sacrificial}: {refused}") from None
+
+
+def _get(client: httpx.Client, path: str) -> httpx.Response:
+    try:
+        return client.get(path)
+    except httpx.HTTPError as error:
+        raise TargetConfigurationError(f"cannot reach PRISMA_API_URL={_origin(client)}: {error}") from None
+
+
+def _read(client: httpx.Client, setting: str, value: str, path: str) -> dict[str, Any]:
+    """GET what a setting names (its id in `path`'s `{}`); a 404 means the setting names nothing there."""
+    url = path.format(encode_segment(value))
+    response = _get(client, url)
+    if response.status_code == 404:
+        raise TargetConfigurationError(f"{setting}={value} does not exist at {_origin(client)} (GET {url}: 404)")
+    if response.status_code != 200:
+        raise TargetConfigurationError(
+            f"{setting}={value}: GET {url} answered {response.status_code}: {response.text[:200]}"
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _origin(client: httpx.Client) -> str:
+    return str(client.base_url).rstrip("/")

@@ -10,17 +10,18 @@ checks then know what data each backup holds and where each credential logged in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from contracts import BUSY_STATUSES
+from contracts import BUSY_STATUSES, encode_segment
 from dataset.golden import GOLDEN_DATA, fixture_data
 from dataset.tables import Tables
 from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane
 from targets.data import Credential, LoginRefused
-from targets.guard import SCRATCH_PREFIX
+from targets.guard import SCRATCH_NAME, Allowlist
 from targets.live import LiveSettings
 from targets.waiting import wait_for
 
@@ -35,6 +36,7 @@ class KnownBackup:
 @dataclass
 class Pool:
     target: Target
+    run_id: str = ""  # in the names of the scratch databases, so a later run can tell they were this run's
     ready: list[str] = field(default_factory=list)  # restorable targets
     busy: dict[str, str] = field(default_factory=dict)  # held provisioning or recovering: id → that status
     failed: list[str] = field(default_factory=list)  # in status failure
@@ -44,9 +46,16 @@ class Pool:
     backup_data: dict[str, Tables] = field(default_factory=dict)
     credentials: dict[str, list[Credential]] = field(default_factory=dict)  # database → issued before any restore
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
+    stale: list[str] = field(default_factory=list)  # scratch databases of earlier runs this run deleted
 
     def __post_init__(self) -> None:
         self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
+        # Probe ids carry tokens the guard lets through; without a guard (the emulator) they are minted all the same.
+        self._minter = self.target.guard or Allowlist(secret="unguarded")
+
+    def mint(self) -> str:
+        """A random token for ids that name no database but this run's own probes (see targets/guard.py)."""
+        return self._minter.mint()
 
     @property
     def project_id(self) -> str | None:
@@ -67,10 +76,10 @@ class Pool:
         return self.credentials.get(database_id, [])
 
     def create_database(self, name: str) -> str:
-        """Create a scratch database (named contract-…) that this run owns and may restore into and delete."""
+        """Create a scratch database (named contract-scratch-RUN-…) that this run owns, restores into and deletes."""
         if self.project_id is None:
             raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
-        full_name = SCRATCH_PREFIX + name
+        full_name = f"{SCRATCH_NAME}{self.run_id}-{name}" if self.run_id else SCRATCH_NAME + name
         response = self.client.post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
         if response.status_code != 201:
             answer = f"{response.status_code}: {response.text[:300]}"
@@ -192,6 +201,8 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
     stays empty and the tests that need it skip.
     """
     target, client = pool.target, pool.client
+    if target.project_id:
+        pool.stale = delete_stale_scratch(pool, settings.stale_after)
     sacrificial = settings.target_database_id
     if sacrificial:
         data = wait_until_ready(client, sacrificial, target.restore_timeout)
@@ -201,14 +212,13 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
     if target.project_id:
-        run = settings.run_id
-        created = [pool.create_database(f"target-{run}-{index}") for index in (1, 2)]
+        created = [pool.create_database(f"target-{index}") for index in (1, 2)]
         for database_id in created:
             wait_until_ready(client, database_id, target.restore_timeout)
             pool.connect(database_id)
             pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
-        gone = pool.create_database(f"deleted-{run}")
+        gone = pool.create_database("deleted")
         wait_until_ready(client, gone, target.restore_timeout)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
@@ -229,6 +239,42 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
             raise TargetConfigurationError(
                 f"PRISMA_CONTRACT_SOURCE_DATABASE_ID={source} has no completed backup to restore from"
             )
+
+
+def delete_stale_scratch(pool: Pool, older_than: float) -> list[str]:
+    """Scratch databases that earlier runs left behind (killed before they cleaned up): those named
+    contract-scratch-… and created more than `older_than` seconds ago are deleted; each is reported. A younger
+    one may be a run in progress elsewhere, and anything not named so is never touched."""
+    now, deleted = datetime.now(UTC), []
+    for database in _project_databases(pool.client, pool.project_id or ""):
+        created = datetime.fromisoformat(str(database["createdAt"]).replace("Z", "+00:00"))
+        age = (now - created).total_seconds()
+        if not str(database["name"]).startswith(SCRATCH_NAME) or age < older_than:
+            continue
+        if pool.target.guard is not None:
+            pool.target.guard.allow(database["id"], database["name"])
+        answer = pool.client.delete(f"/v1/databases/{encode_segment(database['id'])}").status_code
+        deleted.append(f"{database['id']} ({database['name']}, {age / 3600:.1f} h old): DELETE answered {answer}")
+    return deleted
+
+
+def _project_databases(client: httpx.Client, project_id: str) -> list[dict[str, Any]]:
+    """Every database of the project, page by page (at most 100 pages: a bound, not an expectation)."""
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(100):
+        params: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        response = client.get(f"/v1/projects/{encode_segment(project_id)}/databases", params=params)
+        if response.status_code != 200:
+            raise TargetConfigurationError(
+                f"listing the databases of PRISMA_CONTRACT_PROJECT_ID={project_id} answered {response.status_code}"
+            )
+        page = response.json()
+        found += page["data"]
+        cursor = page["pagination"].get("nextCursor")
+        if not page["pagination"].get("hasMore") or not cursor:
+            return found
+    return found
 
 
 def _listed_backups(client: httpx.Client, database_id: str) -> list[KnownBackup]:

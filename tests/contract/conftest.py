@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Mapping
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from checks.coverage import NEEDS, capabilities, coverage
+from checks.coverage import render as render_coverage
 from checks.driver import Driver
 from checks.report import Outcome, RunReport
 from checks.violation import violations_in
 from emulator.config import EmulatorConfig, config_from
 from emulator.dataplane.cluster import ClusterError
-from strategies.profiles import PROFILE
+from strategies.profiles import profile_in_effect
 from targets import Target, TargetConfigurationError, emulator_target, live_target
 from targets.cassettes import Cassette, recording, replay_target
 from targets.live import LiveSettings
@@ -56,27 +58,31 @@ def _build_target(config: pytest.Config) -> tuple[Target, LiveSettings | None]:
         except ClusterError as error:
             raise TargetConfigurationError(str(error)) from None
     if name == "replay":
-        return replay_target(Cassette.named(config.getoption("--cassette")), PROFILE)
+        return replay_target(Cassette.named(config.getoption("--cassette")), profile_in_effect(config))
     settings = LiveSettings.from_env()
     if not record:
         return live_target(settings), settings
     # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
     # so both take the same paths and send the same requests.
     settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
-    return live_target(settings, recorder=recording(Cassette.named(record), settings.public(), PROFILE)), settings
+    recorder = recording(Cassette.named(record), settings.public(), profile_in_effect(config))
+    return live_target(settings, recorder=recorder), settings
 
 
 @pytest.fixture(scope="session")
 def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
     """Databases and backups the run owns; its scratch databases are deleted at the end, failures reported."""
-    owned = Pool(target)
+    settings = pytestconfig.stash[SETTINGS]
+    owned = Pool(target, run_id=settings.run_id[:8] if settings else "")
     try:
         if target.control is not None:
             fill_emulator_pool(owned, target.control)
         else:
-            settings = pytestconfig.stash[SETTINGS]
             assert settings is not None, "a target without a control plane is built from live settings"
             fill_live_pool(owned, settings)
+        pytestconfig.stash[STALE] = owned.stale
+        pytestconfig.stash[HAS] = capabilities(owned)
+        _refuse_a_run_that_cannot_restore(pytestconfig, target, pytestconfig.stash[HAS])
     except TargetConfigurationError as error:
         pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
         pytest.exit(f"restore-contract: {error}", returncode=2)
@@ -84,6 +90,17 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
         yield owned
     finally:
         pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
+
+
+def _refuse_a_run_that_cannot_restore(config: pytest.Config, target: Target, has: Mapping[str, bool]) -> None:
+    """A live run that could not exercise a successful restore would look green having checked nothing of what
+    matters: it stops, naming what is missing, unless a partial run was asked for."""
+    missing = [NEEDS[need] for need in ("target", "backup") if not has[need]]
+    if target.name == "live" and missing and not config.getoption("--partial"):
+        raise TargetConfigurationError(
+            f"this live run could not check a single restore; missing {'; and '.join(missing)} "
+            "(or ask for a partial run: --partial, PRISMA_CONTRACT_PARTIAL=1)"
+        )
 
 
 @pytest.fixture(scope="session")
@@ -97,6 +114,8 @@ LEFTOVERS = pytest.StashKey[list[str]]()
 REFUSED = pytest.StashKey[list[str]]()
 DESCRIBED = pytest.StashKey[dict[str, str]]()
 REPORT = pytest.StashKey[RunReport]()
+STALE = pytest.StashKey[list[str]]()
+HAS = pytest.StashKey[Mapping[str, bool]]()
 
 
 def report_of(config: pytest.Config) -> RunReport:
@@ -143,11 +162,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     record = {
         "exit_status": int(exitstatus),
         "target": config.stash.get(DESCRIBED, {"name": config.getoption("--target")}),
-        "profile": PROFILE,
+        "profile": profile_in_effect(config),
         "seed": seed,
         "requests": config.stash.get(SENT, 0),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "guard_refusals": config.stash.get(REFUSED, []),
+        "stale_scratch_deleted": config.stash.get(STALE, []),
+        "partial": bool(config.getoption("--partial")),
+        "coverage": coverage(report_of(config).causes, config.stash.get(HAS, {})),
         **report_of(config).as_dict(),
     }
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -162,7 +184,14 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     terminalreporter.write_line(f"target: {config.getoption('--target')}; requests sent: {sent}")
     seed = config.getoption("hypothesis_seed", None)
     how = f"seed {seed}" if seed is not None else "derandomized" if settings().derandomize else "random seed"
-    terminalreporter.write_line(f"hypothesis profile: {PROFILE} ({how}; a failure prints its seed or blob)")
+    profile = profile_in_effect(config)
+    terminalreporter.write_line(f"hypothesis profile: {profile} ({how}; a failure prints its seed or blob)")
+    if config.getoption("--partial"):
+        terminalreporter.write_line("PARTIAL run (--partial): what it could not reach is listed below", yellow=True)
+    for line in render_coverage(coverage(report_of(config).causes, config.stash.get(HAS, {}))):
+        terminalreporter.write_line(line, yellow="NOT CHECKED" in line)
+    for stale in config.stash.get(STALE, []):
+        terminalreporter.write_line(f"scratch database an earlier run left, deleted: {stale}")
     terminalreporter.write_line("properties checked:")
     for line in report_of(config).render():
         terminalreporter.write_line(line)

@@ -11,19 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-import schemathesis
 from hypothesis import settings
 from hypothesis import strategies as st
 
 from checks.driver import Driver
-from contracts import OPENAPI_PATH, RESTORE, encode_segment, operations
+from checks.schema import SCHEMA
+from contracts import RESTORE, encode_segment, operations
 from strategies.combinators import weighted
 from strategies.ids import invalid_database_ids, valid_database_ids
 from strategies.payloads import invalid_restore_bodies, restore_bodies, restore_bodies_for
 from targets import Target
 from targets.pool import Pool
 
-SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH))
 # `include(operation_id=...)` is ignored once schemathesis.toml has an [[operations]] section (schemathesis
 # 4.32.5), while `exclude` works: select restore by excluding everything else.
 ONLY_RESTORE = SCHEMA.exclude(operation_id=[name for name in operations() if name != RESTORE])

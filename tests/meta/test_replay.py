@@ -68,7 +68,9 @@ def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Pat
     shutil.copytree(CASSETTES / "emulator-http", copy)
     session = copy / "session.yaml"
     text = session.read_text(encoding="utf-8")
-    session.write_text(text.replace("contract-target-recorded-1", "contract-target-elsewhere-1"), encoding="utf-8")
+    session.write_text(
+        text.replace("contract-scratch-recorded-target-1", "contract-scratch-elsewhere-target-1"), encoding="utf-8"
+    )
     done = replay(copy, "-x")
     output = done.stdout + done.stderr
     assert done.returncode != 0

@@ -12,9 +12,10 @@ from schemathesis.checks import CHECKS, load_all_checks, max_response_time
 from schemathesis.core.failures import FailureGroup
 
 from checks.builtin import DECISIONS, RESTORE, SCAFFOLDING, checks_for
-from checks.driver import _SCHEMA, restore_case
+from checks.driver import restore_case
+from checks.schema import SCHEMA
 
-GET_DATABASE = _SCHEMA["/v1/databases/{databaseId}"]["GET"]
+GET_DATABASE = SCHEMA["/v1/databases/{databaseId}"]["GET"]
 DATABASE = {
     "id": "db_cabcdefgh1",
     "type": "database",

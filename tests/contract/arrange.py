@@ -1,0 +1,43 @@
+"""Arranging a world for a property: picking the run's databases and backups by drawn index.
+
+`given` needs strategies at import time, but the pool exists only in a fixture, so tests draw indices and
+pick pool members with them; a target that offers nothing to pick makes the test skip, saying what it lacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from checks.driver import Driver
+from targets.pool import Pool
+
+indices = st.integers(min_value=0, max_value=1_000)
+
+
+def pick(items: list[str], index: int, what: str = "restorable databases") -> str:
+    if not items:
+        pytest.skip(f"this target offers no {what} (see README: live targets)")
+    return items[index % len(items)]
+
+
+def own_backup(pool: Pool, index: int, status: str = "completed") -> tuple[str, str]:
+    """(database, backup) of a known backup with `status`, named with the database it belongs to."""
+    matching = [b for b in pool.backups if b.status == status]
+    if not matching:
+        pytest.skip(f"no known backup in status {status!r} (live: the golden source's list has none)")
+    backup = matching[index % len(matching)]
+    return backup.database_id, backup.id
+
+
+def unguarded(driver: Driver) -> None:
+    """Tests that restore into ids the run does not own cannot run where the safety guard is on."""
+    if driver.target.guarded:
+        pytest.skip("restores into ids this run does not own: the safety guard forbids that on live targets")
+
+
+def valid_body(pool: Pool, index: int, **overrides: Any) -> dict[str, Any]:
+    database_id, backup_id = own_backup(pool, index)
+    return {"source": {"type": "backup", "databaseId": database_id, "backupId": backup_id, **overrides}}

@@ -1,0 +1,142 @@
+"""A failed contract test says how to run it again by pasting one command: that test only, the same target,
+the same options and settings, from any folder; and `dev.py contract` runs what it is given."""
+
+from __future__ import annotations
+
+import importlib.util
+import shlex
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
+
+NODE = "tests/contract/test_properties.py::test_missing_backup_is_404"
+
+
+def _tokens(command: str) -> list[str]:
+    return shlex.split(command)
+
+
+def test_the_rerun_runs_that_test_through_dev_py_with_the_runs_target_options_and_settings() -> None:
+    invocation = Invocation.of(
+        ["tests/contract", "-q", "--target", "live", "--emulator-clock=reads:2", "--hypothesis-seed", "7"],
+        ["tests/contract"],
+        ROOT,
+        {"PRISMA_CONTRACT_FAULTS": "auth-ignored", "PRISMA_API_URL": "https://api.example", "HOME": "/root"},
+    )
+    assert _tokens(rerun_command(NODE, invocation, "ci")) == [
+        "PRISMA_API_URL=https://api.example",
+        "PRISMA_CONTRACT_FAULTS=auth-ignored",
+        "PRISMA_CONTRACT_PROFILE=ci",  # the profile in effect, explicit whatever the shell exports
+        "python3",
+        str(DEV),
+        "contract",
+        NODE,  # instead of the tests the run was given
+        "-q",
+        "--target",
+        "live",
+        "--emulator-clock=reads:2",
+        "--hypothesis-seed",
+        "7",
+    ]
+
+
+def test_the_rerun_drops_test_selection_and_the_runs_outputs() -> None:
+    args = ["-k", "restore", "-mslow", "--deselect=x", "--lf", "--summary-json", "r.json", "--junitxml=j.xml"]
+    invocation = Invocation.of(
+        [*args, "--record", "nightly", "tests/contract", "--target=replay"],
+        ["tests/contract"],
+        ROOT,
+        {"PRISMA_CONTRACT_SUMMARY_JSON": "s.json", "PRISMA_CONTRACT_RECORD": "nightly"},
+    )
+    tokens = _tokens(rerun_command(NODE, invocation, "replay"))
+    assert tokens[tokens.index("contract") + 1 :] == [NODE, "--target=replay"]
+    assert not any("SUMMARY" in token or "RECORD" in token for token in tokens)
+
+
+def test_secrets_are_named_not_printed() -> None:
+    env = {"PRISMA_API_TOKEN": "s3cret", "PRISMA_EMULATOR_POSTGRES_DSN": "postgres://u:pw@h/db"}
+    options = ["--emulator-postgres-dsn", "postgres://u:pw2@h/db"]
+    command = rerun_command(NODE, Invocation.of(options, [], ROOT, env), "ci")
+    assert 'PRISMA_API_TOKEN="$PRISMA_API_TOKEN"' in command  # the pasting shell's own token
+    assert 'PRISMA_EMULATOR_POSTGRES_DSN="$PRISMA_EMULATOR_POSTGRES_DSN"' in command
+    assert "s3cret" not in command
+    assert ":pw2@" not in command  # typed as an option: its password is blanked out
+
+
+def test_relative_paths_are_made_absolute_when_the_run_started_elsewhere(tmp_path: Path) -> None:
+    (tmp_path / "cassettes" / "fresh").mkdir(parents=True)
+    invocation = Invocation.of(
+        ["--cassette=cassettes/fresh", "--target", "replay"],
+        [],
+        tmp_path,
+        {"PRISMA_UPSTREAM_OPENAPI": "cassettes/fresh"},
+    )
+    tokens = _tokens(rerun_command(NODE, invocation, "replay"))
+    assert f"--cassette={tmp_path}/cassettes/fresh" in tokens
+    assert f"PRISMA_UPSTREAM_OPENAPI={tmp_path}/cassettes/fresh" in tokens
+    assert "replay" in tokens  # a value that is no path stays as it is
+
+
+@pytest.mark.parametrize(
+    ("nodeid", "name", "selected"),
+    [
+        (NODE, "test_missing_backup_is_404", NODE),
+        ("t.py::test_x[running]", "test_x[running]", "t.py::test_x[running]"),
+        # schemathesis: one node id for every operation, pytest selects one of them by NODEID::NAME
+        (
+            "t.py::test_scaffolding",
+            "test_scaffolding[GET /v1/x]",
+            "t.py::test_scaffolding::test_scaffolding[GET /v1/x]",
+        ),
+    ],
+)
+def test_the_rerun_selects_exactly_the_failed_test(nodeid: str, name: str, selected: str) -> None:
+    assert rerun_id(nodeid, name) == selected
+
+
+def test_the_section_says_how_to_start_a_server_that_answers_the_emulators_curl() -> None:
+    section = reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", ["--fault", "auth-ignored"])
+    assert "dev.py contract" in section
+    assert "-m emulator --port 8787 --fault auth-ignored" in section
+    assert "http://emulator.local" in section
+    assert "-m emulator" not in reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", None)  # other targets
+
+
+def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
+    """dev.py as a module, with setup skipped and pytest recorded instead of run."""
+    spec = importlib.util.spec_from_file_location("dev_under_test", DEV)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    ran: list[list[str]] = []
+
+    def pytest(args: list[str]) -> int:
+        ran.append(args)
+        return 0
+
+    monkeypatch.setattr(module, "setup", lambda: None)
+    monkeypatch.setattr(module, "pytest", pytest)
+    return module, ran
+
+
+@pytest.mark.parametrize(
+    ("args", "runs"),
+    [
+        ([NODE, "--target", "live"], [NODE, "--target", "live"]),
+        (["tests/contract/test_properties.py"], ["tests/contract/test_properties.py"]),
+        ([f"{ROOT}/tests/contract", "-x"], [f"{ROOT}/tests/contract", "-x"]),
+        (["--target", "live", "-k", "restore"], ["tests/contract", "--target", "live", "-k", "restore"]),
+        (["--cassette", "cassettes/emulator-http"], ["tests/contract", "--cassette", "cassettes/emulator-http"]),
+        ([], ["tests/contract"]),
+    ],
+)
+def test_dev_contract_runs_the_tests_it_is_given_else_the_contract_suite(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], runs: list[str]
+) -> None:
+    dev, ran = _dev(monkeypatch)
+    assert dev.main(["contract", *args]) == 0
+    assert ran == [runs]
