@@ -71,9 +71,17 @@ class Driver:
         is_restore = case.operation.definition.raw.get("operationId") == RESTORE
         token_kind = "missing" if not authenticated else "valid" if token in (None, self.target.token) else "invalid"
         observed = self._observe(case, content, token_kind, world)
-        response = client.request(
+        request = client.build_request(
             kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
         )
+        try:
+            response = client.send(request)
+        except httpx.TransportError as lost:
+            if observed is None:
+                raise
+            raise self._lost(request, lost, observed) from None
+        if observed is not None:
+            observed.retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
         meanwhile: ContractViolation | None = None
         if observed is not None and while_recovering is not None and response.status_code == 200:
             try:
@@ -92,6 +100,15 @@ class Driver:
         if meanwhile is not None:
             raise meanwhile
         return response
+
+    def _lost(self, request: httpx.Request, lost: httpx.TransportError, observed: Observation) -> ContractViolation:
+        """A restore whose answer never came is a finding, not a retry: it may have run. Report the request and
+        what the target looks like now."""
+        target = observed.before.target
+        now = self.probe.database(target.id) if target is not None else None
+        state = f"{target.id if target else 'the target'} is now {now.status if now else 'not found'}"
+        message = f"the connection was lost on a restore, which may have run ({lost}); {state}\n  {curl(request)}"
+        return ContractViolation(f"restore_answers: {message}", ("restore_answers",))
 
     def _observe(
         self, case: AnyCase, content: bytes | None, token: str, arranged: RestoreWorld | None

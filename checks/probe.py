@@ -106,7 +106,6 @@ class Probe:
         return False, None
 
     def before(self, target_id: str, body: bytes | None, *, token_valid: bool = True) -> Before:
-        target = self.database(target_id, with_data=True)
         facts = describe_body(body)
         source = backup_found = backup_status = None
         source_exists: bool | None = None
@@ -115,6 +114,9 @@ class Probe:
             source_exists = source is not None
             if source is not None:
                 backup_found, backup_status = self.backup(facts.database_id, facts.backup_id)
+        # The target last, right before the request: its status may be changing (recovering ends), and a read that
+        # waited out a transient answer before it would leave it stale.
+        target = self.database(target_id, with_data=True)
         world = RestoreWorld(
             token_valid=token_valid,
             target_id_empty=target_id == "",

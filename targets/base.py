@@ -25,7 +25,7 @@ class TargetConfigurationError(Exception):
 
 
 class Traffic(httpx.BaseTransport):
-    """Counts every request the suite sends (for the summary); the outermost transport of every target.
+    """Counts every request the suite sends, and the retries under it (for the summary); the outermost transport.
 
     Closing a client closes its transport: this one stays open (many clients share it) and the target's
     `release` closes what is under it."""
@@ -34,11 +34,17 @@ class Traffic(httpx.BaseTransport):
         self._inner = inner
         self._lock = threading.Lock()
         self.sent = 0
+        self.retries = 0  # transient answers retried (targets/transient.py), and the seconds waited for them
+        self.waited = 0.0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        retry = response.extensions.get("retry")
         with self._lock:
             self.sent += 1
-        return self._inner.handle_request(request)
+            self.retries += getattr(retry, "attempts_made", 0)
+            self.waited += getattr(retry, "elapsed_sleep", 0.0)
+        return response
 
 
 @dataclass(frozen=True)

@@ -206,5 +206,6 @@ def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSetting
         preflight=False,  # nothing to check: the settings are the recording's, checked against its server
         recorder=replaying(cassette),
         wrap=lambda guarded: ReplayTransport(guarded, cassette),
+        waits=False,
     )
     return target, settings

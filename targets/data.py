@@ -11,6 +11,8 @@ repr), and errors quote only what the server said.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -23,6 +25,7 @@ from redaction import scrub_text
 from targets.control import ControlPlane
 
 CONNECT_TIMEOUT = 10
+MAX_SESSIONS = 4  # a few targets at a time; connection limits of staging plans start at 10 or so
 T = TypeVar("T")
 
 
@@ -57,11 +60,13 @@ class DataAccess(Protocol):
 
 
 class PostgresAccess:
-    """psycopg sessions, one per connection string, kept open between reads and reopened when a restore
-    (or a backup) ended them."""
+    """psycopg sessions, kept open between reads and reopened when a restore (or a backup) ended them; at most
+    `MAX_SESSIONS` at a time, the least recently used closed first: staging databases have connection limits,
+    and a run that kept a session per connection string exhausted them (FATAL: remaining connection slots)."""
 
     def __init__(self) -> None:
-        self._sessions: dict[str, psycopg.Connection[Any]] = {}
+        self._sessions: OrderedDict[str, psycopg.Connection[Any]] = OrderedDict()
+        self._lock = threading.RLock()  # one session is never used by two threads at once
 
     def _connect(self, connection_string: str) -> psycopg.Connection[Any]:
         try:
@@ -78,18 +83,22 @@ class PostgresAccess:
         return Login(str(row[0]), str(row[1]))
 
     def _session(self, connection_string: str) -> psycopg.Connection[Any]:
-        session = self._sessions.get(connection_string)
+        session = self._sessions.pop(connection_string, None)
         if session is None or session.closed:
-            session = self._sessions[connection_string] = self._connect(connection_string)
+            session = self._connect(connection_string)
+        self._sessions[connection_string] = session  # the most recently used, last
+        while len(self._sessions) > MAX_SESSIONS:
+            self._sessions.popitem(last=False)[1].close()
         return session
 
     def _use(self, connection_string: str, action: Callable[[psycopg.Connection[Any]], T]) -> T:
         """Run `action(session)` on the kept session; once more on a new one if a restore ended the old one."""
-        try:
-            return action(self._session(connection_string))
-        except psycopg.OperationalError:
-            self._sessions.pop(connection_string).close()
-            return action(self._session(connection_string))
+        with self._lock:
+            try:
+                return action(self._session(connection_string))
+            except psycopg.OperationalError:
+                self._sessions.pop(connection_string).close()
+                return action(self._session(connection_string))
 
     def read(self, connection_string: str) -> Tables:
         return self._use(connection_string, read_tables)
@@ -98,9 +107,10 @@ class PostgresAccess:
         self._use(connection_string, lambda session: write_tables(session, tables))
 
     def close(self) -> None:
-        for session in self._sessions.values():
-            session.close()
-        self._sessions.clear()
+        with self._lock:
+            for session in self._sessions.values():
+                session.close()
+            self._sessions.clear()
 
 
 class ControlPlaneAccess:

@@ -7,6 +7,7 @@ from targets.base import Target, Traffic, new_client
 from targets.control import ControlPlane
 from targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
 from targets.inprocess import InProcessTransport
+from targets.transient import Transient
 
 BASE_URL = "http://emulator.local"
 
@@ -14,7 +15,7 @@ BASE_URL = "http://emulator.local"
 def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float | None = None) -> Target:
     emulator = Emulator(config)
     transport = InProcessTransport(emulator)
-    traffic = Traffic(transport)
+    traffic = Traffic(Transient(transport))  # the staging-like options answer 429 and 503 in process too
     if restore_timeout is None:
         # In process a restore ends at the first read (immediate clock), after a few reads, or after the
         # clock's seconds; a short bound keeps a never-ending restore from costing seconds per example.
@@ -51,4 +52,6 @@ def _describe(config: EmulatorConfig) -> dict[str, str]:
         "alias_unprefixed": str(config.alias_unprefixed).lower(),
         "backups_newest_first": str(config.backups_newest_first).lower(),
         "data_plane": config.data_plane,
+        "staging": f"latency={config.latency} rate_limit={config.rate_limit} transient_503={config.transient_503} "
+        f"provisioning={config.provisioning}",
     }

@@ -31,6 +31,7 @@ from contracts import encode_segment
 from targets.base import Target, TargetConfigurationError, Traffic
 from targets.data import PostgresAccess
 from targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
+from targets.transient import Transient
 
 DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
 # A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
@@ -130,11 +131,13 @@ def live_target(
     preflight: bool = True,
     recorder: AbstractContextManager[object] | None = None,
     wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda transport: transport,
+    waits: bool = True,
 ) -> Target:
     """A guarded target on `settings.url`. `preflight`: check the settings against the server first, reading
     only (a replay has no server: its settings are the recording's, checked when it was recorded); `recorder`:
     a cassette recording or replay, entered after the preflight, so a cassette holds the run's own requests,
-    and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages)."""
+    and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages); `waits`:
+    whether retries of transient answers wait (a replay's recorded answers need no waiting for)."""
     guard = Allowlist(secret=settings.run_id)
     http = httpx.HTTPTransport(retries=1)
     stack = ExitStack()
@@ -143,7 +146,7 @@ def live_target(
         name=name,
         base_url=settings.url,
         token=settings.token,
-        traffic=Traffic(wrap(GuardTransport(http, guard))),
+        traffic=Traffic(wrap(Transient(GuardTransport(http, guard), waits=waits))),
         restore_timeout=settings.restore_timeout,
         project_id=settings.project_id,
         data=PostgresAccess() if settings.data_probe else None,

@@ -22,6 +22,7 @@ from targets import Target, TargetConfigurationError, emulator_target, live_targ
 from targets.cassettes import Cassette, recording, replay_target
 from targets.live import LiveSettings
 from targets.pool import Pool, fill_emulator_pool, fill_live_pool
+from targets.transient import RetriesExhausted
 
 
 def _emulator_config(config: pytest.Config) -> EmulatorConfig:
@@ -45,6 +46,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         built.close()
         pytestconfig.stash[DESCRIBED] = {"name": built.name, **built.described}
         pytestconfig.stash[SENT] = built.traffic.sent
+        pytestconfig.stash[RETRIED] = (built.traffic.retries, built.traffic.waited)
         pytestconfig.stash[REFUSED] = list(built.guard.refused) if built.guard is not None else []
 
 
@@ -115,6 +117,8 @@ REFUSED = pytest.StashKey[list[str]]()
 DESCRIBED = pytest.StashKey[dict[str, str]]()
 REPORT = pytest.StashKey[RunReport]()
 STALE = pytest.StashKey[list[str]]()
+RETRIED = pytest.StashKey[tuple[int, float]]()
+RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
 HAS = pytest.StashKey[Mapping[str, bool]]()
 
 
@@ -132,6 +136,8 @@ def pytest_runtest_makereport(
     """Record how each test ended, from the exception itself: a ContractViolation names the broken properties;
     anything else (a harness error, a setup failure, a model's own timeout) is not a verdict on the server."""
     report = yield
+    if call.excinfo is not None and call.excinfo.errisinstance(RetriesExhausted):
+        pytest.exit(f"restore-contract: {call.excinfo.value}", returncode=RETRIES_EXHAUSTED)
     outcome = _outcome(report, call)
     # schemathesis gives one node id to every operation of a test; its item name tells them apart
     if outcome is not None:
@@ -165,6 +171,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "profile": profile_in_effect(config),
         "seed": seed,
         "requests": config.stash.get(SENT, 0),
+        "retries": config.stash.get(RETRIED, (0, 0.0))[0],
+        "waited_for_retries_s": round(config.stash.get(RETRIED, (0, 0.0))[1], 3),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "guard_refusals": config.stash.get(REFUSED, []),
         "stale_scratch_deleted": config.stash.get(STALE, []),
@@ -181,7 +189,11 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     if sent is None:
         return
     terminalreporter.section("restore contract summary")
-    terminalreporter.write_line(f"target: {config.getoption('--target')}; requests sent: {sent}")
+    retries, waited = config.stash.get(RETRIED, (0, 0.0))
+    terminalreporter.write_line(
+        f"target: {config.getoption('--target')}; requests sent: {sent}; transient answers retried: {retries} "
+        f"({waited:.1f} s waited)"
+    )
     seed = config.getoption("hypothesis_seed", None)
     how = f"seed {seed}" if seed is not None else "derandomized" if settings().derandomize else "random seed"
     profile = profile_in_effect(config)

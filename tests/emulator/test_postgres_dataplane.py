@@ -154,3 +154,30 @@ def test_an_external_server_given_by_dsn_serves_the_emulator(make_api: MakeApi) 
     assert api.status(seeded.database_id) == "ready"
     with psycopg.connect(secret) as session:
         assert read_tables(session) == BACKED_UP
+
+
+def test_the_data_probe_holds_a_bounded_number_of_sessions(pg: Api) -> None:
+    """The suite's data probe (targets/data.py) reads many databases, but keeps at most MAX_SESSIONS sessions
+    open on the server at a time (staging databases have connection limits), and still reads each correctly."""
+    from targets.data import MAX_SESSIONS, PostgresAccess
+
+    project = pg.project()
+    secrets = {}
+    for index in range(MAX_SESSIONS + 3):
+        database_id = pg.ready_database(project, name=f"probe-{index}")
+        pg.write(database_id, {"items": [{"id": index}]})
+        secrets[index] = str(new_connection(pg, database_id)["connectionString"])
+    users = [urlsplit(secret).username for secret in secrets.values()]
+    access = PostgresAccess()
+    try:
+        for _ in range(2):
+            for index, secret in secrets.items():
+                assert access.read(secret) == {"items": [{"id": index}]}
+                with psycopg.connect(secrets[0]) as watcher:
+                    row = watcher.execute(
+                        "SELECT count(*) FROM pg_stat_activity WHERE usename = ANY(%s)", (users,)
+                    ).fetchone()
+                assert row is not None
+                assert row[0] - 1 <= MAX_SESSIONS  # minus the watcher's own session
+    finally:
+        access.close()

@@ -1,0 +1,99 @@
+"""Transient answers are retried as far as a retry is safe, and nothing else is (targets/transient.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from targets.base import Traffic
+from targets.transient import RetriesExhausted, Transient
+
+Answer = Callable[[httpx.Request], httpx.Response]
+
+
+def client(*answers: Answer | type[Exception]) -> tuple[httpx.Client, list[str], Traffic]:
+    """A client whose server gives `answers` in turn (an exception class: the connection is lost)."""
+    sent: list[str] = []
+    queue = list(answers)
+
+    def server(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        answer = queue.pop(0)
+        if isinstance(answer, type):
+            raise answer("connection lost", request=request)
+        return answer(request)
+
+    traffic = Traffic(Transient(httpx.MockTransport(server), waits=False))
+    return httpx.Client(transport=traffic, base_url="https://api"), sent, traffic
+
+
+def status(code: int, retry_after: str | None = None) -> Answer:
+    headers = {"Retry-After": retry_after} if retry_after is not None else {}
+    return lambda request: httpx.Response(code, headers=headers, json={"error": {"code": "x", "message": "x"}})
+
+
+def test_a_rate_limited_restore_is_sent_again_it_was_not_executed() -> None:
+    api, sent, traffic = client(status(429, "1"), status(429, "1"), status(200))
+    assert api.post("/v1/databases/db_c1/restore", json={}).status_code == 200
+    assert sent == ["POST"] * 3
+    assert traffic.retries == 2
+
+
+@pytest.mark.parametrize("code", [502, 503, 504])
+def test_a_read_is_retried_on_a_gateway_error(code: int) -> None:
+    api, sent, traffic = client(status(code, "1"), status(200))
+    assert api.get("/v1/databases/db_c1").status_code == 200
+    assert sent == ["GET", "GET"]
+    assert traffic.retries == 1
+
+
+def test_a_read_is_retried_when_the_connection_is_lost() -> None:
+    api, sent, _ = client(httpx.ReadError, status(200))
+    assert api.delete("/v1/databases/db_c1").status_code == 200
+    assert sent == ["DELETE", "DELETE"]
+
+
+@pytest.mark.parametrize("code", [500, 502, 503, 504])
+def test_a_restore_is_never_retried_on_a_server_error_it_may_have_run(code: int) -> None:
+    api, sent, traffic = client(status(code, "1"), status(200))
+    assert api.post("/v1/databases/db_c1/restore", json={}).status_code == code  # a finding for the checks
+    assert sent == ["POST"]
+    assert traffic.retries == 0
+
+
+def test_a_restore_is_never_retried_when_the_connection_is_lost() -> None:
+    api, sent, _ = client(httpx.ReadError, status(200))
+    with pytest.raises(httpx.ReadError):
+        api.post("/v1/databases/db_c1/restore", json={})
+    assert sent == ["POST"]
+
+
+def test_answers_that_are_no_transient_are_returned_at_once() -> None:
+    api, sent, traffic = client(status(404), status(422), status(401))
+    assert [api.get("/v1/x").status_code, api.post("/v1/x").status_code, api.get("/v1/y").status_code] == [
+        404,
+        422,
+        401,
+    ]
+    assert len(sent) == 3
+    assert traffic.retries == 0
+
+
+def test_retries_exhausted_end_the_run_with_one_line() -> None:
+    api, _, _ = client(*[status(429, "1")] * 20)
+    with pytest.raises(RetriesExhausted, match=r"^rate-limited for \d+ s on POST /v1/databases/db_c1/restore"):
+        api.post("/v1/databases/db_c1/restore", json={})
+
+
+def test_the_waits_follow_retry_after_and_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("httpx_retries.retry.time.sleep", slept.append)
+    queue = [status(429, "3"), status(503, "1000"), status(200)]
+    traffic = Traffic(Transient(httpx.MockTransport(lambda request: queue.pop(0)(request))))
+    with httpx.Client(transport=traffic, base_url="https://api") as api:
+        assert api.get("/v1/databases/db_c1").status_code == 200
+    assert slept[0] == 3  # what Retry-After named
+    assert slept[1] <= 60  # capped: a server asking for 1000 s is not waited for that long
+    assert traffic.waited == sum(slept)
