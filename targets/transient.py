@@ -52,12 +52,17 @@ class Transient(httpx.BaseTransport):
     def __init__(self, inner: httpx.BaseTransport, *, waits: bool = True) -> None:
         self._retrying = RetryTransport(transport=inner)
         self._reads = _policy(IDEMPOTENT, NOT_EXECUTED | GATEWAY, lost_connection=True, waits=waits)
+        # Until the server has answered once, a connection error is a wrong URL, not a passing hiccup: fail fast.
+        self._first_reads = _policy(IDEMPOTENT, NOT_EXECUTED | GATEWAY, lost_connection=False, waits=waits)
         self._writes = _policy(frozenset({"POST", "PUT", "PATCH"}), NOT_EXECUTED, lost_connection=False, waits=waits)
+        self._reached = False
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        policy = self._reads if request.method.upper() in IDEMPOTENT else self._writes
+        reads = self._reads if self._reached else self._first_reads
+        policy = reads if request.method.upper() in IDEMPOTENT else self._writes
         request.extensions["retry"] = policy
         response = self._retrying.handle_request(request)
+        self._reached = True
         final: Retry = response.extensions.get("retry", policy)
         if final.attempts_made and final.is_retryable_status_code(response.status_code):
             response.close()
