@@ -242,14 +242,15 @@ def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
     process = subprocess.Popen(
         command, cwd=REPO, env={**clean, **live_env(staging)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
+
+    def scratch() -> list[str]:
+        return [n for n in database_names(staging.server, staging.settings) if n.startswith("contract-scratch-")]
+
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            scratch = [n for n in database_names(staging.server, staging.settings) if n.startswith("contract-scratch-")]
-            if len(scratch) >= 2:
-                return scratch
+        while time.monotonic() < deadline and len(scratch()) < 2:
             time.sleep(0.05)
-        return []
     finally:
         process.kill()
         process.wait()
+    return scratch()  # what the killed run left (it may have deleted one between the last look and the kill)
