@@ -1,15 +1,17 @@
 """The emulator as a separate server process (`python -m emulator`), for tests and benchmarks that need real HTTP.
 
-`start_server(*args)` starts it on a free loopback port, waits for the URL it prints, and returns a
-`Server` whose stdout lines are collected as they come; `stop()` terminates it (then kills it) and is
-idempotent, so callers put it in a `finally`. `seeded_settings(server)` reads the `PRISMA_CONTRACT_*`
-settings a server started with `--seed-golden` printed.
+`start_server(*args)` starts it on a free loopback port, waits for the `export PRISMA_API_URL=…` line it prints,
+and returns a `Server` whose output lines (stdout's export lines and stderr's prose, in the order written) are
+collected as they come; `stop()` terminates it (then kills it) and is idempotent, so callers put it in a
+`finally`. `seeded_settings(server)` reads the `PRISMA_CONTRACT_*` settings a server started with `--seed-golden`
+exported.
 """
 
 from __future__ import annotations
 
 import queue
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -18,14 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-LISTENING = re.compile(r"emulator listening on (http://\S+)")
-SETTING = re.compile(r"^(PRISMA_CONTRACT_[A-Z_]+)=(\S+)$")
+EXPORT = re.compile(r"^export ([A-Z_][A-Z0-9_]*)=(.*)$")  # stdout's lines: `export NAME=VALUE`, VALUE shell-quoted
+URL_LINE = re.compile(r"^export PRISMA_API_URL=(.+)$")  # the last export line
 SERVER_START_TIMEOUT = 15.0
 
 
 @dataclass
 class Server:
-    """`python -m emulator` running in a subprocess; its stdout lines are collected as they come."""
+    """`python -m emulator` running in a subprocess; its output lines (stdout and stderr) are collected as they come."""
 
     process: subprocess.Popen[str]
     url: str = ""
@@ -34,7 +36,7 @@ class Server:
     reader: threading.Thread | None = None
 
     def wait_for_line(self, pattern: re.Pattern[str], timeout: float) -> re.Match[str]:
-        """The first stdout line (already read or still to come within `timeout` s) that matches `pattern`."""
+        """The first output line (already read or still to come within `timeout` s) that matches `pattern`."""
         for seen in self.lines:
             if found := pattern.search(seen):
                 return found
@@ -81,7 +83,7 @@ def start_server(*args: str) -> Server:
         emulator_command(*port, *args),
         cwd=REPO,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,  # one pipe: the prose is in `lines` too, in the order it was written
         text=True,
     )
     server = Server(process)
@@ -96,16 +98,30 @@ def start_server(*args: str) -> Server:
     server.reader = threading.Thread(target=read, daemon=True)
     server.reader.start()
     try:
-        server.url = server.wait_for_line(LISTENING, SERVER_START_TIMEOUT).group(1)
+        server.url = unquoted(server.wait_for_line(URL_LINE, SERVER_START_TIMEOUT).group(1))
     except BaseException:
         server.stop()
         raise
     return server
 
 
-def seeded_settings(server: Server) -> dict[str, str]:
-    """The `PRISMA_CONTRACT_*` settings a `--seed-golden` server printed (project and golden source ids).
+def unquoted(value: str) -> str:
+    """A value as the shell reads it (the server quotes with `shlex.quote`)."""
+    words = shlex.split(value)
+    return words[0] if words else ""
 
-    They come before the URL line, so they are all in `server.lines` once `start_server` has returned.
-    """
-    return {m.group(1): m.group(2) for line in server.lines if (m := SETTING.match(line))}
+
+def exported(line: str) -> tuple[str, str] | None:
+    """`export NAME=VALUE` as (NAME, VALUE unquoted), else None."""
+    found = EXPORT.match(line)
+    return (found.group(1), unquoted(found.group(2))) if found else None
+
+
+def exports(server: Server) -> dict[str, str]:
+    """Every setting the server exported; the URL line comes last, so all are in once `start_server` returned."""
+    return dict(setting for line in server.lines if (setting := exported(line)))
+
+
+def seeded_settings(server: Server) -> dict[str, str]:
+    """The `PRISMA_CONTRACT_*` settings a `--seed-golden` server exported (project and golden source ids)."""
+    return {name: value for name, value in exports(server).items() if name.startswith("PRISMA_CONTRACT_")}

@@ -1,4 +1,6 @@
-"""`python -m emulator`: what it prints, how it stops, and how it refuses a bad command line."""
+"""`python -m emulator` (`restore-emulator`): what it prints, how it stops, and how it refuses a bad command line.
+
+The sourcing of its export lines by a shell, and stdout holding nothing else: tests/unit/test_cli.py."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from emulator import DEFAULT_TOKEN, Fault
+from harness.server import exports
 
 if TYPE_CHECKING:
     from harness.server import Server
@@ -18,9 +21,20 @@ if TYPE_CHECKING:
 STOPPED = re.compile(r"^emulator stopped$")
 
 
-def test_the_server_prints_its_url_and_token(server: Server) -> None:
-    assert re.fullmatch(r"emulator listening on http://127\.0\.0\.1:\d+", server.lines[0])
-    token_line = server.wait_for_line(re.compile("token"), timeout=5).string
+def test_the_server_exports_its_url_and_token(server: Server) -> None:
+    assert re.fullmatch(r"http://127\.0\.0\.1:\d+", server.url)
+    assert exports(server) == {
+        "PRISMA_API_TOKEN": DEFAULT_TOKEN,
+        "RESTORE_EMULATOR_PID": str(server.process.pid),
+        "PRISMA_API_URL": server.url,
+    }
+    assert server.lines[:3] == [  # no --seed-golden: no PRISMA_CONTRACT_* settings; the URL last
+        f"export PRISMA_API_TOKEN={DEFAULT_TOKEN}",
+        f"export RESTORE_EMULATOR_PID={server.process.pid}",
+        f"export PRISMA_API_URL={server.url}",
+    ]
+    server.wait_for_line(re.compile(f"^emulator listening on {re.escape(server.url)}$"), timeout=5)  # stderr's prose
+    token_line = server.wait_for_line(re.compile("^token: "), timeout=5).string
     assert f"Authorization: Bearer {DEFAULT_TOKEN}" in token_line
     assert httpx.get(server.url + "/_emulator/clock", timeout=5).json() == {"clock": "immediate"}
 
