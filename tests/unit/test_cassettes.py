@@ -1,4 +1,4 @@
-"""Cassettes keep no secrets, and replay touches no network."""
+"""Cassettes and parity snapshots keep no secrets, and replay touches no network."""
 
 from __future__ import annotations
 
@@ -15,30 +15,54 @@ import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from emulator import DEFAULT_TOKEN
+from parity.normalise import SECRET
+from parity.snapshot import SNAPSHOTS
 from redaction import REDACTED, scrub_body, scrub_text
 from targets.cassettes import CASSETTES, Cassette, NetworkBlocked, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
+SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
+BLANKED = {REDACTED, SECRET}  # how a cassette, and a parity snapshot, blank a secret out
 BEARER = re.compile(r"bearer\s+(?!\[REDACTED\])\S+", re.IGNORECASE)
 URL_PASSWORD = re.compile(r"://[^:/@\s\"']+:([^@\s\"']+)@")
 SECRET_FIELD = re.compile(r"\\?\"(connectionString|pass|password)\\?\":\s*\\?\"([^\"\\]*)")
+CONNINFO_PASSWORD = re.compile(r"\bpassword\s*=\s*(\S+)", re.IGNORECASE)
+
+
+def assert_no_secrets(text: str, where: str) -> None:
+    """No token, password or connection string in a file that is committed or uploaded."""
+    headers = text.lower().replace("invalid authorization", "")
+    assert "authorization:" not in headers, f"an Authorization header: {where}"
+    assert DEFAULT_TOKEN not in text, where
+    assert not BEARER.search(text), (where, BEARER.search(text))
+    assert all(password in BLANKED for password in URL_PASSWORD.findall(text)), f"a password inside a URL: {where}"
+    assert all(password in BLANKED for password in CONNINFO_PASSWORD.findall(text)), f"a conninfo password: {where}"
+    leaked = [(key, value) for key, value in SECRET_FIELD.findall(text) if value not in BLANKED]
+    assert not leaked, f"secret fields in {where}: {leaked[:3]}"
 
 
 def test_there_is_a_committed_cassette() -> None:
     assert COMMITTED, "cassettes/emulator-http/ should be committed (README: cassettes)"
 
 
+def test_there_is_a_committed_parity_snapshot() -> None:
+    assert SNAPSHOTS / "emulator.json" in SNAPSHOT_FILES, "parity/snapshots/emulator.json should be committed"
+
+
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.parent.name)
 def test_committed_cassettes_hold_no_secrets(path: Path) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert "authorization:" not in text.lower().replace("invalid authorization", ""), "an Authorization header"
-    assert DEFAULT_TOKEN not in text
-    assert not BEARER.search(text), BEARER.search(text)
-    assert all(password == REDACTED for password in URL_PASSWORD.findall(text)), "a password inside a URL"
-    leaked = [(key, value) for key, value in SECRET_FIELD.findall(text) if value != REDACTED]
-    assert not leaked, f"secret fields in {path}: {leaked[:3]}"
+    assert_no_secrets(path.read_text(encoding="utf-8"), str(path))
     metadata = json.loads((path.parent / "meta.json").read_text(encoding="utf-8"))
     assert "token" not in json.dumps(metadata).lower()
+
+
+@pytest.mark.parametrize("path", SNAPSHOT_FILES, ids=lambda p: p.stem)
+def test_committed_parity_snapshots_hold_no_secrets(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert_no_secrets(text, str(path))
+    assert "postgres://" not in text, f"a connection string in {path}"
+    assert "postgresql://" not in text, f"a connection string in {path}"
+    assert f'"connectionString": "{SECRET}"' in text, "the scenario issues a connection: its secrets show blanked"
 
 
 def test_scrubbing_catches_every_kind_of_secret() -> None:

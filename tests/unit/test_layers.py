@@ -19,6 +19,8 @@ LAYERS: dict[str, set[str]] = {
     "checks": {"contracts", "dataset", "redaction", "targets"},
     "harness": {"emulator"},
     "commands": {"contracts", "dataset", "redaction", "targets"},
+    # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
+    "parity": {"contracts", "dataset", "redaction", "targets", "emulator"},
 }
 
 
