@@ -58,16 +58,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the contract run's record as JSON: target, properties checked, restore answers, and how "
         "each test ended (a contract violation names its properties) (env PRISMA_CONTRACT_SUMMARY_JSON)",
     )
+    group.addoption(
+        "--budget",
+        metavar="SECONDS",
+        default=os.environ.get("PRISMA_CONTRACT_BUDGET"),
+        help="the contract run's time budget: each test gets a share, the run ends inside it with every restore it "
+        "started verified (env PRISMA_CONTRACT_BUDGET; default 1440 with the nightly profile, none otherwise)",
+    )
     add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see emulator/config.py
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
 def pytest_configure(config: pytest.Config) -> None:
     use_profile(_checked_settings(config))
+    config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
     invoked = config.invocation_params
     config.stash[INVOCATION] = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
+    xdist_controller = bool(config.getoption("numprocesses", None)) and not hasattr(config, "workerinput")
     uses_embedded_postgres = (
-        config.getoption("--target") == "emulator"
+        not xdist_controller  # its workers run the tests, each with its own emulator
+        and config.getoption("--target") == "emulator"
         and config.getoption("--emulator-data") == "postgres"
         and not config.getoption("--emulator-postgres-dsn")
     )

@@ -10,9 +10,12 @@ that world is known independently of what the server says about itself.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import os
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,12 +23,14 @@ import httpx
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.case import Case
 
+from checks.budget import Budget, StopExamples
 from checks.builtin import RESTORE as RESTORE_KIND
 from checks.builtin import SCAFFOLDING, checks_for
+from checks.inflight import InFlight
 from checks.probe import Probe
-from checks.report import RunReport
+from checks.report import RunReport, Tally
 from checks.repro import curl, explain_failure
-from checks.restore import RESTORE_CHECKS, Observation, restore_answers_the_arranged_world
+from checks.restore import RESTORE_CHECKS, Observation, RestoreCheck, restore_answers_the_arranged_world
 from checks.schema import SCHEMA
 from checks.violation import ContractViolation, property_of
 from contracts import RESTORE, RestoreWorld, encode_segment, operations
@@ -38,10 +43,21 @@ _DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connectio
 
 
 class Driver:
-    def __init__(self, target: Target, pool: Pool, report: RunReport) -> None:
+    def __init__(
+        self,
+        target: Target,
+        pool: Pool,
+        report: RunReport,
+        inflight: InFlight | None = None,
+        budget: Budget | None = None,
+    ) -> None:
         self.target = target
         self.pool = pool
         self.report = report
+        self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
+        self.budget = budget or Budget(seconds=None)
+        self._interruptible = True
+        self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
         self.probe = Probe(self.client, target.data, pool.credentials_of)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
@@ -60,6 +76,27 @@ class Driver:
         caller arranged for a restore, which the answer must fit too; `while_recovering`: what to do after a 200
         before the checks wait for the end of the recovery (their verdicts come first, then its own)."""
         __tracebackhide__ = True  # a failure shows its message, not this function's source
+        test = current_test()
+        self._may_send(test)
+        try:
+            return self._send(case, raw_body, token, authenticated, world, while_recovering)
+        except ContractViolation as violation:
+            # From now on the budget never stops this test: it would swallow the failure while Hypothesis replays
+            # the example to report it.
+            self.violated.setdefault(test, violation)
+            raise
+
+    def _send(
+        self,
+        case: AnyCase,
+        raw_body: bytes | None,
+        token: str | None,
+        authenticated: bool,
+        world: RestoreWorld | None,
+        while_recovering: Callable[[], object] | None,
+    ) -> httpx.Response:
+        __tracebackhide__ = True
+        test = current_test()
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
         content = raw_body if raw_body is not None else _content(kwargs)
@@ -90,16 +127,81 @@ class Driver:
                 meanwhile = violation
         broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
         if observed is not None:
-            broken += _restore_failures(observed, response)
+            later = self._verify_later(observed, response)
+            started = time.monotonic()
+            broken += _restore_failures(observed, response, [c for c in RESTORE_CHECKS if c not in later])
             self.report.merge(observed.tally)
+            if response.status_code == 200 and not later:
+                self.budget.verified_in(time.monotonic() - started)
+            if later and not broken:
+                self._start_verifying(test, observed, response, later)
         if broken:
-            test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
-            self.report.failed(test, f"{', '.join(name for name, _ in broken)}: {curl(response.request)}")
-            properties = tuple(dict.fromkeys(name for name, _ in broken))
-            raise ContractViolation(explain_failure(broken, response, self.target.name), properties) from None
+            raise self._violation(test, broken, response) from None
         if meanwhile is not None:
             raise meanwhile
         return response
+
+    def settle(self, database_id: str) -> None:
+        """Wait until a restore into `database_id` still being verified is done (before reading its data)."""
+        self.inflight.settle(database_id)
+
+    def must_stop(self, test: str | None = None) -> str | None:
+        """Why the test should send nothing more, if it should: a restore it started failed its verification (it is
+        reported when the test ends), or its share of the time budget is spent (it passes on what it checked)."""
+        test = test or current_test()
+        if test in self.violated:
+            return None  # Hypothesis replays (and may shrink) the failing example: it must meet the same run
+        if self.inflight.has_failed(test):
+            return "a restore this test started failed its verification (reported when it ends)"
+        if self.budget.share_spent(verifying=self.inflight.started_by(test)):
+            self.budget.cut_short.append(test)
+            return "its share of the run's time budget is spent"
+        return None
+
+    @contextlib.contextmanager
+    def uninterrupted(self) -> Iterator[None]:
+        """Send without stopping the test (a state machine's sequence must run to its end); it checks itself."""
+        self._interruptible = False
+        try:
+            yield
+        finally:
+            self._interruptible = True
+
+    def _may_send(self, test: str) -> None:
+        """Stop the test here (Hypothesis lets the skip through), unless it should go on."""
+        if not self._interruptible:
+            self.budget.sending()
+            return
+        why = self.must_stop(test)
+        if why is not None:
+            raise StopExamples(why)
+        self.budget.sending()
+
+    def _verify_later(self, observed: Observation, response: httpx.Response) -> list[RestoreCheck]:
+        """The checks that wait for the end of a recovery, when restores are verified in the background."""
+        if not self.inflight.background or response.status_code != 200 or observed.before.target is None:
+            return []
+        return [check for check in RESTORE_CHECKS if check.waits]
+
+    def _start_verifying(
+        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck]
+    ) -> None:
+        later = dataclasses.replace(observed, tally=Tally())
+
+        def verify() -> ContractViolation | None:
+            started = time.monotonic()
+            broken = _restore_failures(later, response, checks)
+            self.report.merge(later.tally)
+            self.budget.verified_in(time.monotonic() - started)
+            return self._violation(test, broken, response) if broken else None
+
+        assert observed.before.target is not None
+        self.inflight.start(test, observed.before.target.id, verify)
+
+    def _violation(self, test: str, broken: list[tuple[str, str]], response: httpx.Response) -> ContractViolation:
+        self.report.failed(test, f"{', '.join(name for name, _ in broken)}: {curl(response.request)}")
+        properties = tuple(dict.fromkeys(name for name, _ in broken))
+        return ContractViolation(explain_failure(broken, response, self.target.name), properties)
 
     def _lost(self, request: httpx.Request, lost: httpx.TransportError, observed: Observation) -> ContractViolation:
         """A restore whose answer never came is a finding, not a retry: it may have run. Report the request and
@@ -117,6 +219,8 @@ class Driver:
         if case.operation.definition.raw.get("operationId") != RESTORE:
             return None
         target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
+        # A restore still being verified is finished first: its checks read the target's data.
+        self.inflight.settle(target_id)
         return Observation(
             before=self.probe.before(target_id, content, token_valid=token == "valid"),
             probe=self.probe,
@@ -136,9 +240,16 @@ class Driver:
         return []
 
 
-def _restore_failures(observed: Observation, response: httpx.Response) -> list[tuple[str, str]]:
+def current_test() -> str:
+    """The node id of the test running now (pytest sets the variable for each phase)."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
+
+
+def _restore_failures(
+    observed: Observation, response: httpx.Response, checks: Sequence[RestoreCheck]
+) -> list[tuple[str, str]]:
     broken = []
-    for check in RESTORE_CHECKS:
+    for check in checks:
         if not check.applies(response.status_code, observed):
             continue
         observed.tally.checked[check.counts_as] += 1

@@ -8,6 +8,7 @@ several threads: each request's checks fill a `Tally` of their own, which the dr
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +39,8 @@ class RunReport(Tally):
     # reports (it replays the failing example last).
     failures: dict[str, str] = field(default_factory=dict)
     tests: dict[str, Outcome] = field(default_factory=dict)  # test → how it ended
+    first_failure_after: float | None = None  # seconds from the start of the run to the first broken property
+    _started: float = field(default_factory=time.monotonic, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def merge(self, tally: Tally) -> None:
@@ -54,27 +57,14 @@ class RunReport(Tally):
     def failed(self, test: str, failure: str) -> None:
         with self._lock:
             self.failures[test] = failure
+            if self.first_failure_after is None:
+                self.first_failure_after = round(time.monotonic() - self._started, 1)
 
     def ended(self, test: str, outcome: Outcome) -> None:
         """A test's ending; a later phase's failure (teardown) is kept over an earlier pass."""
         with self._lock:
             if test not in self.tests or outcome.outcome != "passed":
                 self.tests[test] = outcome
-
-    def render(self) -> list[str]:
-        lines = [f"  {name}: {count}" for name, count in sorted(self.checked.items())]
-        statuses = ", ".join(f"{status} x{count}" for status, count in sorted(self.statuses.items()))
-        lines.append(f"restore answers: {statuses or 'none'}")
-        if self.lifecycle:
-            reached = ", ".join(f"{what} x{count}" for what, count in sorted(self.lifecycle.items()))
-            lines.append(f"lifecycle state machine: {reached}")
-        if self.failures:
-            lines.append(f"failures ({len(self.failures)}; each with its request, token redacted):")
-            lines += [f"  {test}: {failure}" for test, failure in self.failures.items()]
-        if self.deviations:
-            lines.append("documentation deviations tolerated (reported, not failed):")
-            lines += [f"  {text} (x{count})" for text, count in self.deviations.most_common()]
-        return lines
 
     def as_dict(self) -> dict[str, Any]:
         """The machine-readable run record (JSON keys are strings, so status codes become strings)."""

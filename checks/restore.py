@@ -71,6 +71,7 @@ class RestoreCheck:
     statuses: Container[int]  # the answers it judges
     needs: Callable[[Observation], bool] | None  # what else must hold for it to judge (the target existed, …)
     run: Check
+    waits: bool = False  # it waits for the end of the recovery: verified in the background where restores are
 
     def applies(self, status: int, observed: Observation) -> bool:
         return status in self.statuses and (self.needs is None or self.needs(observed))
@@ -80,10 +81,14 @@ RESTORE_CHECKS: list[RestoreCheck] = []
 
 
 def restore_check(
-    counts_as: str, statuses: Container[int] = ANY_ANSWER, needs: Callable[[Observation], bool] | None = None
+    counts_as: str,
+    statuses: Container[int] = ANY_ANSWER,
+    needs: Callable[[Observation], bool] | None = None,
+    *,
+    waits: bool = False,
 ) -> Callable[[Check], Check]:
     def register(check: Check) -> Check:
-        RESTORE_CHECKS.append(RestoreCheck(check.__name__, counts_as, statuses, needs, check))
+        RESTORE_CHECKS.append(RestoreCheck(check.__name__, counts_as, statuses, needs, check, waits))
         return check
 
     return register
@@ -205,7 +210,7 @@ def wait_until_settled(probe: Probe, database_id: str, timeout: float) -> Databa
     return view
 
 
-@restore_check("restore finishes with the backup's data and the same credentials", STARTED, known_target)
+@restore_check("restore finishes with the backup's data and the same credentials", STARTED, known_target, waits=True)
 def restore_finishes_with_backup_data(observed: Observation, response: httpx.Response) -> None:
     """200: the restore ends (ready), with the backup's data, the same connections and working credentials."""
     before = observed.before.target

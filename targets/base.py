@@ -59,6 +59,7 @@ class Target:
     data: DataAccess | None = None  # the data probe; None where nothing can log in (replay, or switched off)
     guard: Allowlist | None = None  # live targets: the only databases a restore or delete may name
     described: Mapping[str, str] = field(default_factory=dict)  # what it was really built with, for the record
+    concurrent: bool = False  # restores may be verified in the background, one per target at a time
     release: Callable[[], None] = lambda: None  # what the builder acquired (an emulator, a cassette)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 

@@ -6,7 +6,10 @@ PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and dele
 PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named contract-…) restores may overwrite
 PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
 PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
-PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 900)
+PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 480): longer is a restore that
+                                    never ends (a correct server that recovers slower needs a larger value)
+PRISMA_CONTRACT_MAX_SCRATCH         how many scratch databases the run may hold at once (default 12; workspaces
+                                    have limits): all but 5 are restored into at the same time
 PRISMA_CONTRACT_STALE_SCRATCH_HOURS scratch databases (contract-scratch-…) of earlier runs older than this are
                                     deleted at the start of a run (default 24)
 PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
@@ -33,7 +36,12 @@ from targets.data import PostgresAccess
 from targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
 from targets.transient import Transient
 
-DEFAULT_LIVE_RESTORE_TIMEOUT = 900.0
+# Long enough for a staging restore of the small golden fixture (tens of seconds to minutes), short enough that a
+# restore that never ends is reported within ten minutes of the run's start.
+DEFAULT_LIVE_RESTORE_TIMEOUT = 480.0
+DEFAULT_MAX_SCRATCH = 12
+# Scratch databases besides the restore targets: a deleted one, one just created (provisioning), the lifecycle's 3.
+OTHER_SCRATCH = 5
 # A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
 DEFAULT_STALE_AFTER = 24 * 3600.0
 
@@ -52,6 +60,11 @@ class LiveSettings:
     # ids (targets/guard.py). Fixed in a cassette, so a replay sends the same bodies and ids.
     run_id: str = ""
     stale_after: float = DEFAULT_STALE_AFTER  # seconds after which an earlier run's scratch database is deleted
+    max_scratch: int = DEFAULT_MAX_SCRATCH  # scratch databases held at once; all but OTHER_SCRATCH are restore targets
+
+    @property
+    def scratch_targets(self) -> int:
+        return self.max_scratch - OTHER_SCRATCH
 
     @classmethod
     def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
@@ -73,6 +86,7 @@ class LiveSettings:
             data_probe=probe == "on",
             run_id=uuid.uuid4().hex,
             stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours") * 3600,
+            max_scratch=_max_scratch(),
         )
         _refuse_golden_as_target(settings)
         return settings
@@ -95,6 +109,18 @@ def _number(name: str, default: float, unit: str) -> float:
         return float(text)
     except ValueError:
         raise TargetConfigurationError(f"{name} must be a number of {unit}, got {text!r}") from None
+
+
+def _max_scratch() -> int:
+    name, text = "PRISMA_CONTRACT_MAX_SCRATCH", os.environ.get("PRISMA_CONTRACT_MAX_SCRATCH", "").strip()
+    if not text:
+        return DEFAULT_MAX_SCRATCH
+    if not text.isdigit() or int(text) <= OTHER_SCRATCH:
+        raise TargetConfigurationError(
+            f"{name} must be a whole number above {OTHER_SCRATCH} ({OTHER_SCRATCH} scratch databases serve other "
+            f"tests, the rest are restored into), got {text!r}"
+        )
+    return int(text)
 
 
 def _refuse_golden_as_target(settings: LiveSettings) -> None:
@@ -152,6 +178,9 @@ def live_target(
         data=PostgresAccess() if settings.data_probe else None,
         guard=guard,
         described={"url": settings.url, "recording": str(recorder is not None).lower()},
+        # Restores verified in the background, several at a time, only where the order of requests does not have
+        # to be the same on every run: a recording, and the replay of one, verify inline.
+        concurrent=name == "live" and recorder is None,
         release=stack.close,
     )
     if preflight:

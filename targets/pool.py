@@ -212,13 +212,14 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
     if target.project_id:
-        created = [pool.create_database(f"target-{index}") for index in (1, 2)]
+        # Created together, so they provision at the same time, and the run waits for them once.
+        created = [pool.create_database(f"target-{index}") for index in range(1, settings.scratch_targets + 1)]
+        gone = pool.create_database("deleted")
         for database_id in created:
             wait_until_ready(client, database_id, target.restore_timeout)
             pool.connect(database_id)
             pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
-        gone = pool.create_database("deleted")
         wait_until_ready(client, gone, target.restore_timeout)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)

@@ -23,6 +23,16 @@ def pick(items: list[str], index: int, what: str = "restorable databases") -> st
     return items[index % len(items)]
 
 
+def settled(driver: Driver, pool: Pool, index: int) -> str:
+    """A restorable database with no restore of this run still in flight (one still recovering would rightly
+    answer 409, not what the test arranged): the indexed one, or the next free one after it, waiting when all are
+    busy. With restores verified inline nothing is ever in flight, so this is always the indexed one."""
+    if not pool.ready:
+        pytest.skip("this target offers no restorable databases (see README: live targets)")
+    start = index % len(pool.ready)
+    return driver.inflight.first_free(pool.ready[start:] + pool.ready[:start])
+
+
 def own_backup(pool: Pool, index: int, status: str = "completed") -> tuple[str, str]:
     """(database, backup) of a known backup with `status`, named with the database it belongs to."""
     matching = [b for b in pool.backups if b.status == status]

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Generator, Iterator, Mapping
+import os
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
 
+from checks.budget import Budget, StopExamples, budget_seconds
 from checks.coverage import NEEDS, capabilities, coverage
-from checks.coverage import render as render_coverage
-from checks.driver import Driver
+from checks.driver import Driver, current_test
+from checks.inflight import InFlight
+from checks.progress import Progress, clock, interval_from_env
+from checks.record import Record, merge, render
 from checks.report import Outcome, RunReport
-from checks.violation import violations_in
+from checks.violation import ContractViolation, violations_in
 from emulator.config import EmulatorConfig, config_from
 from emulator.dataplane.cluster import ClusterError
 from strategies.profiles import profile_in_effect
@@ -106,8 +112,114 @@ def _refuse_a_run_that_cannot_restore(config: pytest.Config, target: Target, has
 
 
 @pytest.fixture(scope="session")
-def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Driver:
-    return Driver(target, pool, report_of(pytestconfig))
+def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[Driver]:
+    """The driver, with the run's time budget and the restores it verifies in the background (one per restore
+    target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
+    try:
+        seconds = budget_seconds(pytestconfig.getoption("--budget"), profile_in_effect(pytestconfig))
+        interval = interval_from_env()
+    except ValueError as error:
+        pytest.exit(f"restore-contract: {error}", returncode=2)
+    inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
+    budget = pytestconfig.stash[BUDGET] = Budget(seconds)
+    made = Driver(target, pool, report_of(pytestconfig), inflight, budget)
+    pytestconfig.stash[INFLIGHT] = inflight
+    try:
+        with Progress(interval, lambda: _progress(made), _terminal_line(pytestconfig)):
+            yield made
+    finally:
+        for left in inflight.close():  # only a test that never ended leaves any
+            report_of(pytestconfig).failed("in flight at the end of the run", str(left).partition("\n")[0])
+
+
+def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
+    """Where progress goes: the terminal (and so the CI log), past pytest's output capture, which holds everything
+    written during a test, the terminal reporter's lines included. pytest keeps the terminal's file descriptor while
+    it captures (private, so looked up with care); without capture (-s) the terminal reporter writes straight
+    through; an xdist worker has neither, its controller reports."""
+    capturing = getattr(config.pluginmanager.get_plugin("capturemanager"), "_global_capturing", None)
+    saved = getattr(getattr(capturing, "out", None), "targetfd_save", None)
+    if isinstance(saved, int):
+        stream = os.fdopen(os.dup(saved), "w", encoding="utf-8", errors="replace")
+
+        def write(line: str) -> None:
+            stream.write(f"\n{line}\n")  # on a line of its own, whatever pytest's dots were doing
+            stream.flush()
+
+        return write
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None:
+        return lambda line: None
+    return lambda line: terminal.write_line(line, flush=True)
+
+
+def _progress(driver: Driver) -> str:
+    report, budget, traffic = driver.report, driver.budget, driver.target.traffic
+    verified = report.causes["started: verified end to end"] + report.causes["started: no data probe"]
+    left = budget.left
+    return (
+        f"{current_test().rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
+        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed} | requests "
+        f"{traffic.sent}, retries {traffic.retries} ({traffic.waited:.0f} s waited) | "
+        + (f"budget left {clock(max(left, 0))}" if left is not None else "no time budget")
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under a time budget the heaviest tests go first (the successful restores above all), so their shares come
+    out of the whole budget rather than out of what earlier tests left; otherwise file order, as always."""
+    try:
+        budgeted = budget_seconds(config.getoption("--budget"), profile_in_effect(config)) is not None
+    except ValueError:
+        return  # reported once, by the driver fixture
+    if budgeted:
+        items.sort(key=lambda item: -_weight(item))
+
+
+def _fixtures(item: pytest.Item) -> list[str]:
+    return list(getattr(item, "fixturenames", []))
+
+
+def _weight(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("budget_weight")
+    return float(marker.args[0]) if marker else 1.0
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # innermost: it sees the test's own exceptions, Hypothesis's included
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """A test of the driver gets its share of the time budget, ends early when the share is spent (it passes on
+    what it checked), and ends only once every restore it started is verified: a restore that failed verification
+    fails the test that sent it."""
+    driver = pyfuncitem.funcargs.get("driver")
+    if not isinstance(driver, Driver):
+        return (yield)
+    budget = driver.budget
+    items = pyfuncitem.session.items
+    later = items[items.index(pyfuncitem) :] if pyfuncitem in items else [pyfuncitem]
+    budget.begin(_weight(pyfuncitem), sum(_weight(item) for item in later if "driver" in _fixtures(item)))
+    test = pyfuncitem.nodeid
+    try:
+        result = yield
+    except StopExamples:
+        if test in driver.violated:  # never a pass, whatever stopped it
+            raise driver.violated[test] from None
+        result = True
+    except BaseException as error:
+        found = driver.inflight.finish(test)
+        if found:
+            failed = "the test failed, and restores it started failed verification"
+            raise BaseExceptionGroup(failed, [error, _one(found)]) from None
+        raise
+    found = driver.inflight.finish(test)
+    if found:
+        raise _one(found)
+    return result
+
+
+def _one(found: list[ContractViolation]) -> ContractViolation:
+    properties = tuple(dict.fromkeys(p for violation in found for p in violation.properties))
+    note = f"{len(found)} restore(s) this test started failed verification after it moved on:\n\n"
+    return ContractViolation(note + "\n\n".join(str(violation) for violation in found), properties)
 
 
 SENT = pytest.StashKey[int]()
@@ -120,6 +232,15 @@ STALE = pytest.StashKey[list[str]]()
 RETRIED = pytest.StashKey[tuple[int, float]]()
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
 HAS = pytest.StashKey[Mapping[str, bool]]()
+BUDGET = pytest.StashKey[Budget]()
+INFLIGHT = pytest.StashKey[InFlight]()
+RECORD = pytest.StashKey[Record]()
+WORKER_RECORDS = pytest.StashKey[list[Record]]()
+WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    report_of(session.config)  # made now: its clock (the first failure's time) starts with the session
 
 
 def report_of(config: pytest.Config) -> RunReport:
@@ -160,55 +281,89 @@ def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome 
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    path = session.config.getoption("--summary-json")
-    if not path:
-        return
+    """The run's record: built by every session that ran the suite; under pytest-xdist each worker sends its own to
+    the controller, which merges them. Written to --summary-json by whoever prints the summary."""
     config = session.config
+    if _is_xdist_worker(config):
+        if SENT in config.stash:
+            config.workeroutput[WORKER_RECORD] = json.dumps(_record(config, exitstatus))  # type: ignore[attr-defined]
+        return
+    parts = config.stash.get(WORKER_RECORDS, [])
+    if parts:
+        record = merge(parts)
+        record["exit_status"] = int(exitstatus)
+    elif SENT in config.stash:
+        record = _record(config, exitstatus)
+    else:
+        return
+    config.stash[RECORD] = record
+    path = config.getoption("--summary-json")
+    if path:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the controller, when a worker has finished
+def pytest_testnodedown(node: Any, error: object) -> None:
+    shipped = getattr(node, "workeroutput", {}).get(WORKER_RECORD)
+    if shipped:
+        config: pytest.Config = node.config
+        config.stash.setdefault(WORKER_RECORDS, []).append(json.loads(shipped))
+
+
+def _record(config: pytest.Config, exitstatus: int) -> Record:
+    retried = config.stash.get(RETRIED, (0, 0.0))
     seed = config.getoption("hypothesis_seed", None)
-    record = {
+    report = report_of(config)
+    met: Mapping[str, bool] = config.stash.get(HAS, {})
+    has = dict(met)
+    return {
         "exit_status": int(exitstatus),
         "target": config.stash.get(DESCRIBED, {"name": config.getoption("--target")}),
         "profile": profile_in_effect(config),
         "seed": seed,
+        "generation": "derandomized" if settings().derandomize else "random seed",
         "requests": config.stash.get(SENT, 0),
-        "retries": config.stash.get(RETRIED, (0, 0.0))[0],
-        "waited_for_retries_s": round(config.stash.get(RETRIED, (0, 0.0))[1], 3),
+        "retries": retried[0],
+        "waited_for_retries_s": round(retried[1], 3),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "guard_refusals": config.stash.get(REFUSED, []),
         "stale_scratch_deleted": config.stash.get(STALE, []),
         "partial": bool(config.getoption("--partial")),
-        "coverage": coverage(report_of(config).causes, config.stash.get(HAS, {})),
-        **report_of(config).as_dict(),
+        "capabilities": has,
+        "causes": dict(report.causes),
+        "coverage": coverage(report.causes, has),
+        "restores_started": report.statuses[200],
+        **_timing(config),
+        **report.as_dict(),
     }
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def _timing(config: pytest.Config) -> dict[str, object]:
+    """How the run used its time: the budget, tests it cut short, and the restores verified in the background."""
+    budget, inflight = config.stash.get(BUDGET, None), config.stash.get(INFLIGHT, None)
+    if budget is None or inflight is None:
+        return {}
+    return {
+        "elapsed_s": round(time.monotonic() - budget.started, 1),
+        "budget_s": budget.seconds,
+        "cut_short_by_budget": sorted(set(budget.cut_short)),
+        "verified_in_background": inflight.counts.started,
+        "in_flight_average": round(inflight.average, 2),
+        "in_flight_most": inflight.counts.most,
+        "slowest_verification_s": round(budget.slowest_verification, 1),
+        "first_failure_after_s": report_of(config).first_failure_after,
+    }
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    sent = config.stash.get(SENT, None)
-    if sent is None:
+    record = config.stash.get(RECORD, None)
+    if record is None:
         return
     terminalreporter.section("restore contract summary")
-    retries, waited = config.stash.get(RETRIED, (0, 0.0))
-    terminalreporter.write_line(
-        f"target: {config.getoption('--target')}; requests sent: {sent}; transient answers retried: {retries} "
-        f"({waited:.1f} s waited)"
-    )
-    seed = config.getoption("hypothesis_seed", None)
-    how = f"seed {seed}" if seed is not None else "derandomized" if settings().derandomize else "random seed"
-    profile = profile_in_effect(config)
-    terminalreporter.write_line(f"hypothesis profile: {profile} ({how}; a failure prints its seed or blob)")
-    if config.getoption("--partial"):
-        terminalreporter.write_line("PARTIAL run (--partial): what it could not reach is listed below", yellow=True)
-    for line in render_coverage(coverage(report_of(config).causes, config.stash.get(HAS, {}))):
-        terminalreporter.write_line(line, yellow="NOT CHECKED" in line)
-    for stale in config.stash.get(STALE, []):
-        terminalreporter.write_line(f"scratch database an earlier run left, deleted: {stale}")
-    terminalreporter.write_line("properties checked:")
-    for line in report_of(config).render():
-        terminalreporter.write_line(line)
-    for refused in config.stash.get(REFUSED, []):
-        terminalreporter.write_line(f"SAFETY GUARD refused (never sent): {refused}", red=True)
-    leftovers = config.stash.get(LEFTOVERS, [])
-    for leftover in leftovers:
-        terminalreporter.write_line(f"scratch database NOT deleted, remove it by hand: {leftover}", red=True)
+    for line, colour in render(record):
+        terminalreporter.write_line(line, **({colour: True} if colour else {}))

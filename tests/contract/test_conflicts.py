@@ -14,9 +14,10 @@ from hypothesis import given, settings
 
 from checks.driver import Driver, restore_case
 from targets.pool import Pool
-from tests.contract.arrange import indices, pick, valid_body
+from tests.contract.arrange import indices, settled, valid_body
 
 
+@pytest.mark.budget_weight(4)  # a 200 verified end to end and a 409 per example
 @given(index=indices, target_index=indices)
 def test_a_restore_while_the_last_one_recovers_is_refused(
     driver: Driver, pool: Pool, index: int, target_index: int
@@ -24,7 +25,7 @@ def test_a_restore_while_the_last_one_recovers_is_refused(
     """'409: Target database is currently ... recovering': restore again right after a 200. The first restore's
     own checks still run to the end (recovering → ready, data, credentials). Both name the same backup, so
     whichever ran last, the data must be that backup's."""
-    target = pick(pool.ready, target_index)
+    target = settled(driver, pool, target_index)
     body = valid_body(pool, index)
     driver.send(restore_case(target, body), while_recovering=lambda: driver.send(restore_case(target, body)))
 

@@ -32,7 +32,7 @@ from dataset.tables import canonical
 from strategies.ids import invalid_database_ids, valid_database_ids
 from strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
 from targets.pool import Pool
-from tests.contract.arrange import indices, own_backup, pick, unguarded, valid_body
+from tests.contract.arrange import indices, own_backup, pick, settled, unguarded, valid_body
 
 # Naming a backup that is not among the named database's: 'not found'.
 NO_SUCH_BACKUP = RestoreWorld(backup_exists=False, backup_status=None)
@@ -85,7 +85,7 @@ def test_source_type_other_than_backup_is_422(
 ) -> None:
     """'422: Invalid source type' — for a target that could otherwise be restored."""
     world = RestoreWorld(source_type_is_backup=False)
-    restore(driver, pick(pool.ready, target_index), valid_body(pool, index, type=kind), world)
+    restore(driver, settled(driver, pool, target_index), valid_body(pool, index, type=kind), world)
 
 
 @given(target_index=indices, body=invalid_restore_bodies())
@@ -102,7 +102,7 @@ def test_malformed_body_is_422(driver: Driver, pool: Pool, target_index: int, bo
         backup_exists=None,
         backup_status=None,
     )
-    restore(driver, pick(pool.ready, target_index), body, None if facts.well_formed else malformed)
+    restore(driver, settled(driver, pool, target_index), body, None if facts.well_formed else malformed)
 
 
 @given(index=indices, target_index=indices, other_index=indices)
@@ -113,14 +113,14 @@ def test_backup_of_another_database_is_404(
     owner, backup_id = own_backup(pool, index)
     others = [d for d in pool.database_ids if d != owner and d not in pool.deleted]
     body = {"source": {"type": "backup", "databaseId": pick(others, other_index), "backupId": backup_id}}
-    restore(driver, pick(pool.ready, target_index), body, NO_SUCH_BACKUP)
+    restore(driver, settled(driver, pool, target_index), body, NO_SUCH_BACKUP)
 
 
 @given(index=indices, target_index=indices, backup_id=st.text(min_size=1, max_size=30))
 def test_missing_backup_is_404(driver: Driver, pool: Pool, index: int, target_index: int, backup_id: str) -> None:
     if any(b.id == backup_id for b in pool.backups):
         return
-    restore(driver, pick(pool.ready, target_index), valid_body(pool, index, backupId=backup_id), NO_SUCH_BACKUP)
+    restore(driver, settled(driver, pool, target_index), valid_body(pool, index, backupId=backup_id), NO_SUCH_BACKUP)
 
 
 @given(index=indices, target_index=indices, source_id=valid_database_ids())
@@ -130,7 +130,7 @@ def test_missing_source_database_is_404(
     if source_id in pool.database_ids:
         return
     world = RestoreWorld(source_database_exists=False, backup_exists=None, backup_status=None)
-    restore(driver, pick(pool.ready, target_index), valid_body(pool, index, databaseId=source_id), world)
+    restore(driver, settled(driver, pool, target_index), valid_body(pool, index, databaseId=source_id), world)
 
 
 @pytest.mark.parametrize("status", ["running", "failed", "unknown"])
@@ -139,7 +139,7 @@ def test_backup_not_completed_is_422(driver: Driver, pool: Pool, status: str, in
     """'422: ... backup not usable.'"""
     database_id, backup_id = own_backup(pool, index, status)
     body = {"source": {"type": "backup", "databaseId": database_id, "backupId": backup_id}}
-    restore(driver, pick(pool.ready, target_index), body, RestoreWorld(backup_status=status))
+    restore(driver, settled(driver, pool, target_index), body, RestoreWorld(backup_status=status))
 
 
 @given(index=indices, deleted_index=indices)
@@ -160,6 +160,7 @@ def test_busy_target_is_409(driver: Driver, pool: Pool, index: int, busy_index: 
     restore(driver, busy, valid_body(pool, index), RestoreWorld(target=TargetState(pool.busy[busy])))
 
 
+@pytest.mark.budget_weight(20)  # successful restores are what the suite is for: the largest share
 @given(index=indices, target_index=indices, data=st.data())
 def test_successful_restore_replaces_data_and_keeps_connections(
     driver: Driver, pool: Pool, index: int, target_index: int, data: st.DataObject
@@ -171,7 +172,7 @@ def test_successful_restore_replaces_data_and_keeps_connections(
     """
     database_id, backup_id = own_backup(pool, index)
     body = data.draw(restore_bodies_for(st.just((database_id, backup_id))))
-    restore(driver, pick(pool.ready, target_index), body, RestoreWorld())
+    restore(driver, settled(driver, pool, target_index), body, RestoreWorld())
 
 
 @settings(max_examples=10)
@@ -179,13 +180,14 @@ def test_successful_restore_replaces_data_and_keeps_connections(
 def test_data_written_after_the_backup_is_gone(driver: Driver, pool: Pool, index: int, target_index: int) -> None:
     """'Any data written since the backup was taken will be lost.' Written and read back by logging in with the
     connection string the API issued (the data probe), as a user of the database would."""
-    target_id = pick(pool.ready, target_index)
+    target_id = settled(driver, pool, target_index)
     if driver.target.data is None or not pool.credentials_of(target_id):
         pytest.skip("no data probe for this target (replay, or PRISMA_CONTRACT_DATA_PROBE=off)")
     pool.write(target_id, fixture_data("written-after-the-backup"))
     database_id, backup_id = own_backup(pool, index)
     body = {"source": {"type": "backup", "databaseId": database_id, "backupId": backup_id}}
     restore(driver, target_id, body, RestoreWorld())
+    driver.settle(target_id)  # its data is read only once the restore has ended
     found, expected = driver.probe.read_data(target_id), pool.data_of(backup_id)
     assert expected is not None, "the pool knows what each backup holds"
     if canonical(found or {}) != canonical(expected):

@@ -67,6 +67,7 @@ def mix(pool: Pool, target: Target) -> Mix:
     )
 
 
+@pytest.mark.budget_weight(4)  # restore is the subject (see RESTORE_EXAMPLES)
 @ONLY_RESTORE.parametrize()
 @SCHEMA.given(data=st.data())
 @settings(max_examples=RESTORE_EXAMPLES)

@@ -52,7 +52,7 @@ def run_recorded(env: dict[str, str], folder: Path, *args: str, tests: str = "te
     path = folder / "summary.json"
     done = run_suite_with(env, *args, record=path, tests=tests)
     run = RunRecord.read(path, done.returncode)
-    return dataclasses.replace(run, output=done.stdout[-4000:] + done.stderr[-2000:])
+    return dataclasses.replace(run, output=done.stdout[-20000:] + done.stderr[-2000:])
 
 
 def run_live(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""The nightly against a staging-like emulator at full length, and how fast it catches what matters.
+
+    .venv/bin/python bench/staging.py [--restore 60] [--provisioning 30] [--latency 0.04] [--rate 20]
+                                      [--transient 0.01] [--only healthy|FAULT ...]
+
+Starts `python -m emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
+that take --provisioning seconds to create, --latency seconds on every answer, --rate requests per second (429 +
+Retry-After above it) and --transient 503s on reads, then runs the README's nightly command against it, unchanged
+and with the defaults the README documents:
+
+    PRISMA_CONTRACT_PROFILE=nightly python3 dev.py contract --target live --junitxml=reports/junit.xml
+
+(the settings the server exports in the environment, and PRISMA_CONTRACT_SUMMARY_JSON for the figures). A correct
+server, and one server per contract fault (a restore that never finishes, one accepted while recovering, one
+that changes credentials), all at the same time, each its own server; a faulty run adds `-x` (it ends at the first
+failing test). Prints wall time, restores verified end to end, restores in flight on average, requests, retries
+and the time waited on them, and for each fault when it was caught; writes bench/results/staging.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+from bench.figures import RESULTS, now, write_json
+from harness.server import REPO, exports, start_server
+
+NIGHTLY = ["python3", "dev.py", "contract", "--target", "live", "--junitxml=reports/junit.xml"]
+FAULTS = ("recovery-never-finishes", "no-conflict-while-recovering", "restore-rotates-credentials")
+HEALTHY = "healthy"
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--restore", type=float, default=60.0, help="seconds a restore takes (recovering → ready)")
+    parser.add_argument("--provisioning", type=float, default=30.0, help="seconds a new database provisions")
+    parser.add_argument("--latency", type=float, default=0.04, help="seconds added to every answer")
+    parser.add_argument("--rate", type=float, default=20.0, help="requests per second before a 429")
+    parser.add_argument("--transient", type=float, default=0.01, help="probability of a transient 503 on a read")
+    parser.add_argument("--only", nargs="+", default=[HEALTHY, *FAULTS], help="the runs: healthy and/or faults")
+    return parser.parse_args()
+
+
+def run(name: str, server_options: list[str]) -> dict[str, Any]:
+    """One nightly run against its own server; its figures from the run record."""
+    fault = [] if name == HEALTHY else ["--fault", name]
+    server = start_server("--no-control-plane", "--seed-golden", *server_options, *fault)
+    record_path = Path(tempfile.mkdtemp()) / "record.json"
+    junit = f"--junitxml=reports/bench-staging-{name}.xml"
+    command = [*NIGHTLY[:-1], junit, *([] if name == HEALTHY else ["-x"])]
+    env = {
+        **os.environ,
+        **exports(server),
+        "PRISMA_CONTRACT_PROFILE": "nightly",
+        "PRISMA_CONTRACT_SUMMARY_JSON": str(record_path),
+    }
+    started = time.monotonic()
+    try:
+        finished = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    finally:
+        server.stop()
+    wall = time.monotonic() - started
+    log = REPO / "reports" / f"bench-staging-{name}.log"  # long; beside the run's other reports, not committed
+    log.parent.mkdir(parents=True, exist_ok=True)
+    log.write_text(finished.stdout + finished.stderr, encoding="utf-8")
+    if not record_path.exists():
+        return {"run": name, "exit": finished.returncode, "wall_s": round(wall, 1), "error": f"no record; see {log}"}
+    record = json.loads(record_path.read_text(encoding="utf-8"))
+    violated = sorted({p for test in record["tests"].values() for p in test.get("violated", [])})
+    return {
+        "run": name,
+        "exit": finished.returncode,
+        "wall_s": round(wall, 1),
+        "verified_end_to_end": record["causes"].get("started: verified end to end", 0),
+        "restores_started": record.get("restores_started", 0),
+        "in_flight_average": record.get("in_flight_average"),
+        "requests": record["requests"],
+        "retries": record["retries"],
+        "waited_for_retries_s": record["waited_for_retries_s"],
+        "first_failure_after_s": record.get("first_failure_after_s"),
+        "violated": violated,
+        "log": str(log.relative_to(REPO)),
+    }
+
+
+def main() -> int:
+    args = parse_args()
+    server_options = [
+        *("--clock", f"seconds:{args.restore:g}", "--provisioning", f"{args.provisioning:g}"),
+        *("--latency", f"{args.latency:g}", "--rate-limit", f"{args.rate:g}"),
+        *("--transient-503", f"{args.transient:g}"),
+    ]
+    print(f"server: python -m emulator --no-control-plane --seed-golden {' '.join(server_options)}", flush=True)
+    print(f"command: PRISMA_CONTRACT_PROFILE=nightly {' '.join(NIGHTLY)}  (faults: -x)", flush=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["python3", "dev.py", "setup"], cwd=REPO, check=True)  # once, not by every run at the same time
+    with ThreadPoolExecutor(len(args.only)) as pool:
+        results = list(pool.map(lambda name: run(name, server_options), args.only))
+    print(f"{'run':32} {'exit':>4} {'wall':>8} {'verified':>8} {'in flight':>9} {'requests':>8} {'retries':>7} "
+          f"{'waited':>7}  caught")  # fmt: skip
+    for result in results:
+        if "error" in result:
+            print(f"{result['run']:32} {result['exit']:>4} {result['wall_s']:>7}s  {result['error']}")
+            continue
+        caught = (
+            f"after {result['first_failure_after_s']} s: {', '.join(result['violated'])}" if result["violated"] else "-"
+        )
+        print(
+            f"{result['run']:32} {result['exit']:>4} {result['wall_s']:>7}s {result['verified_end_to_end']:>8} "
+            f"{result['in_flight_average']:>9} {result['requests']:>8} {result['retries']:>7} "
+            f"{result['waited_for_retries_s']:>6.0f}s  {caught}"
+        )
+    write_json(
+        RESULTS / "staging.json",
+        {
+            "date": now(),
+            "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
+            "server": server_options,
+            "command": " ".join(NIGHTLY),
+            "runs": results,
+        },
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,23 @@
+"""The `nightly` profile (1,000 examples a test, random, shrinking) on a healthy emulator with PostgreSQL: sized by
+a time budget it passes inside that budget, every test having checked something, the data probe keeping within
+the database's connection limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.meta.conftest import run_recorded
+from tests.meta.records import pass_problems
+
+BUDGET = 40.0
+
+
+def test_the_nightly_profile_passes_on_a_healthy_emulator_inside_its_budget(tmp_path: Path) -> None:
+    run = run_recorded({"PRISMA_CONTRACT_PROFILE": "nightly", "PRISMA_CONTRACT_BUDGET": f"{BUDGET:g}"}, tmp_path)
+    assert not pass_problems(run), f"{pass_problems(run)}\n{run.output}"
+    assert run.record["profile"] == "nightly"
+    assert run.record["budget_s"] == BUDGET
+    assert run.record["cut_short_by_budget"], "1,000 examples a test do not fit in the budget: it sized the run"
+    # A share ends at a test's next request, plus the verification of what it left in flight: seconds here.
+    assert run.record["elapsed_s"] < BUDGET + 15, run.record["elapsed_s"]
+    assert run.record["causes"].get("started: verified end to end", 0) >= 20, run.record["causes"]
