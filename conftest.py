@@ -59,6 +59,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "each test ended (a contract violation names its properties) (env PRISMA_CONTRACT_SUMMARY_JSON)",
     )
     group.addoption(
+        "--reports",
+        metavar="DIR",
+        default=os.environ.get("PRISMA_CONTRACT_REPORTS", str(Path(__file__).resolve().parent / "reports")),
+        help="where a contract run writes summary.json, summary.md and its pictures (env PRISMA_CONTRACT_REPORTS; "
+        "default: the project's reports/)",
+    )
+    group.addoption(
         "--budget",
         metavar="SECONDS",
         default=os.environ.get("PRISMA_CONTRACT_BUDGET"),

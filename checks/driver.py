@@ -128,13 +128,15 @@ class Driver:
         broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
         if observed is not None:
             later = self._verify_later(observed, response)
-            started = time.monotonic()
+            started, answered = time.monotonic(), self.report.since_start()
             broken += _restore_failures(observed, response, [c for c in RESTORE_CHECKS if c not in later])
             self.report.merge(observed.tally)
-            if response.status_code == 200 and not later:
+            verified_now = response.status_code == 200 and observed.before.target is not None and not later
+            if verified_now:
                 self.budget.verified_in(time.monotonic() - started)
+                self.report.restored(observed.before.target_id, answered, ok=not broken)
             if later and not broken:
-                self._start_verifying(test, observed, response, later)
+                self._start_verifying(test, observed, response, later, answered)
         if broken:
             raise self._violation(test, broken, response) from None
         if meanwhile is not None:
@@ -184,7 +186,7 @@ class Driver:
         return [check for check in RESTORE_CHECKS if check.waits]
 
     def _start_verifying(
-        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck]
+        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck], answered: float
     ) -> None:
         later = dataclasses.replace(observed, tally=Tally())
 
@@ -193,6 +195,7 @@ class Driver:
             broken = _restore_failures(later, response, checks)
             self.report.merge(later.tally)
             self.budget.verified_in(time.monotonic() - started)
+            self.report.restored(observed.before.target_id, answered, ok=not broken)
             return self._violation(test, broken, response) if broken else None
 
         assert observed.before.target is not None

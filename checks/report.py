@@ -20,6 +20,7 @@ class Outcome:
     violated: tuple[str, ...] = ()  # the properties a ContractViolation named; empty for any other failure
     error: str = ""  # the exception type and first line, for a failure that is not a contract violation
     skip_reason: str = ""
+    reproduce: str = ""  # the command that reruns a failed test the same way
 
 
 @dataclass
@@ -40,6 +41,7 @@ class RunReport(Tally):
     failures: dict[str, str] = field(default_factory=dict)
     tests: dict[str, Outcome] = field(default_factory=dict)  # test → how it ended
     first_failure_after: float | None = None  # seconds from the start of the run to the first broken property
+    restores: list[dict[str, Any]] = field(default_factory=list)  # each 200: when, how long to verify, whether it held
     _started: float = field(default_factory=time.monotonic, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -49,6 +51,15 @@ class RunReport(Tally):
             self.deviations.update(tally.deviations)
             self.statuses.update(tally.statuses)
             self.causes.update(tally.causes)
+
+    def since_start(self) -> float:
+        return time.monotonic() - self._started
+
+    def restored(self, target: str, started: float, ok: bool) -> None:
+        """A restore that answered 200 at `started` (seconds into the run) has been verified, or has failed."""
+        with self._lock:
+            seconds = round(self.since_start() - started, 2)
+            self.restores.append({"target": target, "started_s": round(started, 2), "seconds": seconds, "ok": ok})
 
     def reached(self, what: str) -> None:
         with self._lock:
@@ -75,4 +86,5 @@ class RunReport(Tally):
             "lifecycle": dict(self.lifecycle),
             "failures": self.failures,
             "tests": {test: asdict(outcome) for test, outcome in self.tests.items()},
+            "restores": sorted(self.restores, key=lambda restore: restore["started_s"]),
         }

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _pytest.junitxml import xml_key  # the JUnit plugin's LogXML, where record_testsuite_property puts properties
 from hypothesis import settings
 
 from checks.budget import Budget, StopExamples, budget_seconds
@@ -23,6 +24,7 @@ from checks.report import Outcome, RunReport
 from checks.violation import ContractViolation, violations_in
 from emulator.config import EmulatorConfig, config_from
 from emulator.dataplane.cluster import ClusterError
+from reporting.write import junit_properties, write_json, write_reports
 from strategies.profiles import profile_in_effect
 from targets import Target, TargetConfigurationError, emulator_target, live_target
 from targets.cassettes import Cassette, recording, replay_target
@@ -275,11 +277,13 @@ def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None]) -> Outcome 
     error = call.excinfo.value if call.excinfo is not None else None
     violated = tuple(dict.fromkeys(p for v in violations_in(error) for p in v.properties)) if error else ()
     described = f"{type(error).__name__}: {str(error).strip().partition(chr(10))[0][:300]}" if error else ""
+    again = dict(report.sections).get("reproduce", "")  # the root conftest's, a hook closer to the test
     if report.when != "call":
-        return Outcome("error", error=described)
-    return Outcome("failed", violated=violated, error="" if violated else described)
+        return Outcome("error", error=described, reproduce=again)
+    return Outcome("failed", violated=violated, error="" if violated else described, reproduce=again)
 
 
+@pytest.hookimpl(tryfirst=True)  # before the JUnit plugin writes its file, so the record's figures are in it
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run's record: built by every session that ran the suite; under pytest-xdist each worker sends its own to
     the controller, which merges them. Written to --summary-json by whoever prints the summary."""
@@ -297,10 +301,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     else:
         return
     config.stash[RECORD] = record
+    write_reports(Path(config.getoption("--reports")), record)
     path = config.getoption("--summary-json")
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        Path(path).write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        write_json(Path(path), record)
+    junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
+    if junit is not None:
+        for name, value in junit_properties(record).items():
+            junit.add_global_property(name, value)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:

@@ -6,6 +6,7 @@ import dataclasses
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,7 +39,9 @@ def run_suite_with(
 ) -> subprocess.CompletedProcess[str]:
     """`pytest TESTS ARGS` in a subprocess whose environment holds only `env` of the suite's settings; with
     `record`, the run writes its run record there (read it with `RunRecord.read`)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_", "GITHUB_"))}
+    # Each run's reports in a folder of its own, not the project's reports/ (many run at once).
+    clean["PRISMA_CONTRACT_REPORTS"] = tempfile.mkdtemp(prefix="restore-contract-reports-")
     clean.pop("PYTHONDONTWRITEBYTECODE", None)
     command = [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", *args]
     command += [f"--summary-json={record}"] if record is not None else []

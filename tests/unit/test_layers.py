@@ -18,6 +18,7 @@ LAYERS: dict[str, set[str]] = {
     "targets": {"contracts", "dataset", "redaction", "emulator"},
     "checks": {"contracts", "dataset", "redaction", "targets"},
     "harness": {"emulator"},
+    "reporting": set(),  # reads the run record (plain data): it needs no other layer
     "commands": {"contracts", "dataset", "redaction", "targets"},
     # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
     "parity": {"contracts", "dataset", "redaction", "targets", "emulator"},

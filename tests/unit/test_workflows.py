@@ -89,7 +89,7 @@ def _without_runs_on(text: str) -> str:
 
 
 def _with_empty_secret_reference(text: str) -> str:
-    return text.replace("${{ secrets.PRISMA_STAGING_API_TOKEN }}", "${{ secrets. }}")
+    return text.replace("${{ secrets.PRISMA_STAGING_API_TOKEN }}", "${{ secrets. }}", 1)  # one defect, one error
 
 
 @pytest.mark.parametrize(
@@ -220,7 +220,22 @@ def test_nightly_runs_the_contract_suite_against_staging() -> None:
     assert env["PRISMA_CONTRACT_PROFILE"] == "nightly"
     assert int(env["PRISMA_CONTRACT_RESTORE_TIMEOUT"]) > 0
 
-    assert {"reports", "cassettes"} <= _uploaded_always(workflow)
+    assert "reports" in _uploaded_always(workflow)
+
+
+def test_nightly_records_its_night_and_uploads_it_only_once_scanned() -> None:
+    """A cassette of tonight's API, so last night's run replays offline; the secret scan runs on it first."""
+    workflow = _load(NIGHTLY)
+    steps = [step for _, step in _steps(workflow)]
+    recording = [step for step in steps if " record nightly" in str(step.get("run", ""))]
+    assert len(recording) == 1
+    assert recording[0]["env"]["PRISMA_CONTRACT_PROFILE"] == "replay", "a replay needs the recording's profile"
+    scan = [step for step in steps if "tests/unit/test_cassettes.py" in str(step.get("run", ""))]
+    assert len(scan) == 1
+    assert steps.index(recording[0]) < steps.index(scan[0])
+    uploads = [step for step in steps if str(step.get("with", {}).get("path", "")).rstrip("/") == "cassettes"]
+    assert len(uploads) == 1
+    assert f"steps.{scan[0]['id']}.outcome == 'success'" in uploads[0]["if"]
 
 
 @pytest.mark.parametrize("workflow", [CI, NIGHTLY], ids=lambda path: path.name)
