@@ -16,6 +16,7 @@ from strategies.profiles import UnknownProfile, profile_in_effect, use_profile
 TARGETS = ("emulator", "live", "replay")
 CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
 INVOCATION = pytest.StashKey[Invocation]()
+REPLAY_IN_ONE_PROCESS = pytest.StashKey[bool]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -82,6 +83,11 @@ def pytest_configure(config: pytest.Config) -> None:
     invoked = config.invocation_params
     config.stash[INVOCATION] = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
     xdist_controller = bool(config.getoption("numprocesses", None)) and not hasattr(config, "workerinput")
+    if xdist_controller and config.getoption("--target") == "replay":
+        # A cassette is one conversation: a read of a URL answers what it answered at that point of the recording,
+        # so it replays in the recorded order, in one process (xdist sets up its workers after this hook).
+        config.option.dist = "no"
+        config.stash[REPLAY_IN_ONE_PROCESS] = True
     uses_embedded_postgres = (
         not xdist_controller  # its workers run the tests, each with its own emulator
         and config.getoption("--target") == "emulator"
@@ -109,7 +115,10 @@ def _checked_settings(config: pytest.Config) -> str:
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
-    return [f"restore-contract: target={config.getoption('--target')} hypothesis-profile={profile_in_effect(config)}"]
+    header = f"restore-contract: target={config.getoption('--target')} hypothesis-profile={profile_in_effect(config)}"
+    if config.stash.get(REPLAY_IN_ONE_PROCESS, False):
+        header += " (-n ignored: a cassette replays in the order it was recorded, in one process)"
+    return [header]
 
 
 @pytest.hookimpl(wrapper=True)

@@ -29,3 +29,12 @@ def test_two_workers_on_a_live_target_each_clean_up_their_own(staging: Staging, 
     assert not run.record["guard_refusals"]
     left = [name for name in database_names(staging.server, staging.settings) if name.startswith("contract-scratch-")]
     assert not left, f"scratch databases left behind: {left}"
+
+
+def test_a_replay_under_xdist_replays_the_cassette_in_order_in_one_process(tmp_path: Path) -> None:
+    """A cassette is one conversation (a read of a URL answers what it answered at that point of the recording):
+    `-n` is accepted and the replay runs in one process, in the recorded order."""
+    run = run_recorded({"PRISMA_CONTRACT_PROFILE": "replay"}, tmp_path, "--target=replay", "-n", "2")
+    assert run.exit_code == 0, run.output
+    assert "workers" not in run.record, "one process, one record"
+    assert run.count("statuses", "200") > 0, run.record["statuses"]
