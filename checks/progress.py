@@ -35,7 +35,7 @@ def clock(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, interval: float, line: Callable[[], str], write: Callable[[str], None]) -> None:
+    def __init__(self, interval: float, line: Callable[[], str | None], write: Callable[[str], None]) -> None:
         self._interval = interval
         self._line = line
         self._write = write
@@ -55,4 +55,6 @@ class Progress:
     def _run(self) -> None:
         started = time.monotonic()
         while not self._stop.wait(self._interval):
-            self._write(f"[restore-contract {clock(time.monotonic() - started)}] {self._line()}")
+            line = self._line()  # None: nothing to say now
+            if line is not None:
+                self._write(f"[restore-contract {clock(time.monotonic() - started)}] {line}")

@@ -155,7 +155,10 @@ def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
     return lambda line: terminal.write_line(line, flush=True)
 
 
-def _progress(driver: Driver) -> str:
+def _progress(driver: Driver) -> str | None:
+    """The line, while a contract test runs (the session's driver outlives them when other tests follow)."""
+    if not current_test().startswith(CONTRACT_TESTS):
+        return None
     report, budget, traffic = driver.report, driver.budget, driver.target.traffic
     verified = report.causes["started: verified end to end"] + report.causes["started: no data probe"]
     left = budget.left
@@ -235,6 +238,7 @@ RETRIED = pytest.StashKey[tuple[int, float]]()
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
 HAS = pytest.StashKey[Mapping[str, bool]]()
 BUDGET = pytest.StashKey[Budget]()
+CONTRACT_TESTS = "tests/contract/"
 INFLIGHT = pytest.StashKey[InFlight]()
 RECORD = pytest.StashKey[Record]()
 WORKER_RECORDS = pytest.StashKey[list[Record]]()
