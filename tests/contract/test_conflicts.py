@@ -17,7 +17,7 @@ from targets.pool import Pool
 from tests.contract.arrange import indices, settled, valid_body
 
 
-@pytest.mark.budget_weight(4)  # a 200 verified end to end and a 409 per example
+@pytest.mark.budget_weight(20)  # a 200 verified end to end and a 409 per example: as large a share as any
 @given(index=indices, target_index=indices)
 def test_a_restore_while_the_last_one_recovers_is_refused(
     driver: Driver, pool: Pool, index: int, target_index: int

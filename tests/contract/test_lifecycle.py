@@ -254,7 +254,7 @@ class Lifecycle(RuleBasedStateMachine):
             self.client.delete(f"/v1/databases/{database.id}")
 
 
-@pytest.mark.budget_weight(6)  # its restores are waited for one by one
+@pytest.mark.budget_weight(4)  # its restores are waited for one by one
 def test_lifecycle(driver: Driver, pool: Pool) -> None:
     if not pool.project_id:
         pytest.skip("the lifecycle creates databases: set PRISMA_CONTRACT_PROJECT_ID")
