@@ -80,9 +80,10 @@ def pass_problems(run: RunRecord, *, expected_target: dict[str, str] | None = No
     if run.count("statuses", "200") == 0:
         problems.append("no restore answered 200: nothing checked what a successful restore must do")
     lifecycle = run.count("lifecycle", "restores answered 200")
-    # A time budget that ended the lifecycle early leaves it fewer restores (each waited for): one still must be.
+    # A time budget that ended the lifecycle early may leave it without a successful restore (its sequences are
+    # short and few then, each restore waited for); the other restore tests still verify them.
     cut_short = any("test_lifecycle" in test for test in run.record.get("cut_short_by_budget", []))
-    least = 1 if cut_short else MIN_LIFECYCLE_RESTORES
+    least = 0 if cut_short else MIN_LIFECYCLE_RESTORES
     if any("test_lifecycle" in test for test in run.tests) and lifecycle < least:
         problems.append(f"the lifecycle reached {lifecycle} successful restores (fewer than {least})")
     target = run.record.get("target", {})
