@@ -68,11 +68,6 @@ class Budget:
         with self._lock:
             self.slowest_verification = max(self.slowest_verification, seconds)
 
-    def describe(self) -> str:
-        if self.seconds is None:
-            return "none (the profile's example counts size the run)"
-        return f"{self.seconds:.0f} s"
-
 
 def budget_seconds(value: str | None, profile: str) -> float | None:
     """The budget a run asked for (`--budget` / PRISMA_CONTRACT_BUDGET): seconds, `none`, or unset (the nightly

@@ -19,7 +19,7 @@ Line = tuple[str, str | None]  # text, and its colour (None, yellow, red)
 
 _SUMMED = ("requests", "retries", "waited_for_retries_s", "verified_in_background", "restores_started")
 _COUNTED = ("checked", "statuses", "deviations", "lifecycle", "causes")
-_LISTED = ("leftovers", "guard_refusals", "stale_scratch_deleted", "cut_short_by_budget")
+_LISTED = ("leftovers", "guard_refusals", "stale_scratch_deleted", "cut_short_by_budget", "restores")
 _KEYED = ("failures", "tests")
 
 
@@ -39,6 +39,7 @@ def merge(records: Iterable[Record]) -> Record:
         merged[key] = dict(total)
     for key in _LISTED:
         merged[key] = [item for part in parts for item in part.get(key, [])]
+    merged["restores"].sort(key=lambda restore: restore["started_s"])  # every worker's, on one timeline
     for key in _KEYED:
         merged[key] = {name: value for part in parts for name, value in part.get(key, {}).items()}
     has = {

@@ -100,6 +100,7 @@ def test_workers_records_merge_into_one_run() -> None:
             "leftovers": [],
             "exit_status": 0,
             "elapsed_s": 10.0,
+            "restores": [{"target": "db_1", "started_s": 10.0 / requests, "seconds": 1.0, "ok": True}],
         }
 
     merged = merge(
@@ -112,6 +113,7 @@ def test_workers_records_merge_into_one_run() -> None:
     assert merged["statuses"] == {"200": 4}
     assert merged["workers"] == 2
     assert set(merged["tests"]) == {"a", "b"}
+    assert [restore["started_s"] for restore in merged["restores"]] == [1.0, 2.0], "both workers' restores, in time"
     rows = {row["cause"]: row for row in merged["coverage"]}
     assert rows["recovering → ready, the backup's data, the same credentials"]["exercised"] == 2
     assert rows["target database not found"]["exercised"] == 1
