@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 GOLDEN_VERSION = "golden-v1"
-GOLDEN_NAME = "contract-golden-source"
+# Golden sources are named so; a run never restores into or writes to a database named like one.
+GOLDEN_NAME_PREFIX = "contract-golden"
+GOLDEN_NAME = GOLDEN_NAME_PREFIX + "-source"
 
 Tables = dict[str, list[dict[str, Any]]]
 

@@ -21,6 +21,7 @@ from strategies.combinators import weighted
 from strategies.ids import invalid_database_ids, valid_database_ids
 from strategies.payloads import invalid_restore_bodies, restore_bodies, restore_bodies_for
 from targets import Target
+from targets.guard import READS
 from targets.pool import Pool
 
 # `include(operation_id=...)` is ignored once schemathesis.toml has an [[operations]] section (schemathesis
@@ -85,13 +86,21 @@ def test_restore(case: Any, data: st.DataObject, driver: Driver, mix: Mix) -> No
 @SCHEMA.exclude(operation_id=RESTORE).exclude(method="DELETE").parametrize()
 @SCHEMA.given(data=st.data())
 def test_scaffolding(case: Any, data: st.DataObject, driver: Driver, pool: Pool, target: Target) -> None:
-    """Needs no backup and no restore target: only the databases the pool knows, when it knows any."""
-    known = pool.database_ids
-    if "databaseId" in case.path_parameters and known and data.draw(st.booleans(), label="use a real database"):
-        index = data.draw(st.integers(min_value=0, max_value=len(known) - 1), label="database")
-        case.path_parameters = {"databaseId": encode_segment(known[index])}
-    # Only an emulator may get databases created by generated requests: live scratch databases are tracked.
-    project = pool.project_id if target.control is not None else None
-    if "projectId" in case.path_parameters and project and data.draw(st.booleans()):
-        case.path_parameters = {"projectId": encode_segment(project)}
+    """Needs no backup and no restore target: only the databases the pool knows, when it knows any. Where the
+    safety guard is on, a write (issuing a connection, creating a database) goes only to what the run owns: one of
+    its restore targets, or an id carrying a token it minted, which names nobody's database or project; reads may
+    name the golden source too."""
+    writes = target.guarded and case.method.upper() not in READS
+    known: list[str] = pool.restore_targets if writes else pool.database_ids
+    if "databaseId" in case.path_parameters:
+        if known and bool(data.draw(st.booleans(), label="use a real database")):
+            index = data.draw(st.integers(min_value=0, max_value=len(known) - 1), label="database")
+            case.path_parameters = {"databaseId": encode_segment(known[index])}
+        elif writes:
+            case.path_parameters = {"databaseId": f"db_{pool.mint()}"}
+    if "projectId" in case.path_parameters:
+        if writes:  # a live run's scratch databases are tracked: generated ones go nowhere
+            case.path_parameters = {"projectId": f"proj_{pool.mint()}"}
+        elif target.control is not None and pool.project_id and data.draw(st.booleans()):
+            case.path_parameters = {"projectId": encode_segment(pool.project_id)}
     driver.send(case)

@@ -10,10 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contracts import matches_database_id
-from targets.guard import UNIQUE, Allowlist, GuardTransport, UnsafeRequestRefused, destructive_target
+from targets.guard import UNIQUE, Allowlist, GuardTransport, UnsafeRequestRefused, refusal
 
 OWNED = "db_cownedowned1ownedowned1xy"  # a realistic cuid: its random part is unique
 SHORT = "db_abc"  # an owned id too short to be unique: it counts only whole
+PROJECT = "proj_mine"  # the run's project (PRISMA_CONTRACT_PROJECT_ID)
 
 
 def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
@@ -23,7 +24,7 @@ def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
         sent.append(request)
         return httpx.Response(200, json={})
 
-    allowlist = Allowlist()
+    allowlist = Allowlist(projects={PROJECT})
     allowlist.allow(OWNED, "contract-target-1")
     allowlist.allow(SHORT, "contract-target-2")
     client = httpx.Client(transport=GuardTransport(httpx.MockTransport(server), allowlist), base_url="https://api")
@@ -50,6 +51,15 @@ def _client() -> tuple[httpx.Client, list[httpx.Request], Allowlist]:
         ("POST", "/v1/databases/DB_xabc/restore"),  # folded, it is database `db_xabc`
         ("POST", f"/v1/databases/{OWNED[:-1]}%{ord(OWNED[-1]):X}/restore"),  # undecoded, it is another valid id
         ("DELETE", "/v1/databases/"),
+        # Every write is guarded, not only restores and deletes: a connection adds a role to a database
+        ("POST", "/v1/databases/db_cnotmine000/connections"),
+        ("POST", "/v1/databases/db_cgoldensource0/connections"),
+        ("PUT", "/v1/databases/db_cnotmine000/connections"),
+        ("POST", "/v1/databases//connections"),  # `//` collapsed: database `connections`
+        ("POST", "/v1/projects/proj_1/databases"),  # another project's database: not the run's to delete
+        ("POST", f"/v1/projects/x%2F{PROJECT}/databases"),
+        ("POST", "/v1/connections/con_1/rotate"),  # a write to anything else
+        ("DELETE", "/v1/connections/con_1"),
     ],
 )
 def test_refused_requests_never_reach_the_server(method: str, path: str) -> None:
@@ -76,8 +86,10 @@ def test_refused_requests_never_reach_the_server(method: str, path: str) -> None
         ("POST", "/v1/databases/%2F/restore"),  # nothing but a slash
         ("DELETE", f"/v1/databases/{OWNED}"),
         ("GET", "/v1/databases/db_cnotmine000"),  # reads are harmless
-        ("POST", "/v1/databases/db_cnotmine000/connections"),
-        ("POST", "/v1/projects/proj_1/databases"),
+        ("HEAD", "/v1/databases/db_cnotmine000/connections"),
+        ("POST", f"/v1/databases/{OWNED}/connections"),
+        ("POST", f"/v1/projects/{PROJECT}/databases"),
+        ("POST", "/v1/databases//restore"),  # the empty-id probe names no database
     ],
 )
 def test_owned_or_harmless_requests_pass(method: str, path: str) -> None:
@@ -92,10 +104,24 @@ def test_only_databases_named_contract_can_be_allowed() -> None:
         Allowlist().allow("db_cproduction1", "production")
 
 
-def test_destructive_target_reads_the_encoded_path() -> None:
-    assert destructive_target("post", "/v1/databases/c%2F0000000/restore") == "c%2F0000000"
-    assert destructive_target("GET", "/v1/databases/x") is None
-    assert destructive_target("DELETE", "/v1/connections/con_1") == ""
+def test_a_database_named_like_a_golden_source_is_never_a_restore_target() -> None:
+    with pytest.raises(UnsafeRequestRefused, match="named like a golden source"):
+        Allowlist().allow("db_cgolden", "contract-golden-source")
+
+
+def test_the_guard_reads_the_encoded_path() -> None:
+    allowlist = Allowlist(projects={PROJECT})
+    assert refusal(allowlist, "post", "/v1/databases/c%2F0000000/restore") == (
+        "it writes to database 'c/0000000', which this run was neither given (PRISMA_CONTRACT_TARGET_DATABASE_ID) "
+        "nor created"
+    )
+    assert refusal(allowlist, "GET", "/v1/databases/x") is None
+
+
+def test_a_generated_create_goes_to_a_minted_project_only() -> None:
+    client, sent, allowlist = _client()
+    client.post(f"/v1/projects/proj_{allowlist.mint()}/databases")
+    assert len(sent) == 1
 
 
 def test_ids_carrying_a_minted_token_pass_and_others_do_not() -> None:
