@@ -4,14 +4,18 @@ how to rerun a failed contract test."""
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
+from checks.configuration import RUN_SETTINGS, check_settings
 from checks.repro import Invocation, reproduce, rerun_id
 from emulator.config import OPTIONS, SUITE_PREFIX, add_options
+from reporting.write import clear_reports, write_stopped
 from strategies.profiles import UnknownProfile, profile_in_effect, use_profile
+from targets.base import TargetConfigurationError
 
 TARGETS = ("emulator", "live", "replay")
 CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
@@ -76,13 +80,48 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see emulator/config.py
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest configures anything, and before xdist starts its workers
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Every setting is checked before the run starts or writes anything (checks/configuration.py): a mistake is one
+    line and exit code 2, printed once, with or without xdist. A contract run's reports of an earlier run go first,
+    so a run that stops here or is killed later never leaves the last one's "passed" behind."""
+    if config.option.help or config.option.version or _is_xdist_worker(config):
+        return None
+    contract = _runs_contract_tests(config)
+    reports, summary_json = Path(config.getoption("--reports")), config.getoption("--summary-json")
+    if contract:
+        clear_reports(reports, Path(summary_json) if summary_json else None)
+    try:
+        profile = _checked_profile(config)
+        config.stash[RUN_SETTINGS] = check_settings(config.getoption, profile, preflight=not config.option.collectonly)
+    except TargetConfigurationError as error:
+        line = f"restore-contract: {error}"
+        print(line, file=sys.stderr, flush=True)
+        if contract:
+            write_stopped(reports, Path(summary_json) if summary_json else None, line, 2)
+        return 2
+    return None
+
+
+def _runs_contract_tests(config: pytest.Config) -> bool:
+    """Whether the tests the run was given include the contract suite (or lie inside it)."""
+    for arg in config.args or ["."]:
+        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+        if CONTRACT_SUITE.is_relative_to(path) or path.is_relative_to(CONTRACT_SUITE):
+            return True
+    return False
+
+
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
 def pytest_configure(config: pytest.Config) -> None:
-    use_profile(_checked_settings(config))
+    try:  # checked already, except where pytest_cmdline_main does not check (--help, an xdist worker)
+        use_profile(_checked_profile(config))
+    except TargetConfigurationError as error:
+        pytest.exit(f"restore-contract: {error}", 2)
     config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
     invoked = config.invocation_params
     config.stash[INVOCATION] = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
-    xdist_controller = bool(config.getoption("numprocesses", None)) and not hasattr(config, "workerinput")
+    xdist_controller = bool(config.getoption("numprocesses", None)) and not _is_xdist_worker(config)
     if xdist_controller and config.getoption("--target") == "replay":
         # A cassette is one conversation: a read of a URL answers what it answered at that point of the recording,
         # so it replays in the recorded order, in one process (xdist sets up its workers after this hook).
@@ -101,17 +140,22 @@ def pytest_configure(config: pytest.Config) -> None:
         start_in_background()
 
 
-def _checked_settings(config: pytest.Config) -> str:
-    """The target and the profile (returned), checked before anything starts: a wrong one ends the run with one
-    line and exit code 2. (`choices=` checks a value given on the command line, not one from the environment.)"""
+def _checked_profile(config: pytest.Config) -> str:
+    """The target checked, and the profile (returned). (`choices=` checks a value given on the command line, not one
+    from the environment.)"""
     target = config.getoption("--target")
     if target not in TARGETS:
-        known = ", ".join(TARGETS)
-        pytest.exit(f"restore-contract: PRISMA_CONTRACT_TARGET={target} is not a target: use one of {known}", 2)
+        raise TargetConfigurationError(
+            f"PRISMA_CONTRACT_TARGET={target} is not a target: use one of {', '.join(TARGETS)}"
+        )
     try:
         return profile_in_effect(config)
     except UnknownProfile as error:
-        pytest.exit(f"restore-contract: {error}", 2)
+        raise TargetConfigurationError(str(error)) from None
+
+
+def _is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

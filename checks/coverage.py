@@ -61,13 +61,16 @@ def capabilities(pool: Pool) -> dict[str, bool]:
     }
 
 
-def coverage(causes: Mapping[str, int], has: Mapping[str, bool]) -> list[dict[str, object]]:
-    """Each row with how often it was exercised and, when never, why: the first missing need, else the budget."""
+def coverage(causes: Mapping[str, int], has: Mapping[str, bool], stopped: str | None = None) -> list[dict[str, object]]:
+    """Each row with how often it was exercised and, when never, why: the run's setup failing (`stopped`), the
+    first missing need, else the budget."""
     table = []
     for row in ROWS:
         count = causes.get(row.counted_as, 0)
         missing = [NEEDS[need] for need in row.needs if not has.get(need, False)]
         why = "" if count else (missing[0] if missing else "not reached by this run's examples (budget or timing)")
+        if not count and stopped:
+            why = f"the run's setup failed: {stopped}"
         table.append({"answer": row.answer, "cause": row.cause, "exercised": count, "why_not": why})
     return table
 

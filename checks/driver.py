@@ -155,7 +155,11 @@ class Driver:
         reported when the test ends), or its share of the time budget is spent (it passes on what it checked)."""
         test = test or current_test()
         if test in self.violated:
-            return None  # Hypothesis replays (and may shrink) the failing example: it must meet the same run
+            # Hypothesis goes on after a failure (more examples, a replay, shrinking): inside the test's share it
+            # may, past it the test ends, failing with its first violation (the suite's pytest_pyfunc_call raises
+            # it), so a failing run ends near its budget too.
+            spent = self.budget.share_spent(verifying=False)
+            return "it failed, and its share of the run's time budget is spent" if spent else None
         if self.inflight.has_failed(test):
             return "a restore this test started failed its verification (reported when it ends)"
         if self.budget.share_spent(verifying=self.inflight.started_by(test)):

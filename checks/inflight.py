@@ -132,8 +132,14 @@ class InFlight:
             self._account()
             return self.counts.busy_seconds / max(time.monotonic() - self._first, 1e-9) if self.counts.started else 0.0
 
-    def close(self) -> list[ContractViolation]:
-        """Wait for everything still in flight; what failed (tests that ended without `finish` leave it here)."""
+    def close(self, abandon: bool = False) -> list[ContractViolation]:
+        """Wait for everything still in flight; what failed (tests that ended without `finish` leave it here).
+        `abandon` (an interrupted run): wait for nothing, drop what has not started, report nothing."""
+        if abandon:
+            self._tests.clear()
+            if self._pool is not None:
+                self._pool.shutdown(wait=False, cancel_futures=True)
+            return []
         left = [found for test in list(self._tests) for found in self.finish(test)]
         if self._pool is not None:
             self._pool.shutdown(wait=True)

@@ -19,7 +19,14 @@ Line = tuple[str, str | None]  # text, and its colour (None, yellow, red)
 
 _SUMMED = ("requests", "retries", "waited_for_retries_s", "verified_in_background", "restores_started")
 _COUNTED = ("checked", "statuses", "deviations", "lifecycle", "causes")
-_LISTED = ("leftovers", "guard_refusals", "stale_scratch_deleted", "cut_short_by_budget", "restores")
+_LISTED = (
+    "leftovers",
+    "guard_refusals",
+    "stale_scratch_deleted",
+    "stale_scratch_kept",
+    "cut_short_by_budget",
+    "restores",
+)
 _KEYED = ("failures", "tests")
 
 
@@ -87,6 +94,7 @@ def render(record: Mapping[str, Any]) -> list[Line]:
     lines += [
         (f"scratch database an earlier run left, deleted: {stale}", None) for stale in record["stale_scratch_deleted"]
     ]
+    lines += [(f"scratch database of another run: {kept}", "yellow") for kept in record.get("stale_scratch_kept", [])]
     lines.append(("properties checked:", None))
     lines += [(f"  {name}: {count}", None) for name, count in sorted(record["checked"].items())]
     statuses = ", ".join(f"{status} x{count}" for status, count in sorted(record["statuses"].items()))

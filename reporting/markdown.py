@@ -74,6 +74,7 @@ def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
         *(f"SAFETY GUARD refused (never sent): {refused}" for refused in record["guard_refusals"]),
         *(f"scratch database NOT deleted, remove it by hand: {left}" for left in record["leftovers"]),
         *(f"scratch database an earlier run left, deleted: {stale}" for stale in record["stale_scratch_deleted"]),
+        *(f"scratch database of another run: {kept}" for kept in record.get("stale_scratch_kept", [])),
     ]
     if attention:
         lines += ["", "## Needs attention", ""] + [f"- {_cell(item)}" for item in attention]

@@ -38,6 +38,29 @@ def write_reports(folder: Path, record: Mapping[str, Any]) -> list[Path]:
     return [folder / "summary.json", folder / "summary.md", *(folder / name for name in drawn)]
 
 
+REPORT_FILES = ("summary.json", "summary.md", COVERAGE_PICTURE, TIMELINE_PICTURE)
+
+
+def clear_reports(folder: Path, summary_json: Path | None) -> None:
+    """A run starting: an earlier run's reports go, so a run that fails to start or is killed never leaves the last
+    one's "passed" behind."""
+    for path in [folder / name for name in REPORT_FILES] + ([summary_json] if summary_json else []):
+        path.unlink(missing_ok=True)
+
+
+def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_status: int) -> None:
+    """The reports of a run that stopped before it ran a test: the one line that says why."""
+    record = {"exit_status": exit_status, "stopped": line}
+    for path in [folder / "summary.json"] + ([summary_json] if summary_json else []):
+        write_json(path, record)
+    text = f"# restore contract: stopped before any test ran\n\n{line}\n"
+    (folder / "summary.md").write_text(text, encoding="utf-8")
+    step_summary = os.environ.get(STEP_SUMMARY)
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as page:
+            page.write(text)
+
+
 def junit_properties(record: Mapping[str, Any]) -> dict[str, str]:
     """The summary's figures as JUnit properties (name → value), for CI tools that read only the XML."""
     properties = {

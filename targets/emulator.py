@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from emulator import Emulator, EmulatorConfig
+
+__all__ = ["EmulatorConfig", "emulator_target", "suite_emulator_config"]
+from emulator.config import config_from
 from targets.base import Target, Traffic, new_client
 from targets.control import ControlPlane
 from targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
@@ -55,3 +61,8 @@ def _describe(config: EmulatorConfig) -> dict[str, str]:
         "staging": f"latency={config.latency} rate_limit={config.rate_limit} transient_503={config.transient_503} "
         f"provisioning={config.provisioning}",
     }
+
+
+def suite_emulator_config(getoption: Callable[[str], Any]) -> EmulatorConfig:
+    """The emulator the suite's `--emulator-…` options (or their variables) ask for; ValueError on a bad value."""
+    return config_from(getoption, suite=True)

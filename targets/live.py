@@ -11,7 +11,8 @@ PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (de
 PRISMA_CONTRACT_MAX_SCRATCH         how many scratch databases the run may hold at once (default 12; workspaces
                                     have limits): all but 5 are restored into at the same time
 PRISMA_CONTRACT_STALE_SCRATCH_HOURS scratch databases (contract-scratch-…) of earlier runs older than this are
-                                    deleted at the start of a run (default 24)
+                                    deleted at the start of a run (default 24; never younger than 6 h: those are
+                                    listed in the summary with the request that deletes them)
 PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
                                     credentials; `off` where this machine cannot reach the databases
 
@@ -44,6 +45,9 @@ DEFAULT_MAX_SCRATCH = 12
 OTHER_SCRATCH = 5
 # A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
 DEFAULT_STALE_AFTER = 24 * 3600.0
+# Whatever is set (0 is the natural reply to a killed run), a younger one is never deleted: no run lasts this long
+# (a live run is sized to its budget: 24 min for the nightly, 10 min otherwise), so it may be one still running.
+STALE_FLOOR = 6 * 3600.0
 
 
 @dataclass(frozen=True)
@@ -85,7 +89,8 @@ class LiveSettings:
             restore_timeout=_number("PRISMA_CONTRACT_RESTORE_TIMEOUT", DEFAULT_LIVE_RESTORE_TIMEOUT, "seconds"),
             data_probe=probe == "on",
             run_id=uuid.uuid4().hex,
-            stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours") * 3600,
+            stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours", zero=True)
+            * 3600,
             max_scratch=_max_scratch(),
         )
         _refuse_golden_as_target(settings)
@@ -103,12 +108,18 @@ def _required(name: str, example: str, needed_by: str) -> str:
     return value
 
 
-def _number(name: str, default: float, unit: str) -> float:
+def _number(name: str, default: float, unit: str, *, zero: bool = False) -> float:
+    """A finite number of `unit` above 0 (or 0 itself with `zero`); a negative timeout once let a run create its
+    scratch databases and then fail on each of them."""
     text = os.environ.get(name, "").strip() or str(default)
     try:
-        return float(text)
+        value = float(text)
     except ValueError:
-        raise TargetConfigurationError(f"{name} must be a number of {unit}, got {text!r}") from None
+        value = float("nan")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        bound = "0 or more" if zero else "above 0"
+        raise TargetConfigurationError(f"{name} must be a number of {unit} {bound}, got {text!r}")
+    return value
 
 
 def _max_scratch() -> int:
@@ -164,7 +175,7 @@ def live_target(
     a cassette recording or replay, entered after the preflight, so a cassette holds the run's own requests,
     and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages); `waits`:
     whether retries of transient answers wait (a replay's recorded answers need no waiting for)."""
-    guard = Allowlist(secret=settings.run_id)
+    guard = Allowlist(secret=settings.run_id, projects={settings.project_id} if settings.project_id else set())
     http = httpx.HTTPTransport(retries=1)
     stack = ExitStack()
     stack.callback(http.close)
@@ -196,7 +207,8 @@ def live_target(
 
 def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None:
     """A few reads, so a wrong setting is one clear message rather than a wall of failures: the URL and the
-    token, then the project and the sacrificial database the settings name. Nothing here writes."""
+    token, then the project, the sacrificial database and the golden source's backups the settings name. Nothing
+    here writes."""
     client = target.client()
     probe = "/v1/databases/db_preflight0/backups"
     response = _get(client, probe)
@@ -214,10 +226,21 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
     sacrificial = settings.target_database_id
     if sacrificial:
         database = _read(client, "PRISMA_CONTRACT_TARGET_DATABASE_ID", sacrificial, "/v1/databases/{}")
-        try:  # the guard's own rule (named contract-…), before the pool writes anything into it
+        try:  # the guard's own rule (named contract-…, not like a golden source), before anything is written to it
             guard.allow(sacrificial, str(database.get("data", {}).get("name", "")))
         except UnsafeRequestRefused as refused:
             raise TargetConfigurationError(f"PRISMA_CONTRACT_TARGET_DATABASE_ID={sacrificial}: {refused}") from None
+    source = settings.source_database_id
+    if source:
+        setting = "PRISMA_CONTRACT_SOURCE_DATABASE_ID"
+        listed = _read(client, setting, source, "/v1/databases/{}/backups?limit=100").get("data", [])
+        completed = {str(backup.get("id")) for backup in listed if backup.get("status") == "completed"}
+        if settings.backup_id and settings.backup_id not in completed:
+            raise TargetConfigurationError(
+                f"PRISMA_CONTRACT_BACKUP_ID={settings.backup_id} is not a completed backup of {setting}={source}"
+            )
+        if not completed:
+            raise TargetConfigurationError(f"{setting}={source} has no completed backup to restore from")
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:

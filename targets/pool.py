@@ -22,7 +22,7 @@ from targets.base import Target, TargetConfigurationError
 from targets.control import ControlPlane
 from targets.data import Credential, LoginRefused
 from targets.guard import SCRATCH_NAME, Allowlist
-from targets.live import LiveSettings
+from targets.live import STALE_FLOOR, LiveSettings
 from targets.waiting import wait_for
 
 
@@ -47,6 +47,7 @@ class Pool:
     credentials: dict[str, list[Credential]] = field(default_factory=dict)  # database → issued before any restore
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
     stale: list[str] = field(default_factory=list)  # scratch databases of earlier runs this run deleted
+    stale_kept: list[str] = field(default_factory=list)  # and those too young to be sure no run uses them
 
     def __post_init__(self) -> None:
         self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
@@ -201,8 +202,21 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
     stays empty and the tests that need it skip.
     """
     target, client = pool.target, pool.client
+    # Reads first: everything that can go wrong without writing goes wrong before the first write.
+    source = settings.source_database_id
+    if source:
+        pool.sources.append(source)
+        pool.backups += _listed_backups(client, source)
+        # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
+        pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
+        # The preflight checked that the backup named is completed and that there is one (targets/live.py).
+        wanted = settings.backup_id
+        if wanted:  # the named backup first: the tests pick completed backups in list order
+            pool.backups.sort(key=lambda backup: backup.id != wanted)
     if target.project_id:
-        pool.stale = delete_stale_scratch(pool, settings.stale_after)
+        pool.stale, pool.stale_kept = delete_stale_scratch(
+            client, target.project_id, target.guard, settings.stale_after
+        )
     sacrificial = settings.target_database_id
     if sacrificial:
         data = wait_until_ready(client, sacrificial, target.restore_timeout)
@@ -223,40 +237,35 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         wait_until_ready(client, gone, target.restore_timeout)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
-    source = settings.source_database_id
-    if source:
-        pool.sources.append(source)
-        pool.backups += _listed_backups(client, source)
-        # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
-        pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
-        wanted = settings.backup_id
-        if wanted and not any(b.id == wanted and b.status == "completed" for b in pool.backups):
-            raise TargetConfigurationError(
-                f"PRISMA_CONTRACT_BACKUP_ID={wanted} is not a completed backup of PRISMA_CONTRACT_SOURCE_DATABASE_ID"
-            )
-        if wanted:  # the named backup first: the tests pick completed backups in list order
-            pool.backups.sort(key=lambda backup: backup.id != wanted)
-        if not any(b.status == "completed" for b in pool.backups):
-            raise TargetConfigurationError(
-                f"PRISMA_CONTRACT_SOURCE_DATABASE_ID={source} has no completed backup to restore from"
-            )
 
 
-def delete_stale_scratch(pool: Pool, older_than: float) -> list[str]:
+def delete_stale_scratch(
+    client: httpx.Client, project_id: str, guard: Allowlist | None, older_than: float, now: datetime | None = None
+) -> tuple[list[str], list[str]]:
     """Scratch databases that earlier runs left behind (killed before they cleaned up): those named
-    contract-scratch-… and created more than `older_than` seconds ago are deleted; each is reported. A younger
-    one may be a run in progress elsewhere, and anything not named so is never touched."""
-    now, deleted = datetime.now(UTC), []
-    for database in _project_databases(pool.client, pool.project_id or ""):
+    contract-scratch-… and created more than `older_than` seconds ago, and never less than STALE_FLOOR, are deleted.
+    A younger one may be a run in progress elsewhere: it is kept, and listed with the request that deletes it.
+    Anything not named so is never touched. Returns (deleted, kept), one line each."""
+    now, deleted, kept = now or datetime.now(UTC), [], []
+    limit = max(older_than, STALE_FLOOR)
+    for database in _project_databases(client, project_id):
+        if not str(database["name"]).startswith(SCRATCH_NAME):
+            continue
         created = datetime.fromisoformat(str(database["createdAt"]).replace("Z", "+00:00"))
         age = (now - created).total_seconds()
-        if not str(database["name"]).startswith(SCRATCH_NAME) or age < older_than:
+        described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
+        path = f"/v1/databases/{encode_segment(database['id'])}"
+        if age < limit:
+            kept.append(
+                f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
+                f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "
+                f'"Authorization: Bearer $PRISMA_API_TOKEN" {str(client.base_url).rstrip("/")}{path}'
+            )
             continue
-        if pool.target.guard is not None:
-            pool.target.guard.allow(database["id"], database["name"])
-        answer = pool.client.delete(f"/v1/databases/{encode_segment(database['id'])}").status_code
-        deleted.append(f"{database['id']} ({database['name']}, {age / 3600:.1f} h old): DELETE answered {answer}")
-    return deleted
+        if guard is not None:
+            guard.allow(database["id"], database["name"])
+        deleted.append(f"{described}: DELETE answered {client.delete(path).status_code}")
+    return deleted, kept
 
 
 def _project_databases(client: httpx.Client, project_id: str) -> list[dict[str, Any]]:

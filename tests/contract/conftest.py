@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -14,40 +13,43 @@ import pytest
 from _pytest.junitxml import xml_key  # the JUnit plugin's LogXML, where record_testsuite_property puts properties
 from hypothesis import settings
 
-from checks.budget import Budget, StopExamples, budget_seconds
-from checks.coverage import NEEDS, capabilities, coverage
+from checks.budget import Budget, StopExamples
+from checks.configuration import RunSettings, run_settings
+from checks.coverage import capabilities, coverage
 from checks.driver import Driver, current_test
 from checks.inflight import InFlight
-from checks.progress import Progress, clock, interval_from_env
+from checks.progress import Progress, clock
 from checks.record import Record, merge, render
 from checks.report import Outcome, RunReport
 from checks.violation import ContractViolation, violations_in
-from emulator.config import EmulatorConfig, config_from
 from emulator.dataplane.cluster import ClusterError
 from reporting.write import junit_properties, write_json, write_reports
 from strategies.profiles import profile_in_effect
 from targets import Target, TargetConfigurationError, emulator_target, live_target
 from targets.cassettes import Cassette, recording, replay_target
+from targets.guard import UnsafeRequestRefused
 from targets.live import LiveSettings
 from targets.pool import Pool, fill_emulator_pool, fill_live_pool
 from targets.transient import RetriesExhausted
 
 
-def _emulator_config(config: pytest.Config) -> EmulatorConfig:
+def _settings(config: pytest.Config) -> RunSettings:
+    """The run's settings, checked before the session started (checks/configuration.py); an xdist worker checks its
+    own copy here, and a mistake found only now still ends the run with one line."""
     try:
-        return config_from(config.getoption, suite=True)
-    except ValueError as error:
-        raise TargetConfigurationError(str(error)) from None
+        return run_settings(config, profile_in_effect(config))
+    except TargetConfigurationError as error:
+        pytest.exit(f"restore-contract: {error}", returncode=2)
 
 
 @pytest.fixture(scope="session")
 def target(pytestconfig: pytest.Config) -> Iterator[Target]:
     """The target its builder made; configuration errors end the run at once with one line."""
     try:
-        built, settings = _build_target(pytestconfig)
+        built, live = _build_target(pytestconfig, _settings(pytestconfig))
     except TargetConfigurationError as error:
         pytest.exit(f"restore-contract: {error}", returncode=2)
-    pytestconfig.stash[SETTINGS] = settings
+    pytestconfig.stash[SETTINGS] = live
     try:
         yield built
     finally:
@@ -58,25 +60,22 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         pytestconfig.stash[REFUSED] = list(built.guard.refused) if built.guard is not None else []
 
 
-def _build_target(config: pytest.Config) -> tuple[Target, LiveSettings | None]:
-    name, record = config.getoption("--target"), config.getoption("--record")
-    if record and name != "live":
+def _build_target(config: pytest.Config, settings: RunSettings) -> tuple[Target, LiveSettings | None]:
+    record = config.getoption("--record")
+    if record and settings.target != "live":
         raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
-    if name == "emulator":
+    if settings.emulator is not None:
         try:
-            return emulator_target(_emulator_config(config)), None
+            return emulator_target(settings.emulator), None
         except ClusterError as error:
             raise TargetConfigurationError(str(error)) from None
-    if name == "replay":
+    if settings.live is None:
         return replay_target(Cassette.named(config.getoption("--cassette")), profile_in_effect(config))
-    settings = LiveSettings.from_env()
+    # Checked against the server before the session started (checks/configuration.py): no second preflight.
     if not record:
-        return live_target(settings), settings
-    # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
-    # so both take the same paths and send the same requests.
-    settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
-    recorder = recording(Cassette.named(record), settings.public(), profile_in_effect(config))
-    return live_target(settings, recorder=recorder), settings
+        return live_target(settings.live, preflight=False), settings.live
+    recorder = recording(Cassette.named(record), settings.live.public(), profile_in_effect(config))
+    return live_target(settings.live, preflight=False, recorder=recorder), settings.live
 
 
 @pytest.fixture(scope="session")
@@ -90,47 +89,40 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
         else:
             assert settings is not None, "a target without a control plane is built from live settings"
             fill_live_pool(owned, settings)
-        pytestconfig.stash[STALE] = owned.stale
-        pytestconfig.stash[HAS] = capabilities(owned)
-        _refuse_a_run_that_cannot_restore(pytestconfig, target, pytestconfig.stash[HAS])
-    except TargetConfigurationError as error:
+    except BaseException as error:  # an interrupt included: whatever the run created so far goes
         pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
-        pytest.exit(f"restore-contract: {error}", returncode=2)
+        why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
+        pytestconfig.stash[SETUP_FAILED] = why
+        report_of(pytestconfig).failed("setting up the run's databases", why)
+        if isinstance(error, (TargetConfigurationError, UnsafeRequestRefused)):
+            pytest.exit(f"restore-contract: {error}", returncode=2)
+        if isinstance(error, Exception):  # one line, not the same error once per test
+            pytest.exit(f"restore-contract: setting up the run's databases failed: {str(error).strip()}", returncode=1)
+        raise
+    pytestconfig.stash[STALE] = (owned.stale, owned.stale_kept)
+    pytestconfig.stash[HAS] = capabilities(owned)
     try:
         yield owned
     finally:
         pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
 
 
-def _refuse_a_run_that_cannot_restore(config: pytest.Config, target: Target, has: Mapping[str, bool]) -> None:
-    """A live run that could not exercise a successful restore would look green having checked nothing of what
-    matters: it stops, naming what is missing, unless a partial run was asked for."""
-    missing = [NEEDS[need] for need in ("target", "backup") if not has[need]]
-    if target.name == "live" and missing and not config.getoption("--partial"):
-        raise TargetConfigurationError(
-            f"this live run could not check a single restore; missing {'; and '.join(missing)} "
-            "(or ask for a partial run: --partial, PRISMA_CONTRACT_PARTIAL=1)"
-        )
-
-
 @pytest.fixture(scope="session")
 def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[Driver]:
     """The driver, with the run's time budget and the restores it verifies in the background (one per restore
     target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
-    try:
-        seconds = budget_seconds(pytestconfig.getoption("--budget"), profile_in_effect(pytestconfig))
-        interval = interval_from_env()
-    except ValueError as error:
-        pytest.exit(f"restore-contract: {error}", returncode=2)
+    settings = _settings(pytestconfig)
     inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
-    budget = pytestconfig.stash[BUDGET] = Budget(seconds)
+    budget = pytestconfig.stash[BUDGET] = Budget(settings.budget)
     made = Driver(target, pool, report_of(pytestconfig), inflight, budget)
     pytestconfig.stash[INFLIGHT] = inflight
     try:
-        with Progress(interval, lambda: _progress(made), _terminal_line(pytestconfig)):
+        with Progress(settings.progress, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
     finally:
-        for left in inflight.close():  # only a test that never ended leaves any
+        # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
+        # still polling then ends on the deleted database, unreported).
+        for left in inflight.close(abandon=_interrupted[0]):  # only a test that never ended leaves any
             report_of(pytestconfig).failed("in flight at the end of the run", str(left).partition("\n")[0])
 
 
@@ -174,9 +166,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     """Under a time budget the heaviest tests go first (the successful restores above all), so their shares come
     out of the whole budget rather than out of what earlier tests left; otherwise file order, as always."""
     try:
-        budgeted = budget_seconds(config.getoption("--budget"), profile_in_effect(config)) is not None
-    except ValueError:
-        return  # reported once, by the driver fixture
+        budgeted = run_settings(config, profile_in_effect(config)).budget is not None
+    except TargetConfigurationError:
+        return  # reported once, by the target fixture
     if budgeted:
         items.sort(key=lambda item: -_weight(item))
 
@@ -233,16 +225,26 @@ LEFTOVERS = pytest.StashKey[list[str]]()
 REFUSED = pytest.StashKey[list[str]]()
 DESCRIBED = pytest.StashKey[dict[str, str]]()
 REPORT = pytest.StashKey[RunReport]()
-STALE = pytest.StashKey[list[str]]()
+STALE = pytest.StashKey[tuple[list[str], list[str]]]()  # earlier runs' scratch databases: deleted, kept
 RETRIED = pytest.StashKey[tuple[int, float]]()
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
 HAS = pytest.StashKey[Mapping[str, bool]]()
+SETUP_FAILED = pytest.StashKey[str]()  # why the pool could not be filled: every row of the coverage table says it
 BUDGET = pytest.StashKey[Budget]()
 CONTRACT_TESTS = "tests/contract/"
 INFLIGHT = pytest.StashKey[InFlight]()
 RECORD = pytest.StashKey[Record]()
 WORKER_RECORDS = pytest.StashKey[list[Record]]()
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
+
+
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Called before the session's fixtures are torn down (pytest_sessionfinish): the driver then drops what is in
+    flight instead of waiting for it, and the pool deletes the run's databases while the user still waits."""
+    _interrupted[0] = True
+
+
+_interrupted = [False]  # the hook gets no config; one pytest session per process runs the contract suite
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -344,11 +346,12 @@ def _record(config: pytest.Config, exitstatus: int) -> Record:
         "waited_for_retries_s": round(retried[1], 3),
         "leftovers": config.stash.get(LEFTOVERS, []),
         "guard_refusals": config.stash.get(REFUSED, []),
-        "stale_scratch_deleted": config.stash.get(STALE, []),
+        "stale_scratch_deleted": config.stash.get(STALE, ([], []))[0],
+        "stale_scratch_kept": config.stash.get(STALE, ([], []))[1],
         "partial": bool(config.getoption("--partial")),
         "capabilities": has,
         "causes": dict(report.causes),
-        "coverage": coverage(report.causes, has),
+        "coverage": coverage(report.causes, has, stopped=config.stash.get(SETUP_FAILED, None)),
         "restores_started": report.statuses[200],
         **_timing(config),
         **report.as_dict(),

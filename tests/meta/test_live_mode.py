@@ -8,6 +8,7 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -19,6 +20,8 @@ import pytest
 
 from emulator import DEFAULT_TOKEN
 from harness.server import REPO, seeded_settings
+from targets.guard import UnsafeRequestRefused
+from targets.live import LiveSettings, live_target
 from tests.meta.conftest import Staging, database_names, live_env, run_live, run_recorded, run_suite_with
 from tests.meta.records import detection
 
@@ -27,6 +30,8 @@ if TYPE_CHECKING:
 
 
 def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging: Staging) -> None:
+    golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
+    connections = _connections(staging, golden)
     done = run_live(live_env(staging))
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-2000:]
     assert "SAFETY GUARD refused" not in done.stdout
@@ -36,6 +41,8 @@ def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging
     assert "data probe: the target holds exactly the backup's data:" in done.stdout
     assert "data probe: a credential issued before the restore logs in afresh:" in done.stdout
     assert database_names(staging.server, staging.settings) == ["contract-golden-source"], "scratch left behind"
+    # Nothing but the run's own databases is written: generated writes (issuing a connection) left the golden source be
+    assert _connections(staging, golden) == connections
 
 
 @pytest.mark.parametrize(
@@ -158,6 +165,58 @@ def test_a_live_run_that_cannot_restore_fails_unless_asked_to_be_partial(
     assert database_names(staging.server, staging.settings) == before
 
 
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        (
+            {"PRISMA_CONTRACT_RESTORE_TIMEOUT": "-5"},
+            "PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds above 0",
+        ),
+        (
+            {"PRISMA_CONTRACT_STALE_SCRATCH_HOURS": "-1"},
+            "PRISMA_CONTRACT_STALE_SCRATCH_HOURS must be a number of hours",
+        ),
+        ({"PRISMA_CONTRACT_BUDGET": "-5"}, "the time budget (--budget, PRISMA_CONTRACT_BUDGET) must be seconds > 0"),
+        ({"PRISMA_CONTRACT_PROGRESS_SECONDS": "often"}, "PRISMA_CONTRACT_PROGRESS_SECONDS must be seconds"),
+        ({"PRISMA_CONTRACT_MAX_SCRATCH": "3"}, "PRISMA_CONTRACT_MAX_SCRATCH must be a whole number above 5"),
+        (
+            {"PRISMA_CONTRACT_SOURCE_DATABASE_ID": "db_nope"},
+            "PRISMA_CONTRACT_SOURCE_DATABASE_ID=db_nope does not exist",
+        ),
+        # The golden source as the sacrificial database, the source unset: nothing says it is the golden source by id
+        ({"PRISMA_CONTRACT_SOURCE_DATABASE_ID": "", "PRISMA_CONTRACT_TARGET_DATABASE_ID": "{golden}"}, "missing a "),
+        (
+            {"PRISMA_CONTRACT_SOURCE_DATABASE_ID": "", "PRISMA_CONTRACT_TARGET_DATABASE_ID": "{golden}"}
+            | {"PRISMA_CONTRACT_PARTIAL": "1"},
+            "named like a golden source",
+        ),
+    ],
+)
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "xdist"])
+def test_every_setting_is_checked_before_the_first_write(
+    staging: Staging, overrides: dict[str, str], message: str, workers: list[str], tmp_path: Path
+) -> None:
+    """Each was once found only after the run had written: probe rows and a connection in the golden source, eight
+    scratch databases left behind. One line, exit 2, with or without xdist; nothing written (the golden source has
+    no new connection); and the reports say the run stopped, not an earlier run's "passed"."""
+    golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
+    before = database_names(staging.server, staging.settings), _connections(staging, golden)
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "summary.md").write_text("an earlier run: passed")
+    env = live_env(staging, **{name: value.format(golden=golden) for name, value in overrides.items()})
+    done = run_live({**env, "PRISMA_CONTRACT_REPORTS": str(reports)}, *workers)
+    _one_clear_line(done, message)
+    assert (database_names(staging.server, staging.settings), _connections(staging, golden)) == before
+    assert "passed" not in (reports / "summary.md").read_text()
+    assert message in (reports / "summary.md").read_text()
+
+
+def _connections(staging: Staging, database_id: str) -> list[str]:
+    with httpx.Client(base_url=staging.server.url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}"}) as api:
+        return [c["id"] for c in api.get(f"/v1/databases/{database_id}/connections").json()["data"]]
+
+
 def test_the_golden_source_is_never_the_sacrificial_target(staging: Staging) -> None:
     golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
     before = database_names(staging.server, staging.settings)
@@ -205,10 +264,13 @@ def test_a_faulty_server_is_caught_live_without_a_control_plane(
     assert run.record["guard_refusals"] == []
 
 
-def test_scratch_databases_a_killed_run_left_are_deleted_and_nothing_else(staging: Staging, tmp_path: Path) -> None:
-    """A run killed hard leaves its scratch databases; the next run deletes those older than the configured age
-    and reports them, and never touches another database: not the golden source, not one merely named
-    contract-…, not a young scratch database (a run in progress elsewhere)."""
+def test_scratch_databases_a_killed_run_left_are_listed_with_how_to_delete_them_and_nothing_is_touched(
+    staging: Staging, tmp_path: Path
+) -> None:
+    """A run killed hard leaves its scratch databases. The next run, even with PRISMA_CONTRACT_STALE_SCRATCH_HOURS=0,
+    deletes none younger than the floor (they may be a run in progress elsewhere: deleting them made that run fail
+    with false violations) and lists each with the request that deletes it; it never touches another database. (Which
+    ages are deleted is tests/unit/test_stale_scratch.py, with databases hours old.)"""
     project = staging.settings["PRISMA_CONTRACT_PROJECT_ID"]
     headers = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}
     with httpx.Client(base_url=staging.server.url, headers=headers) as api:
@@ -219,14 +281,17 @@ def test_scratch_databases_a_killed_run_left_are_deleted_and_nothing_else(stagin
         try:
             killed = _start_and_kill_a_live_run(staging)
             assert killed, "the killed run created no scratch database"
-            young = run_recorded(live_env(staging), tmp_path / "young", "--target=live", "-k", "no_valid_token")
-            assert young.record["stale_scratch_deleted"] == [], "a young scratch database is not stale"
-            assert set(killed) <= set(database_names(staging.server, staging.settings))
             aged = live_env(staging, PRISMA_CONTRACT_STALE_SCRATCH_HOURS="0")
             run = run_recorded(aged, tmp_path / "aged", "--target=live", "-k", "no_valid_token")
             assert run.exit_code == 0, run.output
-            assert len(run.record["stale_scratch_deleted"]) >= len(killed), run.record["stale_scratch_deleted"]
-            assert "scratch database an earlier run left, deleted" in run.output
+            assert run.record["stale_scratch_deleted"] == [], "a young scratch database is never stale"
+            assert set(killed) <= set(database_names(staging.server, staging.settings))
+            kept = run.record["stale_scratch_kept"]
+            assert len(kept) >= len(killed), kept
+            assert "scratch database of another run:" in run.output
+            assert "curl -X DELETE" in run.output
+            for line in kept:  # what a person does once no run uses them: the request the summary gives
+                api.delete(line.rsplit(" ", 1)[-1]).raise_for_status()
             assert sorted(database_names(staging.server, staging.settings)) == sorted(
                 ["contract-golden-source", "production", "contract-keep-me"]
             )
@@ -254,3 +319,68 @@ def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
         process.kill()
         process.wait()
     return scratch()  # what the killed run left (it may have deleted one between the last look and the kill)
+
+
+def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_own(staging: Staging) -> None:
+    """Every client of a live target is guarded (targets/live.py puts the guard under the transport stack): a
+    restore, a delete or a new connection on the golden source never leaves the process, whatever code sends it."""
+    golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
+    settings = LiveSettings(
+        url=staging.server.url,
+        token=DEFAULT_TOKEN,
+        project_id=staging.settings["PRISMA_CONTRACT_PROJECT_ID"],
+        source_database_id=golden,
+        run_id="0" * 32,
+    )
+    connections = _connections(staging, golden)
+    target = live_target(settings)
+    try:
+        client = target.client()
+        body = {"source": {"type": "backup", "databaseId": golden, "backupId": "bkp_x"}}
+        for method, path in (
+            ("POST", f"/v1/databases/{golden}/restore"),
+            ("POST", f"/v1/databases/{golden}/connections"),
+            ("DELETE", f"/v1/databases/{golden}"),
+            ("POST", "/v1/projects/proj_someone_else/databases"),
+        ):
+            with pytest.raises(UnsafeRequestRefused, match="refused before sending"):
+                client.request(method, path, json=body)
+        assert target.guard is not None
+        assert len(target.guard.refused) == 4
+    finally:
+        target.close()
+    assert _connections(staging, golden) == connections
+    assert "contract-golden-source" in database_names(staging.server, staging.settings)
+
+
+@pytest.mark.parametrize("after_s", [0.0, 8.0], ids=["while creating its databases", "while restoring"])
+def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, after_s: float) -> None:
+    """SIGINT, then a kill if the run is still there 30 s later: a slow correct server (restores of 2.5 s,
+    provisioning of 1 s) once kept 8 scratch databases after that, when the interrupt came during the pool's set-up
+    or while restores were being verified."""
+    server = launch_server("--no-control-plane", "--seed-golden", "--clock", "seconds:2.5", "--provisioning", "1")
+    staging = Staging(server, seeded_settings(server))
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
+    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "--target=live"]
+    env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def scratch() -> list[str]:
+        return [n for n in database_names(server, staging.settings) if n.startswith("contract-scratch-")]
+
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(scratch()) < 2:
+            time.sleep(0.05)
+        assert scratch(), "the run created no scratch database"
+        time.sleep(after_s)
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("the interrupted run was still there 30 s after SIGINT")
+    finally:
+        process.kill()
+        process.wait()
+    assert scratch() == [], "an interrupted run left its scratch databases"

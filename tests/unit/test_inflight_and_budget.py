@@ -78,6 +78,9 @@ def test_restores_in_flight_stop_a_test_early_enough_to_verify_them() -> None:
 def test_the_nightly_profile_has_a_budget_and_the_others_do_not() -> None:
     assert budget_seconds(None, "nightly") == 1440
     assert budget_seconds(None, "ci") is None
+    assert budget_seconds(None, "ci", live=True) == 600  # a live run ends in reasonable time without a setting
+    assert budget_seconds(None, "nightly", live=True) == 1440
+    assert budget_seconds("none", "ci", live=True) is None
     assert budget_seconds("none", "nightly") is None
     assert budget_seconds("90", "ci") == 90
     for wrong in ("0", "-5", "soon", "inf"):
