@@ -91,8 +91,21 @@ class Pool:
             self.target.guard.allow(database_id, full_name)
         return database_id
 
-    def delete_scratch(self) -> list[str]:
-        """Delete every scratch database still there; returns what could not be deleted, with why."""
+    def delete_scratch(self, sweep: bool = False) -> list[str]:
+        """Delete every scratch database still there; returns what could not be deleted, with why. `sweep` (a set-up
+        that failed, an interrupted run): also those the project lists under this run's name, e.g. one whose create
+        request was answered after the interrupt came (no one else's name carries this run's random id)."""
+        if sweep and self.project_id and self.run_id:
+            named = f"{SCRATCH_NAME}{self.run_id}-"
+            try:
+                listed = _project_databases(self.client, self.project_id)
+            except (httpx.HTTPError, TargetConfigurationError):
+                listed = []
+            for database in listed:
+                if str(database["name"]).startswith(named) and database["id"] not in self.scratch:
+                    if self.target.guard is not None:
+                        self.target.guard.allow(database["id"], database["name"])
+                    self.scratch.append(database["id"])
         leftovers = []
         for database_id in self.scratch:
             try:

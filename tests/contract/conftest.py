@@ -90,7 +90,7 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             assert settings is not None, "a target without a control plane is built from live settings"
             fill_live_pool(owned, settings)
     except BaseException as error:  # an interrupt included: whatever the run created so far goes
-        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
+        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch(sweep=True)
         why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
         pytestconfig.stash[SETUP_FAILED] = why
         report_of(pytestconfig).failed("setting up the run's databases", why)
@@ -104,7 +104,7 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
     try:
         yield owned
     finally:
-        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch()
+        pytestconfig.stash[LEFTOVERS] = owned.delete_scratch(sweep=_interrupted[0])
 
 
 @pytest.fixture(scope="session")
@@ -294,6 +294,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run's record: built by every session that ran the suite; under pytest-xdist each worker sends its own to
     the controller, which merges them. Written to --summary-json by whoever prints the summary."""
     config = session.config
+    _tear_down_session_fixtures(session)
     if _is_xdist_worker(config):
         if SENT in config.stash:
             config.workeroutput[WORKER_RECORD] = json.dumps(_record(config, exitstatus))  # type: ignore[attr-defined]
@@ -315,6 +316,16 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if junit is not None:
         for name, value in junit_properties(record).items():
             junit.add_global_property(name, value)
+
+
+def _tear_down_session_fixtures(session: pytest.Session) -> None:
+    """A run stopped by pytest.exit or an interrupt tears its session fixtures down only after this hook (pytest's
+    runner does it in its own pytest_sessionfinish): done here first, the pool has deleted its databases and the
+    target has counted its requests before the record is written. pytest's private API (idempotent: the runner then
+    finds nothing left); a normal run has torn everything down after its last test."""
+    setup_state = getattr(session, "_setupstate", None)
+    if setup_state is not None:
+        setup_state.teardown_exact(None)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:

@@ -384,3 +384,19 @@ def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, 
         process.kill()
         process.wait()
     assert scratch() == [], "an interrupted run left its scratch databases"
+
+
+def test_a_setup_that_fails_deletes_what_it_created_and_says_so(launch_server: StartServer, tmp_path: Path) -> None:
+    """A database that does not become ready in time fails the run's set-up after it created its scratch
+    databases: they are deleted, the record's leftovers are the truth, and the coverage table names the cause
+    (it once said "set PRISMA_CONTRACT_PROJECT_ID", and kept 8 databases behind a record saying `leftovers: []`)."""
+    server = launch_server("--no-control-plane", "--seed-golden", "--provisioning", "30")
+    staging = Staging(server, seeded_settings(server))
+    run = run_recorded(live_env(staging, PRISMA_CONTRACT_RESTORE_TIMEOUT="1"), tmp_path, "--target=live")
+    assert run.exit_code == 1, run.output
+    assert run.output.count("restore-contract: setting up the run's databases failed") == 1, run.output
+    assert "Traceback" not in run.output
+    assert database_names(server, staging.settings) == ["contract-golden-source"]
+    assert run.record["leftovers"] == []
+    unchecked = {row["why_not"] for row in run.record["coverage"]}
+    assert all(why.startswith("the run's setup failed: ") for why in unchecked), unchecked
