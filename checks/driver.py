@@ -235,6 +235,7 @@ class Driver:
             before=self.probe.before(target_id, content, token_valid=token == "valid"),
             probe=self.probe,
             restore_timeout=self.target.restore_timeout,
+            pace=self.target.pace,
             backup_data=self.pool.data_of,
             credentials=self.pool.credentials_of,
             body=content,

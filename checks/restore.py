@@ -9,6 +9,7 @@ of what was checked), so checks keep no state between calls and can judge severa
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +42,7 @@ class Observation:
     before: Before
     probe: Probe
     restore_timeout: float
+    pace: Callable[[float], None]  # how polling waits between reads (the target's: a replay does not wait)
     backup_data: Callable[[str], Tables | None]  # the data a backup holds, when the suite knows it
     credentials: Callable[[str], list[Credential]]  # issued for a database before the call, and where they logged in
     body: bytes | None
@@ -198,10 +200,15 @@ def restore_keeps_connections(observed: Observation, response: httpx.Response) -
         )
 
 
-def wait_until_settled(probe: Probe, database_id: str, timeout: float) -> DatabaseView:
+def wait_until_settled(
+    probe: Probe, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
+) -> DatabaseView:
     """Read the database until it is no longer recovering; fail after `timeout` seconds."""
     view, settled = wait_for(
-        lambda: probe.database(database_id, with_data=True), lambda v: v is None or v.status != "recovering", timeout
+        lambda: probe.database(database_id, with_data=True),
+        lambda v: v is None or v.status != "recovering",
+        timeout,
+        pace,
     )
     if view is None:
         raise AssertionError(f"database {database_id} disappeared while recovering")
@@ -215,7 +222,7 @@ def restore_finishes_with_backup_data(observed: Observation, response: httpx.Res
     """200: the restore ends (ready), with the backup's data, the same connections and working credentials."""
     before = observed.before.target
     assert before is not None
-    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout)
+    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout, observed.pace)
     problems = []
     if after.status != "ready":
         problems.append(f"the restore ended in status {after.status!r}, not 'ready'")

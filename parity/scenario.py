@@ -180,7 +180,7 @@ class Session:
             return status
 
         with self.unrecorded():
-            wait_for(read, lambda status: status not in BUSY_STATUSES, self.target.restore_timeout)
+            wait_for(read, lambda status: status not in BUSY_STATUSES, self.target.restore_timeout, self.target.pace)
         read()  # recorded: the step's answer
         self._seen = seen
 

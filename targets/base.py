@@ -10,6 +10,7 @@ releases what the builder acquired. What a run creates on the target belongs to 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
@@ -60,6 +61,7 @@ class Target:
     guard: Allowlist | None = None  # live targets: the only databases a restore or delete may name
     described: Mapping[str, str] = field(default_factory=dict)  # what it was really built with, for the record
     concurrent: bool = False  # restores may be verified in the background, one per target at a time
+    pace: Callable[[float], None] = time.sleep  # how polling waits between reads (a replay does not wait)
     release: Callable[[], None] = lambda: None  # what the builder acquired (an emulator, a cassette)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)
 

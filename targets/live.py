@@ -22,6 +22,7 @@ Every request goes through the safety guard (targets/guard.py).
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
@@ -36,6 +37,7 @@ from targets.base import Target, TargetConfigurationError, Traffic
 from targets.data import PostgresAccess
 from targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
 from targets.transient import Transient
+from targets.waiting import no_wait
 
 # Long enough for a staging restore of the small golden fixture (tens of seconds to minutes), short enough that a
 # restore that never ends is reported within ten minutes of the run's start.
@@ -192,6 +194,7 @@ def live_target(
         # Restores verified in the background, several at a time, only where the order of requests does not have
         # to be the same on every run: a recording, and the replay of one, verify inline.
         concurrent=name == "live" and recorder is None,
+        pace=time.sleep if waits else no_wait,
         release=stack.close,
     )
     if preflight:

@@ -9,6 +9,8 @@ checks then know what data each backup holds and where each credential logged in
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -192,7 +194,9 @@ def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
     pool.deleted.append(gone)
 
 
-def wait_until_ready(client: httpx.Client, database_id: str, timeout: float) -> dict[str, Any]:
+def wait_until_ready(
+    client: httpx.Client, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
+) -> dict[str, Any]:
     """Read the database until it has settled; it must then be ready (a new database, a sacrificial one)."""
 
     def read() -> dict[str, Any]:
@@ -202,7 +206,7 @@ def wait_until_ready(client: httpx.Client, database_id: str, timeout: float) -> 
         data: dict[str, Any] = response.json()["data"]
         return data
 
-    data, _ = wait_for(read, lambda d: d["status"] not in BUSY_STATUSES, timeout)
+    data, _ = wait_for(read, lambda d: d["status"] not in BUSY_STATUSES, timeout, pace)
     if data["status"] != "ready":
         raise RuntimeError(f"database {database_id} is {data['status']} (waited up to {timeout}s for ready)")
     return data
@@ -232,7 +236,7 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         )
     sacrificial = settings.target_database_id
     if sacrificial:
-        data = wait_until_ready(client, sacrificial, target.restore_timeout)
+        data = wait_until_ready(client, sacrificial, target.restore_timeout, target.pace)
         assert target.guard is not None
         target.guard.allow(sacrificial, data["name"])  # refuses a database not named contract-…
         pool.connect(sacrificial)
@@ -243,11 +247,11 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         created = [pool.create_database(f"target-{index}") for index in range(1, settings.scratch_targets + 1)]
         gone = pool.create_database("deleted")
         for database_id in created:
-            wait_until_ready(client, database_id, target.restore_timeout)
+            wait_until_ready(client, database_id, target.restore_timeout, target.pace)
             pool.connect(database_id)
             pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
-        wait_until_ready(client, gone, target.restore_timeout)
+        wait_until_ready(client, gone, target.restore_timeout, target.pace)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
 
