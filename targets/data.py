@@ -60,35 +60,75 @@ class DataAccess(Protocol):
 
 
 class PostgresAccess:
-    """psycopg sessions, kept open between reads and reopened when a restore (or a backup) ended them; at most
-    `MAX_SESSIONS` at a time, the least recently used closed first: staging databases have connection limits,
-    and a run that kept a session per connection string exhausted them (FATAL: remaining connection slots)."""
+    """psycopg sessions, kept open between reads and reopened when a restore (or a backup) ended them.
 
-    def __init__(self) -> None:
+    At most `max_sessions` connections are open at any instant, counting the fresh session of each `login`
+    and the kept ones: staging databases have connection limits, and a run that kept a session per connection
+    string exhausted them (FATAL: remaining connection slots). Background verifications call from several
+    threads at once; a new connection takes a slot, closing the least recently used kept session if none is
+    free, or waiting for a login in flight to end (logins never wait for a slot while holding one).
+    """
+
+    def __init__(
+        self, max_sessions: int = MAX_SESSIONS, connect: Callable[..., psycopg.Connection[Any]] = psycopg.connect
+    ) -> None:
+        if max_sessions < 1:
+            raise ValueError("max_sessions must be at least 1: a login needs a session")
+        self._connector = connect  # injectable, so a test can count connections without a server
         self._sessions: OrderedDict[str, psycopg.Connection[Any]] = OrderedDict()
-        self._lock = threading.RLock()  # one session is never used by two threads at once
+        self._lock = threading.RLock()  # guards `_sessions`; one session is never used by two threads at once
+        self._slots = threading.BoundedSemaphore(max_sessions)  # one per open connection, kept or login
 
     def _connect(self, connection_string: str) -> psycopg.Connection[Any]:
         try:
-            return psycopg.connect(connection_string, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
+            return self._connector(connection_string, autocommit=True, connect_timeout=CONNECT_TIMEOUT)
         except psycopg.OperationalError as error:
             raise LoginRefused(_reason(error)) from None
         except psycopg.ProgrammingError as error:  # not a connection string psycopg understands
             raise LoginRefused(f"unusable connection string: {_reason(error)}") from None
 
+    def _reserve(self) -> None:
+        """Take a slot for a new connection; if none is free, close the least recently used kept session."""
+        if self._slots.acquire(blocking=False):
+            return  # no lock needed: a login need not wait for a read in progress
+        with self._lock:  # kept sessions are closed only under the lock (reentrant: `_session` holds it)
+            while not self._slots.acquire(blocking=False):  # another thread may take the slot just freed
+                if not self._sessions:
+                    # Every slot is a login in flight: it ends without the lock, so this wait ends too.
+                    self._slots.acquire()
+                    return
+                self._discard(self._sessions.popitem(last=False)[1])
+
+    def _open(self, connection_string: str) -> psycopg.Connection[Any]:
+        self._reserve()
+        try:
+            return self._connect(connection_string)
+        except BaseException:
+            self._slots.release()  # a refused login holds no connection
+            raise
+
+    def _discard(self, session: psycopg.Connection[Any]) -> None:
+        session.close()  # close first, then free the slot, so the count never runs below what is open
+        self._slots.release()
+
     def login(self, connection_string: str) -> Login:
-        with self._connect(connection_string) as session:
+        session = self._open(connection_string)  # always a new session: the point is that these credentials log in
+        try:
             row = session.execute("SELECT session_user, current_database()").fetchone()
+        finally:
+            self._discard(session)
         assert row is not None
         return Login(str(row[0]), str(row[1]))
 
     def _session(self, connection_string: str) -> psycopg.Connection[Any]:
+        """The kept session for `connection_string` (a new one if it has none); call with the lock held."""
         session = self._sessions.pop(connection_string, None)
-        if session is None or session.closed:
-            session = self._connect(connection_string)
+        if session is not None and session.closed:
+            self._discard(session)
+            session = None
+        if session is None:
+            session = self._open(connection_string)
         self._sessions[connection_string] = session  # the most recently used, last
-        while len(self._sessions) > MAX_SESSIONS:
-            self._sessions.popitem(last=False)[1].close()
         return session
 
     def _use(self, connection_string: str, action: Callable[[psycopg.Connection[Any]], T]) -> T:
@@ -97,7 +137,7 @@ class PostgresAccess:
             try:
                 return action(self._session(connection_string))
             except psycopg.OperationalError:
-                self._sessions.pop(connection_string).close()
+                self._discard(self._sessions.pop(connection_string))
                 return action(self._session(connection_string))
 
     def read(self, connection_string: str) -> Tables:
@@ -108,9 +148,8 @@ class PostgresAccess:
 
     def close(self) -> None:
         with self._lock:
-            for session in self._sessions.values():
-                session.close()
-            self._sessions.clear()
+            while self._sessions:
+                self._discard(self._sessions.popitem()[1])
 
 
 class ControlPlaneAccess:

@@ -1,0 +1,224 @@
+"""The data probe never has more than its bound of PostgreSQL sessions open at once (targets/data.py).
+
+Staging databases have connection limits, and background verifications log in, read and write from several
+threads at once. A fake `connect` counts the connections open at every instant; each one stays open a
+little (the handshake, each statement), so that overlapping connections really overlap.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, cast
+
+import psycopg
+import pytest
+
+from targets.data import MAX_SESSIONS, Login, LoginRefused, PostgresAccess
+
+DELAY = 0.001  # seconds a handshake or a statement takes
+DEADLINE = 5.0  # seconds every thread of a test has to finish; longer means a deadlock
+
+
+class Server:
+    """Counts the connections open at once, the most ever, and every connection opened."""
+
+    def __init__(self, refused: frozenset[str] = frozenset()) -> None:
+        self.lock = threading.Lock()
+        self.open = 0
+        self.most = 0
+        self.opened: list[FakeConnection] = []
+        self.refused = refused
+
+    def connect(self, conninfo: str, **options: object) -> psycopg.Connection[Any]:
+        if conninfo in self.refused:
+            raise psycopg.OperationalError('FATAL:  password authentication failed for user "u"')
+        connection = FakeConnection(self, conninfo)
+        with self.lock:
+            self.open += 1
+            self.most = max(self.most, self.open)
+            self.opened.append(connection)
+        time.sleep(DELAY)  # the handshake, while the connection already counts on the server
+        return cast("psycopg.Connection[Any]", connection)
+
+    def opened_for(self, conninfo: str) -> int:
+        with self.lock:
+            return sum(connection.conninfo == conninfo for connection in self.opened)
+
+
+class FakeCursor:
+    """Just what `login`, `read_tables` and `write_tables` use: every table list is empty."""
+
+    def __init__(self, connection: FakeConnection) -> None:
+        self.connection = connection
+
+    def __enter__(self) -> FakeCursor:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def execute(self, query: object, params: object = None) -> FakeCursor:
+        self.connection.statement()
+        return self
+
+    def executemany(self, query: object, params: object) -> None:
+        self.connection.statement()
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        return []
+
+    def fetchone(self) -> tuple[Any, ...]:
+        return (f"user of {self.connection.conninfo}", "db")
+
+
+class FakeConnection:
+    def __init__(self, server: Server, conninfo: str) -> None:
+        self.server = server
+        self.conninfo = conninfo
+        self.closed = False
+        self.ended = False  # a restore ended the session on the server: its next statement fails
+
+    def statement(self) -> None:
+        assert not self.closed, "a statement on a closed connection"
+        if self.ended:
+            raise psycopg.OperationalError("terminating connection due to administrator command")
+        time.sleep(DELAY)
+
+    def execute(self, query: object, params: object = None) -> FakeCursor:
+        return FakeCursor(self).execute(query, params)
+
+    def cursor(self) -> FakeCursor:
+        return FakeCursor(self)
+
+    def transaction(self) -> contextlib.nullcontext[None]:
+        return contextlib.nullcontext()
+
+    def close(self) -> None:
+        with self.server.lock:
+            if not self.closed:
+                self.closed = True
+                self.server.open -= 1
+
+    def __enter__(self) -> FakeConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def secret(index: int) -> str:
+    return f"postgresql://u{index}:pw@db.example/{index}"
+
+
+def in_threads(count: int, work: Callable[[int], None]) -> None:
+    """Run `work(0)` … `work(count - 1)` in threads started together; fail on any error or on a deadlock."""
+    start = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def run(index: int) -> None:
+        try:
+            start.wait()
+            work(index)
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=run, args=(index,), daemon=True) for index in range(count)]
+    for thread in threads:
+        thread.start()
+    deadline = time.monotonic() + DEADLINE
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not [thread.name for thread in threads if thread.is_alive()], "threads still running: a deadlock"
+    assert not errors, errors
+
+
+@pytest.fixture
+def server() -> Server:
+    return Server()
+
+
+@pytest.fixture
+def access(server: Server) -> Iterator[PostgresAccess]:
+    probe = PostgresAccess(connect=server.connect)
+    try:
+        yield probe
+    finally:
+        probe.close()
+    assert server.open == 0, "close() left connections open"
+
+
+def test_threads_logging_in_reading_and_writing_never_open_more_than_the_bound(
+    server: Server, access: PostgresAccess
+) -> None:
+    def verify(index: int) -> None:  # what a background verification does, on its own connection string
+        for _ in range(5):
+            assert access.login(secret(index)) == Login(f"user of {secret(index)}", "db")
+            assert access.read(secret(index)) == {}
+            access.write(secret(index), {"items": [{"id": index}]})
+
+    in_threads(2 * MAX_SESSIONS, verify)
+    assert server.most <= MAX_SESSIONS
+
+
+def test_logins_from_more_threads_than_the_bound_complete_with_every_kept_session_open(
+    server: Server, access: PostgresAccess
+) -> None:
+    for index in range(MAX_SESSIONS):
+        access.read(secret(index))
+    assert server.open == MAX_SESSIONS
+
+    def log_in(index: int) -> None:
+        access.login(secret(index))
+
+    in_threads(2 * MAX_SESSIONS, log_in)
+    assert server.most == MAX_SESSIONS
+    assert len(server.opened) == MAX_SESSIONS + 2 * MAX_SESSIONS  # each login logged in afresh
+
+
+def test_kept_sessions_are_reused_and_a_login_always_opens_a_new_session(
+    server: Server, access: PostgresAccess
+) -> None:
+    access.read(secret(0))
+    access.write(secret(0), {})
+    access.read(secret(0))
+    assert server.opened_for(secret(0)) == 1
+
+    access.login(secret(0))
+    access.login(secret(0))
+    assert server.opened_for(secret(0)) == 3  # never the kept session: the credentials must log in now
+    assert server.open == 1  # only the kept session: each login's session is closed
+    access.read(secret(0))
+    assert server.opened_for(secret(0)) == 3
+
+
+def test_the_least_recently_used_kept_session_is_closed_first(server: Server, access: PostgresAccess) -> None:
+    for index in range(MAX_SESSIONS):
+        access.read(secret(index))
+    access.read(secret(0))  # now the most recently used
+    access.read(secret(MAX_SESSIONS))  # one more: secret(1)'s session goes
+    assert [c.conninfo for c in server.opened if c.closed] == [secret(1)]
+    assert server.open == MAX_SESSIONS
+
+
+def test_refused_logins_and_ended_sessions_give_their_slot_back() -> None:
+    server = Server(refused=frozenset({secret(9)}))
+    access = PostgresAccess(max_sessions=1, connect=server.connect)
+
+    def probe(index: int) -> None:  # with a slot lost on the way, the next connection would wait for ever
+        for _ in range(3):
+            with pytest.raises(LoginRefused, match="password authentication failed"):
+                access.login(secret(9))
+        access.read(secret(0))
+        server.opened[-1].ended = True  # a restore ended the kept session: the read reconnects once
+        assert access.read(secret(0)) == {}
+        assert server.opened_for(secret(0)) == 2
+        assert server.open == 1
+        access.login(secret(1))
+
+    in_threads(1, probe)
+    assert server.most == 1
+    access.close()
+    assert server.open == 0
