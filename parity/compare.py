@@ -2,22 +2,34 @@
 
 Contract-relevant (the docs decide, so the emulator must do the same):
   status      a status the step's documented set does not allow on one side: another class, or another code where
-              the docs name one (restore: the oracle, `contracts/oracle.py`; other operations: their documented code)
+              the docs name one (restore: the oracle, `contracts/oracle.py`; other operations: their documented code);
+              or a 409 window answered 2xx on one side although that side's read just before the request showed the
+              target provisioning or recovering (the step's `before`: the docs say 409 then)
   content     another media type (the docs declare application/json)
   schema      an answer that breaks its documented schema on one side only: a required field, a type, an enum, a
               format, the error envelope (`{"error": {"code", "message"}}`)
   state       a `status` field differs, or a watch ends in another state (the documented state transitions)
   identity    a value names another resource (the restored id, the echoed source, the preserved connections), a
-              list holds other resources, or the scenario had to send another request
+              list lacks or adds a resource the scenario knows, or the scenario had to send another request
   step        a step ran on one side only (a documented answer checked on one side)
 Docs silent (any of these is a correct server; the emulator may still be told to match):
   which code  both statuses are allowed (404 or 422 for a regex-invalid id; 200 or 404 for the unprefixed id)
-  timing      a 409 window reached on one side and closed on the other; busy statuses seen while watching
+  timing      a 409 window reached on one side and closed on the other (the 2xx side read the target settled just
+              before, or did not record that read); busy statuses seen while watching
   error code  `error.code` strings, and the prose in `error.message` and `error.hint`
   id format   the shape of the ids a server mints
-  list order  the same resources in another order
+  list order  the resources both sides list, in another order (resources on one side only are left out of it)
+  extra resource
+              a list item on one side only that the scenario does not know: an environment's own resources (e.g. the
+              golden source keeping more backups than the emulator seeds)
   extra field a field the schema does not require, present on one side only
   value       any other value the schema allows and the docs do not pin (a name, a size)
+
+Which resources the scenario knows: those whose placeholder (`<connection:1>`, `<backup:2>`) appears in a request
+the scenario sent (the backup restored from, the unusable one) or in the answer of another step (the connection it
+issued, the database it created), on either side. A list item on one side only is contract-relevant when it is one
+of those (the restored database lost or gained one of its connections: identity), and docs silent otherwise (a
+foreign extra, named nowhere else in the scenario).
 """
 
 from __future__ import annotations
@@ -28,8 +40,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contracts import BUSY_STATUSES
 from parity.normalise import PLACEHOLDER
-from parity.scenario import BY_NAME
+from parity.scenario import BY_NAME, Step
 from parity.snapshot import Snapshot
 
 CONTRACT = "contract-relevant"
@@ -52,15 +65,42 @@ class Divergence:
     def key(self) -> str:
         return f"{self.step} · {self.where}"
 
+    @property
+    def category(self) -> str:
+        """The rule's kind: its words before the first colon (`timing`, `list order`, `identity`, …)."""
+        return self.rule.split(":", 1)[0]
+
 
 def compare(recorded: Snapshot, actual: Snapshot) -> list[Divergence]:
     """Every divergence of `actual` from `recorded`, in the scenario's order."""
     found = list(_id_formats(recorded.get("id_formats", {}), actual.get("id_formats", {})))
     ours = {step["step"]: step for step in recorded["steps"]}
     theirs = {step["step"]: step for step in actual["steps"]}
+    names = _Names([*recorded["steps"], *actual["steps"]])
     for name in list(ours) + [name for name in theirs if name not in ours]:
-        found += _step(name, ours.get(name), theirs.get(name))
+        found += _step(name, ours.get(name), theirs.get(name), names)
     return found
+
+
+class _Names:
+    """Which placeholders the scenario knows, as seen from one step: named in any request, or in another step's
+    answer (on either side)."""
+
+    def __init__(self, steps: list[dict[str, Any]]) -> None:
+        self._requested: set[str] = set()
+        self._answered: dict[str, set[str]] = {}  # placeholder → the steps whose answers name it
+        for step in steps:
+            self._requested |= _placeholders(step.get("request"))
+            for name in _placeholders({key: value for key, value in step.items() if key != "request"}):
+                self._answered.setdefault(name, set()).add(step["step"])
+
+    def known(self, placeholder: str, step: str) -> bool:
+        name = placeholder.replace(":unprefixed>", ">")
+        return name in self._requested or bool(self._answered.get(name, set()) - {step})
+
+
+def _placeholders(value: Any) -> set[str]:
+    return {name.replace(":unprefixed>", ">") for name in PLACEHOLDER.findall(json.dumps(value))}
 
 
 def _id_formats(recorded: Mapping[str, Any], actual: Mapping[str, Any]) -> Iterator[Divergence]:
@@ -71,7 +111,7 @@ def _id_formats(recorded: Mapping[str, Any], actual: Mapping[str, Any]) -> Itera
             )
 
 
-def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | None) -> list[Divergence]:
+def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | None, names: _Names) -> list[Divergence]:
     step = BY_NAME.get(name)
     if step is None:
         why = "step: the scenario has no such step any more (re-record the snapshot: python -m parity record)"
@@ -86,8 +126,15 @@ def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | N
         why = "identity: the scenario sent another request (an earlier answer differed)"
         found.append(Divergence(name, "request", _show(recorded["request"]), _show(actual["request"]), CONTRACT, why))
     ours, theirs = recorded["status"], actual["status"]
-    if ours != theirs:  # bodies of different statuses are not comparable: the status says it all
-        return [*found, Divergence(name, "status", str(ours), str(theirs), *_status_class(name, ours, theirs))]
+    ignored = [_ignored(step, side) for side in (recorded, actual)]
+    if any(ignored) and (ours != theirs or ignored[0] != ignored[1]):
+        why = f"status: the target was {ignored[0] or ignored[1]} just before, the docs say 409"
+        found.append(Divergence(name, "status", _answered(step, recorded), _answered(step, actual), CONTRACT, why))
+        if ours != theirs:
+            return found
+    elif ours != theirs:  # bodies of different statuses are not comparable: the status says it all
+        answered = _answered(step, recorded), _answered(step, actual)
+        return [*found, Divergence(name, "status", *answered, *_status_class(name, ours, theirs))]
     if recorded["content_type"] != actual["content_type"]:
         why = "content: the docs declare application/json"
         found.append(Divergence(name, "content type", recorded["content_type"], actual["content_type"], CONTRACT, why))
@@ -102,11 +149,27 @@ def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | N
     for path, ours_value, theirs_value, note in _diff(recorded["body"], actual["body"], "$"):
         if any(_under(_wildcard(path), prefix) for prefix in hidden):
             continue
+        if note == "resource":
+            item = path[path.rindex("[") + 1 : -1]
+            note = "resource" if names.known(item, name) else "foreign"
         kind, why = _body_class(path, ours_value, theirs_value, note)
         where = f"body {path}" + (" order" if note == "order" else "")
         found.append(Divergence(name, where, _show(ours_value), _show(theirs_value), kind, why))
     found += _watch(name, recorded.get("seen"), actual.get("seen"))
     return found
+
+
+def _ignored(step: Step, answer: dict[str, Any]) -> str | None:
+    """The busy status a 409-window step's side read just before a restore it then accepted (None: not so)."""
+    before = answer.get("before")
+    if step.window and 200 <= answer["status"] < 300 and before in BUSY_STATUSES:
+        return str(before)
+    return None
+
+
+def _answered(step: Step, answer: dict[str, Any]) -> str:
+    before = answer.get("before") if step.window else None
+    return f"{answer['status']} ({before} just before)" if before else str(answer["status"])
 
 
 def _status_class(name: str, recorded: int, actual: int) -> tuple[str, str]:
@@ -140,7 +203,9 @@ def _body_class(path: str, recorded: Any, actual: Any, note: str) -> tuple[str, 
     if note == "order":
         return SILENT, "list order: the docs do not order this list"
     if note == "resource":
-        return CONTRACT, "identity: the list holds other resources"
+        return CONTRACT, "identity: a resource the scenario knows is on one side of the list only"
+    if note == "foreign":
+        return SILENT, "extra resource: the environment's own, named nowhere else in the scenario"
     if path.startswith("$.error.") and field == "code":
         return SILENT, "error code: the docs name no error codes"
     if path.startswith("$.error.") and field in ("message", "hint"):
@@ -155,7 +220,8 @@ def _body_class(path: str, recorded: Any, actual: Any, note: str) -> tuple[str, 
 
 
 def _diff(recorded: Any, actual: Any, path: str) -> Iterator[tuple[str, Any, Any, str]]:
-    """(path, recorded value, actual value, note) of every difference; note: value, absent, resource or order."""
+    """(path, recorded value, actual value, note) of every difference; note: value, absent, resource (an item on one
+    side only) or order (of the items both sides have)."""
     if isinstance(recorded, dict) and isinstance(actual, dict):
         for key in list(recorded) + [key for key in actual if key not in recorded]:
             if key in recorded and key in actual:
@@ -172,8 +238,9 @@ def _diff(recorded: Any, actual: Any, path: str) -> Iterator[tuple[str, Any, Any
                     mine = recorded[index] if index < len(recorded) else ABSENT
                     yield f"{path}[{index}]", mine, actual[index] if index < len(actual) else ABSENT, "absent"
             return
-        if ours != theirs and sorted(ours) == sorted(theirs):
-            yield path, ours, theirs, "order"
+        both = set(ours) & set(theirs)
+        if [key for key in ours if key in both] != [key for key in theirs if key in both]:
+            yield path, [key for key in ours if key in both], [key for key in theirs if key in both], "order"
         by_ours, by_theirs = dict(zip(ours, recorded, strict=True)), dict(zip(theirs, actual, strict=True))
         for key in ours + [key for key in theirs if key not in by_ours]:
             if key in by_ours and key in by_theirs:

@@ -1,6 +1,7 @@
 """The reviewed divergences (`parity/known-divergences.yaml`): each names the snapshot, the step and where, its
-class and the reason it is accepted. A divergence no entry names fails the comparison; an entry that no longer
-matches anything is stale, and reported so the file can be pruned.
+class and the reason it is accepted. A contract-relevant divergence no entry names fails the comparison; a docs-silent
+one never does (any correct server may differ there: it is counted per kind, and listed for review on request); an
+entry that no longer matches anything is stale, and reported so the file can be pruned (it fails nothing).
 
 An entry matches a divergence of the same class only: one reviewed as docs silent never excuses a contract-relevant
 one at the same place. `snapshot`, `step` and `where` are shell-style patterns (`*`), for what varies run to
@@ -16,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from parity.compare import CLASSES, Divergence
+from parity.compare import CLASSES, CONTRACT, Divergence
 
 KNOWN = Path(__file__).resolve().parent / "known-divergences.yaml"
 FIELDS = ("snapshot", "step", "where", "class", "reason")
@@ -53,8 +54,13 @@ class Verdict:
     stale: list[Known] = field(default_factory=list)
 
     @property
+    def failing(self) -> list[Divergence]:
+        """The unlisted contract-relevant divergences: what fails the comparison."""
+        return [divergence for divergence in self.unlisted if divergence.kind == CONTRACT]
+
+    @property
     def passed(self) -> bool:
-        return not self.unlisted
+        return not self.failing
 
 
 def _matches(value: str, pattern: str) -> bool:

@@ -39,10 +39,12 @@ MIN_EMBEDDED = 8  # an id this long is replaced inside other text too; a shorter
 
 
 def id_format(value: str) -> str:
-    """The shape of an id without its randomness: `db_[0-9a-z]{25}`."""
+    """The shape of an id without its randomness: `db_[0-9a-z]{25}`. A prefix is letters before the first `_`
+    (`db_`, `bkp_`); without one the whole id is the body, underscores and all (`20261204_120000` is
+    `[0-9_]{15}`, `v2_20261204` is `[0-9a-z_]{11}`)."""
     prefix, sep, body = value.partition("_")
     if not sep or not prefix.isalpha():
-        prefix, body = "", value
+        prefix, sep, body = "", "", value
     classes = "".join(
         name
         for name, test in (("0-9", str.isdigit), ("A-Z", str.isupper), ("a-z", str.islower))

@@ -7,7 +7,9 @@ reads and restores *from*. It needs no control plane, so it runs against staging
 
 The 409 windows are held open without a control plane: a restore right after the database was created (it is
 provisioning) and right after a 200 (it is recovering). A server fast enough to have closed a window answers 200,
-which is right: the step records whether its window was reached instead of failing.
+which is right: the step records whether its window was reached instead of failing. What tells the two 200s apart is
+the target's status read (unrecorded) just before the restore, kept as the step's `before`: `ready`, the window had
+closed; `provisioning` or `recovering`, the server accepted a restore the docs answer 409 (`window: ignored`).
 
 Each step records one request and its answer (a watch records the statuses it saw while polling, then one read).
 """
@@ -105,6 +107,14 @@ def schema_errors(operation_id: str | None, status: int, text: str) -> list[str]
     return sorted(errors)
 
 
+def window(status: int, before: str | None) -> str:
+    """What a 409-window step's answer says of its window: `reached` (409), `closed` (accepted, and the target had
+    settled by the read just before), `ignored` (accepted though that read showed it provisioning or recovering)."""
+    if status == 409:
+        return "reached"
+    return "ignored" if before in BUSY_STATUSES else "closed"
+
+
 def media_type(response: httpx.Response) -> str:
     return str(response.headers.get("content-type", "")).split(";", 1)[0].strip().lower()
 
@@ -124,6 +134,7 @@ class Session:
     _recording: bool = True
     _skipped: str | None = None
     _seen: list[str] | None = None
+    _before: str | None = None
 
     def __post_init__(self) -> None:
         self.client = self.pool.client  # the pool's client: what the pool creates is recorded too
@@ -164,17 +175,28 @@ class Session:
             headers={"content-type": "application/json"},
         )
 
+    def restore_in_window(self, target_id: str) -> None:
+        """Read the target's status (unrecorded: the evidence of whether the window was still open), then restore
+        into it at once."""
+        with self.unrecorded():
+            self._before = self.status_of(target_id)
+        self.restore(target_id)
+
+    def status_of(self, database_id: str) -> str:
+        """The database's `status` as a read answers it now, or `answered N` when the read does not say."""
+        response = self.client.get(f"/v1/databases/{encode_segment(database_id)}")
+        try:
+            status = str(response.json()["data"]["status"]) if response.status_code == 200 else ""
+        except (ValueError, KeyError, TypeError):
+            status = ""
+        return status or f"answered {response.status_code}"
+
     def watch(self, database_id: str) -> None:
         """Read the database until it settles; record the statuses seen on the way, then one read."""
         seen: list[str] = []
 
         def read() -> str:
-            response = self.client.get(f"/v1/databases/{encode_segment(database_id)}")
-            try:
-                status = str(response.json()["data"]["status"]) if response.status_code == 200 else ""
-            except (ValueError, KeyError, TypeError):
-                status = ""
-            status = status or f"answered {response.status_code}"
+            status = self.status_of(database_id)
             if not seen or seen[-1] != status:
                 seen.append(status)
             return status
@@ -201,14 +223,16 @@ class Session:
             raise ScenarioError(f"step {step.name} recorded {len(self._captured)} requests; a step records one")
         auth, response = self._captured[0]
         record.update(self._exchange(auth, response))
+        if self._before is not None:
+            record["before"] = self._before
         if step.window and (response.status_code == 409 or response.is_success):
-            record["window"] = "reached" if response.status_code == 409 else "closed"
+            record["window"] = window(response.status_code, self._before)
         if self._seen is not None:
             record["seen"] = self._seen
         return record
 
     def _start(self) -> None:
-        self._captured, self._skipped, self._seen = [], None, None
+        self._captured, self._skipped, self._seen, self._before = [], None, None, None
 
     def _exchange(self, auth: str, response: httpx.Response) -> dict[str, Any]:
         request, normalise = response.request, self.normaliser
@@ -272,6 +296,10 @@ def _restore_scratch(s: Session) -> None:
     s.restore(s.scratch)
 
 
+def _restore_scratch_in_window(s: Session) -> None:
+    s.restore_in_window(s.scratch)
+
+
 def _watch_scratch(s: Session) -> None:
     s.watch(s.scratch)
 
@@ -316,8 +344,9 @@ STEPS: tuple[Step, ...] = (
          _list_golden_backups, documented("getV1DatabasesByDatabaseIdBackups", 200)),
     Step("create-scratch", "create a scratch database in the project (201, provisioning or ready)",
          _create_scratch, documented("postV1ProjectsByProjectIdDatabases", 201)),
-    Step("restore-while-provisioning", "restore into it at once: 409 while it is provisioning (a window)",
-         _restore_scratch, restore_allows(target=TargetState.PROVISIONING), window=True),
+    Step("restore-while-provisioning", "read its status, then restore into it at once: 409 while it is "
+         "provisioning (a window)",
+         _restore_scratch_in_window, restore_allows(target=TargetState.PROVISIONING), window=True),
     Step("watch-scratch-ready", "read it until it settles: ready", _watch_scratch, documented(GET_DATABASE, 200)),
     Step("issue-connection", "issue a connection for it (200, its secrets shown once)",
          _issue_connection, documented("postV1DatabasesByDatabaseIdConnections", 200)),
@@ -327,8 +356,9 @@ STEPS: tuple[Step, ...] = (
          "database is not documented: 200 or 404)", _get_unprefixed, documented(GET_DATABASE, 200, 404)),
     Step("restore", "restore it from the backup: 200, recovering, the same id and connections, the source echoed",
          _restore_scratch, restore_allows()),
-    Step("restore-while-recovering", "restore it again at once: 409 while it is recovering (a window)",
-         _restore_scratch, restore_allows(target=TargetState.RECOVERING), window=True),
+    Step("restore-while-recovering", "read its status, then restore it again at once: 409 while it is "
+         "recovering (a window)",
+         _restore_scratch_in_window, restore_allows(target=TargetState.RECOVERING), window=True),
     Step("watch-recovery", "read it until it settles: ready, the source the backup, the connections unchanged",
          _watch_scratch, documented(GET_DATABASE, 200)),
     Step("restore-target-missing", "restore into an id that names no database: 404",
@@ -391,7 +421,7 @@ def run(target: Target, *, source_id: str, run_id: str, recorded_against: str) -
         raise ScenarioError("; ".join(problems))
     return {
         "format": FORMAT,
-        "recorded_against": recorded_against,
+        "recorded_against": normaliser.text(recorded_against),  # a label naming the server's URL: `<api>`
         "id_formats": normaliser.id_formats(),
         "steps": steps,
     }

@@ -3,9 +3,10 @@
 Servers are started once for the module, in parallel (`python -m emulator --no-control-plane --seed-golden`, as
 staging gives nothing but the public API), each with other correct options or a fault, and the scenario is
 recorded against each over HTTP. The emulator compared with a snapshot of itself shows no divergence; compared
-with one of another correct server, exactly the differences those options make, each docs silent; with a fault,
-a contract-relevant divergence. Recorded on the in-memory data plane: ids, statuses and bodies do not depend on
-it (sizes, hosts and ports are normalised away), and it starts in a fraction of the time.
+with one of another correct server, exactly the differences those options make, each docs silent (and the comparison
+passes with nothing reviewed); with a fault, a contract-relevant divergence (and it fails). Recorded on the in-memory
+data plane: ids, statuses and bodies do not depend on it (sizes, hosts and ports are normalised away), and it starts
+in a fraction of the time.
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from pathlib import Path
 import pytest
 
 from emulator import DEFAULT_TOKEN, EmulatorConfig
+from emulator.clock import ClockConfig
+from emulator.faults import Fault
 from harness.server import Server, seeded_settings, start_server
-from parity.__main__ import main
+from parity import record
+from parity.__main__ import CLOCK, main
 from parity.compare import CONTRACT, SILENT, Divergence, compare
 from parity.known import Known, judge
-from parity.normalise import SECRET, TIMESTAMP, Normaliser
+from parity.normalise import SECRET, TIMESTAMP, Normaliser, id_format
 from parity.record import record_emulator, record_live
 from parity.report import render
 from parity.snapshot import SNAPSHOTS, Snapshot, dumps, load
@@ -33,7 +37,8 @@ from targets.live import LiveSettings
 from tests.unit.test_cassettes import assert_no_secrets
 
 COMMITTED = SNAPSHOTS / "emulator.json"
-COMMITTED_WITH = ("--no-control-plane", "--seed-golden")  # what the committed snapshot was recorded against
+# What the committed snapshot was recorded against; its clock is what `python -m parity compare` gives the emulator.
+COMMITTED_WITH = ("--no-control-plane", "--seed-golden", "--clock", CLOCK)
 LABEL = "python -m emulator " + " ".join(COMMITTED_WITH)
 KINDS = ("backup", "connection", "database", "project")
 
@@ -49,12 +54,17 @@ FAULTS = {
     "restore-answers-ready": ("restore", "body $.data.status"),
     "response-schema-wrong": ("restore", "schema $.data.createdAt: required"),
 }
-# A fault inside a 409 window: without a control plane it looks like a fast server (see the test below).
-WINDOW_FAULT = "no-conflict-while-recovering"
+# Faults inside a 409 window, and the step that shows each: a restore accepted although the read just before saw
+# the target busy.
+WINDOW_FAULTS = {
+    "no-conflict-while-recovering": ("restore-while-recovering", "recovering"),
+    "no-conflict-while-provisioning": ("restore-while-provisioning", "provisioning"),
+}
 SERVERS = {
     "default": (),
+    "default-again": (),  # the same server on another port
     **{name: args for name, (args, _) in VARIANTS.items()},
-    **{f"fault-{fault}": ("--fault", fault) for fault in [*FAULTS, WINDOW_FAULT]},
+    **{f"fault-{fault}": ("--fault", fault) for fault in [*FAULTS, *WINDOW_FAULTS]},
 }
 
 
@@ -101,12 +111,26 @@ def recorded() -> Iterator[Recorded]:
 
 @pytest.fixture(scope="module")
 def emulator_snapshot() -> Snapshot:
-    """The in-process emulator with its default options."""
-    return record_emulator(EmulatorConfig(data_plane="memory"))
+    """The in-process emulator as `python -m parity compare` runs it by default."""
+    return record_emulator(EmulatorConfig(data_plane="memory", clock=ClockConfig.parse(CLOCK)))
 
 
 def _keys(divergences: list[Divergence]) -> set[tuple[str, str]]:
     return {(divergence.step, divergence.where) for divergence in divergences}
+
+
+def _environment(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
+    """The live settings of `server`, as `python -m parity record` reads them."""
+    monkeypatch.setenv("PRISMA_API_URL", server.url)
+    monkeypatch.setenv("PRISMA_API_TOKEN", DEFAULT_TOKEN)
+    for name, value in seeded_settings(server).items():
+        monkeypatch.setenv(name, value)
+
+
+def _compare(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
+    """`python -m parity compare …` (the in-process emulator on the memory data plane): exit code, report lines."""
+    code = main(["compare", *argv, "--emulator-data", "memory"])
+    return code, capsys.readouterr().out.splitlines()
 
 
 # --- (1) the emulator compared with a snapshot of itself
@@ -117,7 +141,10 @@ def test_the_in_process_emulator_matches_the_committed_snapshot(capsys: pytest.C
     assert main(["compare", "emulator"]) == 0
     out = capsys.readouterr().out
     assert "0 divergence(s)" in out, out
-    assert "restore-while-provisioning reached/reached, restore-while-recovering reached/reached" in out, out
+    assert (
+        "restore-while-provisioning reached (provisioning)/reached (provisioning), "
+        "restore-while-recovering reached (recovering)/reached (recovering)"
+    ) in out, out
 
 
 def test_recording_the_server_again_gives_the_committed_file(
@@ -125,11 +152,7 @@ def test_recording_the_server_again_gives_the_committed_file(
 ) -> None:
     """`python -m parity record` from the environment's settings, against the server the committed snapshot was
     recorded against: byte for byte the committed file (normalised: nothing random is left)."""
-    server = recorded.servers["default"]
-    monkeypatch.setenv("PRISMA_API_URL", server.url)
-    monkeypatch.setenv("PRISMA_API_TOKEN", DEFAULT_TOKEN)
-    for name, value in seeded_settings(server).items():
-        monkeypatch.setenv(name, value)
+    _environment(monkeypatch, recorded.servers["default"])
     assert main(["record", "again", "--dir", str(tmp_path), "--label", LABEL]) == 0
     assert "recorded 24 steps" in capsys.readouterr().out
     assert (tmp_path / "again.json").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), (
@@ -143,13 +166,20 @@ def test_recording_the_server_again_gives_the_committed_file(
 
 @pytest.mark.parametrize("variant", VARIANTS)
 def test_another_correct_server_differs_only_where_the_docs_are_silent(
-    recorded: Recorded, emulator_snapshot: Snapshot, variant: str
+    recorded: Recorded, emulator_snapshot: Snapshot, variant: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     divergences = compare(recorded.snapshots[variant], emulator_snapshot)
     assert _keys(divergences) == VARIANTS[variant][1], [d.key for d in divergences]
     assert {d.kind for d in divergences} == {SILENT}, [(d.key, d.rule) for d in divergences]
-    # ... and still every one of them fails the comparison until it is reviewed
-    assert judge(divergences, [], variant).unlisted == divergences
+    # ... none of them reviewed, and none fails the comparison: the command exits 0 with nothing listed
+    verdict = judge(divergences, [], variant)
+    assert verdict.unlisted == divergences
+    assert verdict.passed
+    snapshot, reviewed = tmp_path / f"{variant}.json", tmp_path / "known.yaml"
+    snapshot.write_text(dumps(recorded.snapshots[variant]), encoding="utf-8")
+    reviewed.write_text("divergences: []\n", encoding="utf-8")
+    assert main(["compare", str(snapshot), "--known", str(reviewed), "--emulator-data", "memory"]) == 0
+    assert "OK: no unlisted contract-relevant divergence" in capsys.readouterr().out
 
 
 # --- (3) a fault in the recorded server
@@ -161,19 +191,93 @@ def test_a_fault_in_the_recorded_server_is_a_contract_relevant_divergence(
 ) -> None:
     divergences = compare(recorded.snapshots[f"fault-{fault}"], emulator_snapshot)
     assert [(d.step, d.where, d.kind) for d in divergences] == [(*FAULTS[fault], CONTRACT)], divergences
+    assert not judge(divergences, [], fault).passed
 
 
-def test_a_fault_inside_a_409_window_fails_the_comparison_though_it_looks_like_timing(
-    recorded: Recorded, emulator_snapshot: Snapshot
+@pytest.mark.parametrize("fault", WINDOW_FAULTS)
+def test_a_fault_inside_a_409_window_recorded_over_http_is_contract_relevant(
+    recorded: Recorded, emulator_snapshot: Snapshot, fault: str
 ) -> None:
-    """A server that accepts a restore while recovering answers what a server that recovered in the moment between
-    two requests answers: without a control plane the scenario cannot tell them apart, so the divergence is
-    timing (docs silent). Unreviewed, it still fails; only a reviewer's entry could hide it."""
-    divergences = compare(recorded.snapshots[f"fault-{WINDOW_FAULT}"], emulator_snapshot)
-    assert [(d.key, d.recorded, d.actual, d.kind) for d in divergences] == [
-        ("restore-while-recovering · status", "200", "409", SILENT)
+    """A server that accepts a restore while recovering (or provisioning): its read just before the restore saw the
+    target busy, so its 200 is no closed window but a restore the docs answer 409."""
+    step, busy = WINDOW_FAULTS[fault]
+    divergences = compare(recorded.snapshots[f"fault-{fault}"], emulator_snapshot)
+    assert [(d.key, d.recorded, d.actual, d.kind, d.rule) for d in divergences if d.kind == CONTRACT] == [
+        (
+            f"{step} · status",
+            f"200 ({busy} just before)",
+            f"409 ({busy} just before)",
+            CONTRACT,
+            f"status: the target was {busy} just before, the docs say 409",
+        )
     ]
-    assert not judge(divergences, [], "x").passed
+    assert judge(divergences, [], fault).failing == [d for d in divergences if d.kind == CONTRACT]
+
+
+@pytest.mark.parametrize("fault", WINDOW_FAULTS)
+def test_the_in_process_emulator_with_a_409_window_fault_fails_the_comparison(
+    fault: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`python -m parity compare emulator --emulator-fault no-conflict-while-…` (the default clock, reads:1, keeps the
+    window open past the read just before; a slower one, reads:2, too): exit 1, the step contract-relevant."""
+    step, busy = WINDOW_FAULTS[fault]
+    for clock in ([], ["--emulator-clock", "reads:2"]):
+        code, lines = _compare(["emulator", "--emulator-fault", fault, *clock], capsys)
+        assert code == 1, lines
+        unlisted = [line for line in lines if line.startswith("  UNLISTED")]
+        assert unlisted == [
+            f"  UNLISTED  {step} · status: snapshot 409 ({busy} just before), emulator 200 ({busy} just before) "
+            f"(status: the target was {busy} just before, the docs say 409)"
+        ], lines
+
+
+def test_a_fast_correct_server_whose_windows_closed_differs_only_in_timing(capsys: pytest.CaptureFixture[str]) -> None:
+    """`--emulator-clock immediate`: the read just before each window restore ends the transient status (a server
+    faster than two requests), so the restore is accepted after a `ready` read: timing, docs silent, exit 0."""
+    code, lines = _compare(["emulator", "--emulator-clock", "immediate", "--show-silent"], capsys)
+    assert code == 0, lines
+    assert "restore-while-provisioning reached (provisioning)/closed (ready)" in lines[2], lines
+    assert not any(line.startswith("  UNLISTED") for line in lines), lines
+    for step, busy in WINDOW_FAULTS.values():
+        assert (
+            f"  silent    {step} · status: snapshot 409 ({busy} just before), emulator 200 (ready just before) "
+            "(timing: the 409 window was reached on one side and had closed on the other)"
+        ) in lines, lines
+    assert "     2  timing          in restore-while-provisioning, restore-while-recovering" in lines, lines
+
+
+def _with_window_step(snapshot: Snapshot, step: str, status: int, before: str | None) -> Snapshot:
+    """`snapshot` with `step` answered `status` (a 2xx: the restore's answer) after a read that showed `before`."""
+    changed = copy.deepcopy(snapshot)
+    steps = {each["step"]: each for each in changed["steps"]}
+    answer = steps[step]
+    if status != 409:
+        accepted = steps["restore"]
+        answer.update({key: copy.deepcopy(accepted[key]) for key in ("body", "content_type", "schema_errors")})
+    answer.update(status=status, window="closed")
+    answer.pop("before", None)
+    if before is not None:
+        answer["before"] = before
+    return changed
+
+
+def test_a_window_step_is_judged_by_the_status_read_just_before() -> None:
+    """A 2xx in a 409 window is contract-relevant on the side whose read just before showed the target busy, even
+    when the other side answered the same 2xx (its window had closed); timing when the read showed it ready, or
+    when an older snapshot did not record the read."""
+    committed, step = load(COMMITTED), "restore-while-recovering"
+    ignored = _with_window_step(committed, step, 200, "recovering")
+    closed = _with_window_step(committed, step, 200, "ready")
+    unrecorded = _with_window_step(committed, step, 200, None)
+    why = "status: the target was recovering just before, the docs say 409"
+    shown = [(d.key, d.recorded, d.actual, d.kind, d.rule) for d in compare(closed, ignored)]
+    assert shown == [(f"{step} · status", "200 (ready just before)", "200 (recovering just before)", CONTRACT, why)]
+    assert [(d.key, d.kind, d.rule) for d in compare(ignored, committed)] == [(f"{step} · status", CONTRACT, why)]
+    for other_side in (closed, unrecorded):
+        assert [(d.key, d.kind, d.category) for d in compare(committed, other_side)] == [
+            (f"{step} · status", SILENT, "timing")
+        ]
+    assert compare(ignored, ignored) == []  # both sides alike: no divergence (the contract suite judges each)
 
 
 # --- (4) reviewed divergences: known, unlisted, stale
@@ -192,7 +296,11 @@ def test_reviewed_entries_excuse_only_their_own_divergence_and_stale_ones_are_re
     assert verdict.stale == [stale]
     text = "\n".join(render("no-alias", recorded.snapshots["no-alias"], emulator_snapshot, verdict))
     assert "STALE     list-golden-backups · body $.data order" in text, text
-    assert "staging does not alias unprefixed ids" in text, text
+    assert "     1  which code      in get-by-unprefixed-id (1 known)" in text, text
+    assert "staging does not alias unprefixed ids" not in text, text  # docs silent: listed on request
+    text = "\n".join(render("no-alias", recorded.snapshots["no-alias"], emulator_snapshot, verdict, show_silent=True))
+    assert "  known     get-by-unprefixed-id · status: snapshot 404, emulator 200" in text, text
+    assert "reviewed: staging does not alias unprefixed ids" in text, text
     # an entry reviewed as docs silent never excuses a contract-relevant divergence at the same place
     wrong_class = Known("*", "get-by-unprefixed-id", "status", CONTRACT, "reviewed as contract-relevant")
     assert judge(divergences, [wrong_class], "no-alias").unlisted == divergences
@@ -217,11 +325,52 @@ def test_the_command_compares_two_snapshots_with_a_reviewed_file(
     )
     assert main(["compare", str(snapshot), "--against", str(COMMITTED), "--known", str(reviewed)]) == 0
     out = capsys.readouterr().out
-    assert "1 divergence(s): 0 contract-relevant, 1 docs-silent; 0 unlisted, 1 known, 1 stale" in out, out
+    assert "1 divergence(s): 0 contract-relevant (0 unlisted), 1 docs-silent (0 unlisted); 1 known, 1 stale" in out
+    assert "  STALE     restore · status (contract-relevant, snapshot oldest): listed, no longer occurs" in out, out
     assert main(["compare", str(snapshot), "--against", str(COMMITTED), "--known", str(tmp_path / "none")]) == 2
     reviewed.write_text("divergences: []\n", encoding="utf-8")
-    assert main(["compare", str(snapshot), "--against", str(COMMITTED), "--known", str(reviewed)]) == 1
-    assert "UNLISTED  docs-silent" in capsys.readouterr().out
+    assert main(["compare", str(snapshot), "--against", str(COMMITTED), "--known", str(reviewed)]) == 0
+    out = capsys.readouterr().out
+    assert "1 divergence(s): 0 contract-relevant (0 unlisted), 1 docs-silent (1 unlisted); 0 known, 0 stale" in out
+    assert "     1  list order      in list-golden-backups" in out, out
+    faulty = tmp_path / "faulty.json"
+    faulty.write_text(dumps(recorded.snapshots["fault-restore-answers-ready"]), encoding="utf-8")
+    assert main(["compare", str(faulty), "--against", str(COMMITTED), "--known", str(reviewed)]) == 1
+    assert "  UNLISTED  restore · body $.data.status" in capsys.readouterr().out
+
+
+def test_the_report_puts_contract_relevant_divergences_first_and_counts_docs_silent_ones_per_kind(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A server with a contract fault and other correct options: the fault's divergence first, on one line with its
+    step, place, both sides and rule; then one line per docs-silent kind with its count; exit 1 for the fault alone.
+    `--show-silent` lists the docs-silent ones one by one."""
+    options = ["--emulator-id-style", "cuid2", "--emulator-backups-oldest-first", "--emulator-no-alias"]
+    code, lines = _compare(["emulator", *options, "--emulator-fault", "restore-answers-ready"], capsys)
+    assert code == 1, lines
+    assert lines[3] == (
+        "7 divergence(s): 1 contract-relevant (1 unlisted), 6 docs-silent (6 unlisted); 0 known, 0 stale"
+    ), lines
+    assert lines[4:] == [
+        "contract-relevant (the docs decide):",
+        '  UNLISTED  restore · body $.data.status: snapshot "recovering", emulator "ready" '
+        "(state: a documented status)",
+        "docs-silent (any correct server may differ here; --show-silent lists each), per kind:",
+        "     1  which code      in get-by-unprefixed-id",
+        "     4  id format       in id formats",
+        "     1  list order      in list-golden-backups",
+        "FAILED: 1 unlisted contract-relevant divergence(s): fix the emulator, or review each into "
+        "parity/known-divergences.yaml with a reason",
+    ]
+    code, lines = _compare(["emulator", *options, "--show-silent"], capsys)
+    assert code == 0, lines
+    listed = [line for line in lines if line.startswith("  silent")]
+    assert len(listed) == 6, lines
+    assert (
+        '  silent    id formats · backup ids: snapshot ["bkp_[0-9a-z]{25}"], emulator ["bkp_[0-9a-z]{24}"] (id format)'
+        in listed
+    )
+    assert lines[-1] == "OK: no unlisted contract-relevant divergence", lines
 
 
 @pytest.mark.parametrize(
@@ -260,7 +409,60 @@ def _exit_code(argv: list[str]) -> int:
         return int(str(ended.code))
 
 
-# --- (5) snapshots hold no secrets; normalisation keeps identities
+# --- (5) lists: an environment's extra resources are docs silent, the scenario's own are not
+
+
+def _with_an_extra_completed_backup(monkeypatch: pytest.MonkeyPatch, **options: object) -> Snapshot:
+    """The in-process emulator whose golden source keeps one more (older) completed backup than `--seed-golden`."""
+    monkeypatch.setattr(record, "SEEDED_BACKUPS", ("completed", *record.SEEDED_BACKUPS))
+    return record_emulator(EmulatorConfig(data_plane="memory", clock=ClockConfig.parse(CLOCK), **options))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_a_golden_source_with_more_backups_is_docs_silent_and_the_order_is_still_compared(
+    monkeypatch: pytest.MonkeyPatch, emulator_snapshot: Snapshot, newest_first: bool
+) -> None:
+    """Staging's golden source keeps more backups than the emulator seeds: the extra one (named nowhere else in the
+    scenario) is the environment's; the backups both list are still compared in order."""
+    golden = _with_an_extra_completed_backup(monkeypatch, backups_newest_first=newest_first)
+    divergences = compare(golden, emulator_snapshot)
+    shown = [(d.key, d.kind, d.category) for d in divergences]
+    extra = ("list-golden-backups · body $.data[<completed-backup:1>]", SILENT, "extra resource")
+    order = ("list-golden-backups · body $.data order", SILENT, "list order")
+    assert shown == ([extra] if newest_first else [order, extra]), shown
+    assert judge(divergences, [], "staging").passed
+    if not newest_first:  # the order of the backups both sides list, without the extra one
+        assert (divergences[0].recorded, divergences[0].actual) == (
+            '["<running-backup:1>", "<backup:2>", "<backup:1>"]',
+            '["<backup:1>", "<backup:2>", "<running-backup:1>"]',
+        )
+
+
+def test_a_resource_the_scenario_knows_missing_from_a_list_is_contract_relevant(emulator_snapshot: Snapshot) -> None:
+    """A restore that replaces the database's connections: the connections the scenario issued are gone from the
+    restored database's list (identity), however the new ones are named."""
+    faulty = record_emulator(
+        EmulatorConfig(
+            data_plane="memory", clock=ClockConfig.parse(CLOCK), faults=frozenset({Fault.CONNECTIONS_REPLACED})
+        )
+    )
+    divergences = compare(emulator_snapshot, faulty)
+    lists = [d for d in divergences if "connections[" in d.where]
+    assert {(d.step, d.where, d.recorded != "(absent)") for d in lists} >= {
+        ("restore", "body $.data.connections[<connection:1>]", True),
+        ("restore", "body $.data.connections[<connection:2>]", True),
+    }, [d.key for d in lists]
+    assert {(d.kind, d.category) for d in lists} == {(CONTRACT, "identity")}, [(d.key, d.rule) for d in lists]
+    # a backup the scenario restores from, gone from the golden source's list, is no extra either
+    missing = copy.deepcopy(emulator_snapshot)
+    golden = next(step for step in missing["steps"] if step["step"] == "list-golden-backups")
+    golden["body"]["data"] = [item for item in golden["body"]["data"] if item["id"] != "<backup:1>"]
+    assert [(d.key, d.kind) for d in compare(emulator_snapshot, missing)] == [
+        ("list-golden-backups · body $.data[<backup:1>]", CONTRACT)
+    ]
+
+
+# --- (6) snapshots hold no secrets; normalisation keeps identities; labels and id shapes hold no environment
 
 
 def test_recorded_snapshots_hold_no_secrets_and_the_scan_would_see_one(recorded: Recorded) -> None:
@@ -302,3 +504,33 @@ def test_normalising_keeps_the_same_id_again_and_blanks_the_rest() -> None:
     assert data["region"] == {"id": "us-east-1", "name": "US East"}  # not an id of a resource
     assert normaliser.text("/v1/databases/cabcdefghijklmnopqrstuvwx") == "/v1/databases/<database:1:unprefixed>"
     assert normaliser.id_formats() == {"connection": ["con_[0-9a-z]{24}"], "database": ["db_[a-z]{25}"]}
+
+
+def test_recording_the_same_server_on_two_ports_gives_identical_files(
+    recorded: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default label, `live <PRISMA_API_URL>`, is stored with its origin normalised as the snapshot's URLs are."""
+    files = []
+    for name in ("default", "default-again"):
+        _environment(monkeypatch, recorded.servers[name])
+        assert main(["record", name, "--dir", str(tmp_path)]) == 0, capsys.readouterr()
+        files.append((tmp_path / f"{name}.json").read_text(encoding="utf-8"))
+    assert recorded.servers["default"].url != recorded.servers["default-again"].url
+    assert json.loads(files[0])["recorded_against"] == "live <api>"
+    assert files[0] == files[1]
+
+
+@pytest.mark.parametrize(
+    ("value", "shape"),
+    [
+        ("db_cabcdefghijklmnopqrstuvwx", "db_[a-z]{25}"),
+        ("bkp_20261204_120000", "bkp_[0-9_]{15}"),  # a prefix, then a timestamp with an underscore
+        ("20261204T120000Z", "[0-9A-Z]{16}"),  # v2-style: a bare timestamp
+        ("20261204_120000", "[0-9_]{15}"),  # the same, split by an underscore: no prefix, so no leading `_`
+        ("v2_20261204120000", "[0-9a-z_]{17}"),  # `v2` is no prefix (prefixes are letters)
+        ("_c0ffee", "[0-9a-z_]{7}"),
+        ("c0ffee", "[0-9a-z]{6}"),
+    ],
+)
+def test_an_id_shape_has_no_spurious_leading_underscore(value: str, shape: str) -> None:
+    assert id_format(value) == shape
