@@ -30,6 +30,11 @@ STAMP = VENV / ".installed-pyproject.sha256"
 # The contract suite: what a user runs every day against a target (default: the in-process emulator).
 CONTRACT_TESTS = ["tests/contract"]
 TESTS = ROOT / "tests"
+# The options whose value is a file or folder the run writes, and the variables that set them. pytest runs from the
+# project, so a relative one is made the caller's before it is passed on (`callers_paths`). The suite's --emulator-…
+# options name no file (emulator/config.py: --env-file is the server's own). commands/cli.py uses these too.
+PATH_OPTIONS = ("--summary-json", "--reports", "--junitxml", "--junit-xml", "--basetemp", "--log-file")
+PATH_VARIABLES = ("PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_REPORTS")
 
 
 def _say(message: str) -> None:
@@ -69,6 +74,8 @@ def pytest(args: list[str]) -> int:
     # pytest exits 5 when it collected no test; that is a failure here, like any other non-zero code.
     # Bytecode stays on so pytest can cache its assertion rewrites of the plugins (saves ~3 s per start).
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+    # pytest runs from the project: the paths the caller gave are made the caller's (test ids stay the project's).
+    args, env = callers_paths(args, Path.cwd()), env | callers_variables(env, Path.cwd())
     _say("python -m pytest " + " ".join(args))
     return subprocess.call([str(PYTHON), "-m", "pytest", *args], cwd=ROOT, env=env)
 
@@ -82,6 +89,37 @@ def _names_tests(arg: str) -> bool:
     if not path.exists():
         return False
     return "::" in arg or path.suffix == ".py" or (path.is_dir() and path.is_relative_to(TESTS))
+
+
+def _callers(path: str, cwd: Path) -> str:
+    return path if not path or Path(path).is_absolute() else str(cwd / path)
+
+
+def callers_paths(args: list[str], cwd: Path) -> list[str]:
+    """`args` with the value of every path option (`--opt VALUE` or `--opt=VALUE`) made absolute against `cwd`, the
+    folder the command was started in: pytest runs from the project. Anything else, a test id included, and
+    everything after `--`, stays as given (test ids are the project's: see _names_tests)."""
+    rewritten: list[str] = []
+    value_of = ""  # the option whose value comes next
+    for index, arg in enumerate(args):
+        option, equals, value = arg.partition("=")
+        if value_of:
+            rewritten.append(_callers(arg, cwd))
+            value_of = ""
+        elif arg == "--":
+            return [*rewritten, *args[index:]]
+        elif option in PATH_OPTIONS:
+            rewritten.append(f"{option}={_callers(value, cwd)}" if equals else arg)
+            value_of = "" if equals else option
+        else:
+            rewritten.append(arg)
+    return rewritten
+
+
+def callers_variables(environ: dict[str, str], cwd: Path) -> dict[str, str]:
+    """The path variables (PATH_VARIABLES) of `environ` that are relative, made absolute against `cwd`."""
+    relative = [name for name in PATH_VARIABLES if environ.get(name) and not Path(environ[name]).is_absolute()]
+    return {name: _callers(environ[name], cwd) for name in relative}
 
 
 def main(argv: list[str]) -> int:

@@ -4,19 +4,25 @@ A cassette is `session.yaml` (vcrpy's format) plus `meta.json`: the settings the
 the token), so a replay names the same project, databases and backups and sends byte-identical requests.
 Requests are matched on method, scheme, host, port, path, query *and body*; each recorded answer plays
 once, in order. Secrets never reach the file: the Authorization header is dropped, and connection strings,
-passwords and credentials inside URLs in bodies are replaced by REDACTED.
+passwords and credentials inside URLs in bodies are replaced by REDACTED. A recording replaces a cassette only when
+asked to (`force`), and writes one whole or not at all: an interrupted recording leaves the folder as it was.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import shutil
+import signal
 import socket
+import threading
 from collections import defaultdict
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import httpx
@@ -28,6 +34,9 @@ from targets.base import Target, TargetConfigurationError
 from targets.live import LiveSettings, live_target
 
 CASSETTES = Path(__file__).resolve().parents[1] / "cassettes"
+# Set to 1 (true, yes, on), a recording may replace the cassette already in its folder: what
+# `restore-contract record NAME --force` sets for the suite's `--record NAME`, which has no option of its own for it.
+FORCE_ENV = "PRISMA_CONTRACT_RECORD_FORCE"
 # One matcher that compares method, full URL (scheme, host, port, path, query) and body at once: vcrpy compares
 # every new request with every recorded one, and its per-field matchers (with diffs of mismatched bodies) make
 # that quadratic scan take minutes for a few thousand requests.
@@ -114,9 +123,19 @@ class Cassette:
     def meta(self) -> Path:
         return self.folder / "meta.json"
 
+    @property
+    def given(self) -> str:
+        """What `--record`, `--cassette` (and `restore-contract record|replay`) take to name it: NAME for the project's
+        `cassettes/NAME/`, else the folder's path."""
+        return self.name if self.folder.parent == CASSETTES else str(self.folder.resolve())
+
+    def exists(self) -> bool:
+        """Whether the folder holds a cassette, or any part of one."""
+        return self.session.exists() or self.meta.exists()
+
     def metadata(self) -> dict[str, Any]:
         if not self.meta.is_file() or not self.session.is_file():
-            known = sorted(path.parent.name for path in CASSETTES.glob("*/meta.json"))
+            known = sorted(path.parent.name for path in CASSETTES.glob("[!.]*/meta.json"))  # not a partial one
             raise TargetConfigurationError(
                 f"no cassette at {self.folder} (recorded in {CASSETTES}: {', '.join(known) or 'none'}); "
                 f"record one with --target live --record {self.name}"
@@ -125,20 +144,82 @@ class Cassette:
         return metadata
 
 
+def recording(
+    cassette: Cassette, settings: dict[str, Any], profile: str, *, force: bool | None = None
+) -> AbstractContextManager[None]:
+    """Record every HTTP exchange of the block into `cassette`, with the metadata next to it.
+
+    A cassette already in the folder is replaced only with `force`; when it is None, the environment decides:
+    PRISMA_CONTRACT_RECORD_FORCE=1 (true, yes, on), which `restore-contract record NAME --force` sets. Without
+    it this raises TargetConfigurationError (one line: what to do) before anything is recorded.
+
+    Atomic: the block is recorded into a partial folder next to it (`.NAME.partial-PID/`), and its two files
+    replace the cassette's only once the block has ended normally, `meta.json` last (it says the cassette is
+    complete). A block ended by an exception, a KeyboardInterrupt included, or by a SIGINT that the code inside
+    caught (pytest catches Ctrl-C, then tears the target down normally), leaves the folder as it was.
+    """
+    if cassette.exists() and not (_forced() if force is None else force):
+        where = f"cassettes/{cassette.name}" if cassette.given == cassette.name else cassette.given
+        raise TargetConfigurationError(
+            f"{where} already holds a cassette: pass --force (restore-contract record {cassette.given} --force, or "
+            f"{FORCE_ENV}=1) to replace it, or choose another name"
+        )
+    return _recording(cassette, settings, profile)
+
+
+def _forced() -> bool:
+    return os.environ.get(FORCE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+
+
 @contextmanager
-def recording(cassette: Cassette, settings: dict[str, Any], profile: str) -> Iterator[None]:
-    """Record every HTTP exchange of the block, then write the metadata next to it."""
-    cassette.folder.mkdir(parents=True, exist_ok=True)
-    cassette.session.unlink(missing_ok=True)
-    with _recorder("all").use_cassette(str(cassette.session)) as tape:
-        yield
-    meta = {
-        "settings": settings,
-        "profile": profile,
-        "recordedAt": datetime.now(UTC).isoformat(timespec="seconds"),
-        "interactions": len(tape.data),
-    }
-    cassette.meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+def _recording(cassette: Cassette, settings: dict[str, Any], profile: str) -> Iterator[None]:
+    partial = Cassette(cassette.folder.with_name(f".{cassette.name}.partial-{os.getpid()}"))
+    shutil.rmtree(partial.folder, ignore_errors=True)  # a run killed hard under this pid, long ago
+    partial.folder.mkdir(parents=True)
+    try:
+        # record_on_exception=False: vcrpy would otherwise save what it has when the block raises
+        recorder = _recorder("all").use_cassette(str(partial.session), record_on_exception=False)
+        with _interrupts_noticed() as interrupted, recorder as tape:
+            yield
+            tape._save(force=True)  # vcrpy writes nothing for a block without requests; a replay needs the file
+        if interrupted.is_set():
+            return
+        meta = {
+            "settings": settings,
+            "profile": profile,
+            "recordedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+            "interactions": len(tape.data),
+        }
+        partial.meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+        cassette.folder.mkdir(parents=True, exist_ok=True)
+        cassette.meta.unlink(missing_ok=True)  # from here until the last replace, the folder holds no whole cassette
+        os.replace(partial.session, cassette.session)
+        os.replace(partial.meta, cassette.meta)
+    finally:
+        shutil.rmtree(partial.folder, ignore_errors=True)
+
+
+@contextmanager
+def _interrupts_noticed() -> Iterator[threading.Event]:
+    """An event set when SIGINT arrives during the block, where it raises KeyboardInterrupt as before: the handler
+    in place (Python's, pytest's) still runs. Where SIGINT raises nothing (ignored, default, not Python's) or no
+    handler can be installed (outside the main thread), the event stays clear: only an exception tells then."""
+    interrupted = threading.Event()
+    before = signal.getsignal(signal.SIGINT)
+    if not callable(before) or threading.current_thread() is not threading.main_thread():
+        yield interrupted
+        return
+
+    def notice(signum: int, frame: FrameType | None) -> Any:
+        interrupted.set()
+        return before(signum, frame)
+
+    signal.signal(signal.SIGINT, notice)
+    try:
+        yield interrupted
+    finally:
+        if signal.getsignal(signal.SIGINT) is notice:  # not if someone installed their own meanwhile
+            signal.signal(signal.SIGINT, before)
 
 
 class NetworkBlocked(RuntimeError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import signal
 import socket
 from collections import Counter
 from pathlib import Path
@@ -18,7 +19,8 @@ from emulator import DEFAULT_TOKEN
 from parity.normalise import SECRET
 from parity.snapshot import SNAPSHOTS
 from redaction import REDACTED, scrub_body, scrub_text
-from targets.cassettes import CASSETTES, Cassette, NetworkBlocked, replaying
+from targets.base import TargetConfigurationError
+from targets.cassettes import CASSETTES, FORCE_ENV, Cassette, NetworkBlocked, recording, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
@@ -106,3 +108,148 @@ def test_replay_answers_identical_requests_in_recorded_order_once_each() -> None
         with pytest.raises(CannotOverwriteExistingCassetteException, match="all been played back"):
             client.request(method, uri, content=body.encode())
     assert played == expected
+
+
+# --- recording: never over a cassette unasked, never a partial one --------------------------------------------
+
+API = "http://api.test/v1/databases/db_1"
+SETTINGS = {"url": "http://api.test", "project_id": "proj_1"}
+
+
+class Stopped(Exception):
+    pass
+
+
+def record(cassette: Cassette, answer: str, *, force: bool | None = None, then: BaseException | None = None) -> None:
+    """A recording of one exchange (answered by a MockTransport: vcrpy records it like a real one), then `then`."""
+    reply = httpx.MockTransport(lambda request: httpx.Response(200, json={"answer": answer}))
+    with recording(cassette, SETTINGS, "replay", force=force), httpx.Client(transport=reply) as client:
+        assert client.get(API).json() == {"answer": answer}
+        if then is not None:
+            raise then
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (hidden ones included: a partial recording), by relative path."""
+    return {str(path.relative_to(folder)): path.read_bytes() for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def replayed(cassette: Cassette) -> str:
+    with replaying(cassette), httpx.Client() as client:
+        answer: str = client.get(API).json()["answer"]
+    return answer
+
+
+@pytest.fixture
+def unforced(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+
+
+@pytest.mark.usefixtures("unforced")
+def test_a_recording_writes_a_cassette_that_replays(tmp_path: Path) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+
+    assert sorted(files(tmp_path)) == ["mine/meta.json", "mine/session.yaml"]  # no partial folder left
+    meta = cassette.metadata()
+    assert (meta["settings"], meta["profile"], meta["interactions"]) == (SETTINGS, "replay", 1)
+    assert replayed(cassette) == "first"
+
+
+@pytest.mark.usefixtures("unforced")
+def test_a_recording_without_requests_is_a_cassette_too(tmp_path: Path) -> None:
+    cassette = Cassette(tmp_path / "quiet")
+    with recording(cassette, SETTINGS, "replay"):
+        pass
+    assert cassette.metadata()["interactions"] == 0
+    assert yaml.safe_load(cassette.session.read_text(encoding="utf-8"))["interactions"] == []
+
+
+@pytest.mark.usefixtures("unforced")
+def test_recording_again_into_a_name_is_refused_without_force(tmp_path: Path) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    before = files(tmp_path)
+
+    with pytest.raises(TargetConfigurationError) as refused:
+        record(cassette, "second")
+
+    message = str(refused.value)
+    assert message == (
+        f"{cassette.folder} already holds a cassette: pass --force (restore-contract record {cassette.folder} "
+        f"--force, or {FORCE_ENV}=1) to replace it, or choose another name"
+    )
+    assert "\n" not in message
+    assert files(tmp_path) == before  # byte-identical, and nothing else written
+    assert replayed(cassette) == "first"
+
+
+@pytest.mark.usefixtures("unforced")
+def test_the_refusal_names_the_cassette_as_the_user_does() -> None:
+    """Refused when `recording()` is called, before anything is entered: the committed cassette is never touched."""
+    with pytest.raises(TargetConfigurationError) as refused:
+        recording(Cassette.named("emulator-http"), SETTINGS, "replay")
+    assert str(refused.value).startswith(
+        "cassettes/emulator-http already holds a cassette: pass --force (restore-contract record emulator-http "
+        f"--force, or {FORCE_ENV}=1) to replace it, or choose another name"
+    )
+
+
+@pytest.mark.parametrize("how", ["argument", "environment"])
+def test_with_force_a_recording_replaces_the_cassette(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    if how == "environment":
+        monkeypatch.setenv(FORCE_ENV, "1")  # what `restore-contract record NAME --force` sets
+
+    record(cassette, "second", force=True if how == "argument" else None)
+
+    assert sorted(files(tmp_path)) == ["mine/meta.json", "mine/session.yaml"]
+    assert replayed(cassette) == "second"
+
+
+@pytest.mark.usefixtures("unforced")
+@pytest.mark.parametrize("interruption", [Stopped("the run broke"), KeyboardInterrupt()], ids=["error", "Ctrl-C"])
+@pytest.mark.parametrize("earlier", [True, False], ids=["over a cassette", "a new one"])
+def test_an_interrupted_recording_leaves_the_folder_as_it_was(
+    tmp_path: Path, interruption: BaseException, earlier: bool
+) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    if earlier:
+        record(cassette, "first")
+    before = files(tmp_path)
+
+    with pytest.raises(type(interruption)):
+        record(cassette, "second", force=True, then=interruption)
+
+    assert files(tmp_path) == before  # the old cassette byte-identical (or none), no partial one anywhere
+    if earlier:
+        assert replayed(cassette) == "first"
+    else:
+        assert not cassette.exists()
+
+
+@pytest.mark.usefixtures("unforced")
+def test_a_ctrl_c_that_the_block_caught_still_discards_the_recording(tmp_path: Path) -> None:
+    """pytest catches the KeyboardInterrupt of a Ctrl-C and tears the session down normally, so the recorder (closed
+    with the target) sees no exception: the SIGINT itself marks the recording as interrupted."""
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    before = files(tmp_path)
+    handler = signal.getsignal(signal.SIGINT)
+
+    with (
+        recording(cassette, SETTINGS, "replay", force=True),
+        httpx.Client(
+            transport=httpx.MockTransport(lambda request: httpx.Response(200, json={"answer": "second"}))
+        ) as client,
+    ):
+        client.get(API)
+        with pytest.raises(KeyboardInterrupt):
+            signal.raise_signal(signal.SIGINT)
+
+    assert files(tmp_path) == before
+    assert signal.getsignal(signal.SIGINT) is handler  # put back

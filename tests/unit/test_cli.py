@@ -10,14 +10,16 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
-from commands.cli import PROFILE_ENV, PytestRun, UsageError, main, pytest_run
+from commands.cli import PROFILE_ENV, ROOT, PytestRun, UsageError, main, pytest_run
 from emulator import DEFAULT_TOKEN
 from harness.server import exported
+from targets.cassettes import FORCE_ENV
 
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, where the install put the scripts
 LIVE_SETTINGS = (
@@ -55,8 +57,9 @@ def test_restore_emulator_help_lists_its_options() -> None:
 
 
 SUITE = "tests/contract"
-PASSED = ["-k", "restore and not 404", "--junitxml=reports/junit.xml", "-x", "--hypothesis-profile", "replay"]
+PASSED = ["-k", "restore and not 404", "--junitxml=/srv/ci/junit.xml", "-x", "--hypothesis-profile", "replay"]
 REPLAY = {PROFILE_ENV: "replay"}
+FORCED = {**REPLAY, FORCE_ENV: "1"}
 
 
 @pytest.mark.parametrize(
@@ -69,6 +72,9 @@ REPLAY = {PROFILE_ENV: "replay"}
         ("replay", ["mine", *PASSED], {}, [SUITE, "--target", "replay", "--cassette", "mine", *PASSED], REPLAY),
         ("replay", ["-x"], {PROFILE_ENV: "debug"}, [SUITE, "--target", "replay", "-x"], {}),  # the caller's profile
         ("record", ["nightly", *PASSED], {}, [SUITE, "--target", "live", "--record", "nightly", *PASSED], REPLAY),
+        # record's own --force: not pytest's, it reaches the suite as PRISMA_CONTRACT_RECORD_FORCE=1
+        ("record", ["nightly", "--force", "-x"], {}, [SUITE, "--target", "live", "--record", "nightly", "-x"], FORCED),
+        ("record", ["--force", "nightly"], {}, [SUITE, "--target", "live", "--record", "nightly"], FORCED),
     ],
 )
 def test_arguments_reach_pytest_unchanged(
@@ -97,6 +103,70 @@ def test_a_bad_command_line_is_one_line_and_exit_2(
 def test_record_needs_a_name() -> None:
     with pytest.raises(UsageError, match="NAME first"):
         pytest_run("record", [], {})
+    with pytest.raises(UsageError, match="NAME first"):
+        pytest_run("record", ["--force"], {})
+
+
+# --- relative paths are the caller's, not the project's (pytest runs from the project) ---------------------
+
+
+ELSEWHERE = Path("/tmp/elsewhere")
+NODE = "tests/contract/test_properties.py::test_unknown_database_is_404"
+PATHS_GIVEN = ["--summary-json", "out.json", "--junitxml=reports/j.xml", "--reports", "/srv/reports", "-k", "out.json"]
+PATHS_PASSED = [
+    "--summary-json",
+    f"{ELSEWHERE}/out.json",
+    f"--junitxml={ELSEWHERE}/reports/j.xml",
+    "--reports",
+    "/srv/reports",  # absolute: as given
+    "-k",
+    "out.json",  # not a path option's value
+]
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "pytest_args"),
+    [
+        ("run", PATHS_GIVEN, [SUITE, *PATHS_PASSED]),
+        ("run", [NODE, *PATHS_GIVEN], [NODE, *PATHS_PASSED]),  # a test id stays the project's
+        ("replay", ["mine", *PATHS_GIVEN], [SUITE, "--target", "replay", "--cassette", "mine", *PATHS_PASSED]),
+        ("record", ["mine", *PATHS_GIVEN], [SUITE, "--target", "live", "--record", "mine", *PATHS_PASSED]),
+    ],
+)
+def test_relative_paths_given_to_options_are_the_callers(command: str, args: list[str], pytest_args: list[str]) -> None:
+    assert pytest_run(command, args, {PROFILE_ENV: "ci"}, cwd=ELSEWHERE).args == pytest_args
+
+
+@pytest.mark.parametrize("command", ["run", "replay", "record"])
+def test_relative_paths_in_the_variables_are_the_callers(command: str) -> None:
+    environ = {
+        PROFILE_ENV: "ci",
+        "PRISMA_CONTRACT_SUMMARY_JSON": "runs/s.json",
+        "PRISMA_CONTRACT_REPORTS": "/srv/reports",  # absolute: as it is
+        "PRISMA_CONTRACT_CASSETTE": "emulator-http",  # not a path
+    }
+    run = pytest_run(command, ["mine"] if command == "record" else [], environ, cwd=ELSEWHERE)
+    assert run.env == {"PRISMA_CONTRACT_SUMMARY_JSON": f"{ELSEWHERE}/runs/s.json"}
+
+
+def test_restore_contract_writes_where_its_caller_is(tmp_path: Path) -> None:
+    """From another folder, a relative --junitxml lands there, not in the project (pytest runs from the project)."""
+    name = f"junit-{uuid.uuid4().hex}.xml"
+    test = "tests/unit/test_cli.py::test_record_needs_a_name"
+    try:
+        done = subprocess.run(
+            [BIN / "restore-contract", "run", test, f"--junitxml={name}"],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        assert (tmp_path / name).is_file()
+        assert not (ROOT / name).exists()
+    finally:
+        (ROOT / name).unlink(missing_ok=True)  # where it went before
 
 
 # --- a shell sources the emulator's settings ----------------------------------------------------------

@@ -1,0 +1,94 @@
+"""`python3 dev.py contract|test …` runs pytest from the project: relative paths the caller gives to options that
+name a file or folder (and to the variables that set them) are made the caller's; test ids stay the project's."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from commands.cli import pytest_run
+
+ROOT = Path(__file__).resolve().parents[2]
+ELSEWHERE = Path("/tmp/elsewhere")
+NODE = "tests/contract/test_properties.py::test_unknown_database_is_404"
+
+
+def load_dev() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("dev_under_test", ROOT / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+DEV = load_dev()
+
+
+@pytest.mark.parametrize(
+    ("args", "passed"),
+    [
+        (["--summary-json", "out.json"], ["--summary-json", f"{ELSEWHERE}/out.json"]),
+        (["--summary-json=out.json"], [f"--summary-json={ELSEWHERE}/out.json"]),
+        (["--junitxml=reports/j.xml"], [f"--junitxml={ELSEWHERE}/reports/j.xml"]),
+        (["--junit-xml", "j.xml", "-x"], ["--junit-xml", f"{ELSEWHERE}/j.xml", "-x"]),
+        (["--reports", "../r"], ["--reports", f"{ELSEWHERE}/../r"]),
+        (["--reports", "/srv/r", "--summary-json=/srv/s.json"], ["--reports", "/srv/r", "--summary-json=/srv/s.json"]),
+        ([NODE, "-k", "out.json", "--target", "live"], [NODE, "-k", "out.json", "--target", "live"]),
+        (
+            ["tests/contract", "--cassette", "cassettes/emulator-http"],
+            ["tests/contract", "--cassette", "cassettes/emulator-http"],
+        ),
+        (["--summary-json="], ["--summary-json="]),  # empty: no file, as given
+        (["-x", "--", "--reports", "r"], ["-x", "--", "--reports", "r"]),  # after `--`: positional, as given
+    ],
+)
+def test_path_options_are_made_the_callers(args: list[str], passed: list[str]) -> None:
+    assert DEV.callers_paths(args, ELSEWHERE) == passed
+
+
+def test_path_variables_are_made_the_callers() -> None:
+    environ = {
+        "PRISMA_CONTRACT_SUMMARY_JSON": "s.json",
+        "PRISMA_CONTRACT_REPORTS": "/srv/reports",
+        "PRISMA_CONTRACT_CASSETTE": "emulator-http",
+    }
+    assert DEV.callers_variables(environ, ELSEWHERE) == {"PRISMA_CONTRACT_SUMMARY_JSON": f"{ELSEWHERE}/s.json"}
+
+
+@pytest.mark.parametrize("option", DEV.PATH_OPTIONS)
+def test_restore_contract_uses_the_same_list(option: str) -> None:
+    """One list of path options: dev.py's, which commands/cli.py loads (dev.py can import nothing installed)."""
+    assert pytest_run("run", [option, "x", f"{option}=y"], {}, cwd=ELSEWHERE).args[1:] == [
+        option,
+        f"{ELSEWHERE}/x",
+        f"{option}={ELSEWHERE}/y",
+    ]
+
+
+@pytest.mark.parametrize("command", ["contract", "test"])
+def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[list[str], dict[str, Any]]] = []
+
+    def call(args: list[str], **kwargs: Any) -> int:
+        calls.append((args, kwargs))
+        return 0
+
+    dev = load_dev()
+    monkeypatch.setattr(dev, "setup", lambda: None)
+    monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
+    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setenv("PRISMA_CONTRACT_REPORTS", "reports")
+    monkeypatch.chdir(tmp_path)
+
+    assert dev.main([command, NODE, "--summary-json", "out.json", "--junitxml=j.xml"]) == 0
+
+    [(args, kwargs)] = calls
+    assert args[3:] == [NODE, "--summary-json", f"{tmp_path}/out.json", f"--junitxml={tmp_path}/j.xml"]
+    assert kwargs["cwd"] == ROOT
+    assert kwargs["env"]["PRISMA_CONTRACT_REPORTS"] == f"{tmp_path}/reports"
