@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from _pytest.outcomes import Skipped  # pytest.skip.Exception, under a name a type checker can follow
+from compat import Skipped
 
 DEFAULT_NIGHTLY_BUDGET = 24 * 60.0  # seconds: with start-up and the last verifications, a nightly ends inside 30 min
 # A live run with another profile: example counts alone do not bound it when each restore takes minutes (a correct

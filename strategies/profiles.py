@@ -23,7 +23,8 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from hypothesis import HealthCheck, Phase, settings
-from hypothesis.internal.conjecture import providers
+
+from compat import local_constants
 
 if TYPE_CHECKING:
     import pytest
@@ -46,7 +47,6 @@ PROFILES: dict[str, settings] = {
 }
 for _name, _profile in PROFILES.items():
     settings.register_profile(_name, _profile)
-_HYPOTHESIS_LOCAL_CONSTANTS = getattr(providers, "_get_local_constants", None)
 
 
 class UnknownProfile(ValueError):
@@ -77,10 +77,4 @@ def _use_local_constants(enabled: bool) -> None:
     the tree: for recording and replaying, that pool stays empty. (Private API: if it moves, nothing breaks,
     cassettes are just as fragile as before.) Switched back on for the other profiles, should one process
     run several sessions."""
-    if _HYPOTHESIS_LOCAL_CONSTANTS is None or not hasattr(providers, "_local_constants"):
-        return
-    if enabled:
-        providers._get_local_constants = _HYPOTHESIS_LOCAL_CONSTANTS
-    else:
-        empty = type(providers._local_constants)()
-        providers._get_local_constants = lambda: empty
+    local_constants(enabled)

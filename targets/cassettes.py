@@ -16,7 +16,6 @@ import shutil
 import signal
 import socket
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ import httpx
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from compat import index_cassette
 from redaction import SECRET_HEADERS, scrub_body
 from targets.base import Target, TargetConfigurationError
 from targets.live import LiveSettings, live_target
@@ -67,25 +67,6 @@ def same_request(first: Any, second: Any) -> None:
     """vcrpy matcher: raises unless method, URL and body are identical."""
     if _identity(first) != _identity(second):
         raise AssertionError("method, URL or body differ")
-
-
-def _index(tape: Any) -> None:
-    """Look recorded requests up by identity instead of comparing with each one.
-
-    vcrpy scans every recorded interaction for every request, twice (can it play? then play), which is
-    quadratic: 540,000 matcher calls and ~3 s for a 736-interaction replay. With our one exact matcher,
-    "matches" means "has the same identity", so a dict gives the same candidates, in recorded order.
-    """
-    by_identity: dict[tuple[str, str, bytes], list[int]] = defaultdict(list)
-    for index, (recorded, _) in enumerate(tape.data):
-        by_identity[_identity(recorded)].append(index)
-
-    def responses(request: Any) -> Iterator[tuple[int, Any]]:
-        request = tape._before_record_request(request)
-        for index in by_identity.get(_identity(request), ()) if request else ():
-            yield index, tape.data[index][1]
-
-    tape._responses = responses
 
 
 def _recorder(mode: str) -> vcr.VCR:
@@ -238,7 +219,7 @@ def replaying(cassette: Cassette) -> Iterator[None]:
     socket.create_connection = refuse
     try:
         with _recorder("none").use_cassette(str(cassette.session), allow_playback_repeats=False) as tape:
-            _index(tape)
+            index_cassette(tape, _identity)
             yield
     finally:
         socket.socket.connect = original_connect  # type: ignore[method-assign]

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _pytest.junitxml import xml_key  # the JUnit plugin's LogXML, where record_testsuite_property puts properties
 from hypothesis import settings
 
 from checks.budget import Budget, StopExamples
@@ -22,6 +21,7 @@ from checks.progress import Progress, clock
 from checks.record import Record, merge, render
 from checks.report import Outcome, RunReport
 from checks.violation import ContractViolation, violations_in
+from compat import tear_down_session_fixtures, terminal_fd, xml_key
 from emulator.dataplane.cluster import ClusterError
 from reporting.write import junit_properties, write_json, write_reports
 from strategies.profiles import profile_in_effect
@@ -129,11 +129,10 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
     """Where progress goes: the terminal (and so the CI log), past pytest's output capture, which holds everything
     written during a test, the terminal reporter's lines included. pytest keeps the terminal's file descriptor while
-    it captures (private, so looked up with care); without capture (-s) the terminal reporter writes straight
+    it captures (compat.terminal_fd); without capture (-s) the terminal reporter writes straight
     through; an xdist worker has neither, its controller reports."""
-    capturing = getattr(config.pluginmanager.get_plugin("capturemanager"), "_global_capturing", None)
-    saved = getattr(getattr(capturing, "out", None), "targetfd_save", None)
-    if isinstance(saved, int):
+    saved = terminal_fd(config)
+    if saved is not None:
         stream = os.fdopen(os.dup(saved), "w", encoding="utf-8", errors="replace")
 
         def write(line: str) -> None:
@@ -294,7 +293,9 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """The run's record: built by every session that ran the suite; under pytest-xdist each worker sends its own to
     the controller, which merges them. Written to --summary-json by whoever prints the summary."""
     config = session.config
-    _tear_down_session_fixtures(session)
+    # A run stopped by pytest.exit or an interrupt tears its session fixtures down only after this hook: done here
+    # first, the pool has deleted its databases and the target has counted its requests before the record is written.
+    tear_down_session_fixtures(session)
     if _is_xdist_worker(config):
         if SENT in config.stash:
             config.workeroutput[WORKER_RECORD] = json.dumps(_record(config, exitstatus))  # type: ignore[attr-defined]
@@ -316,16 +317,6 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if junit is not None:
         for name, value in junit_properties(record).items():
             junit.add_global_property(name, value)
-
-
-def _tear_down_session_fixtures(session: pytest.Session) -> None:
-    """A run stopped by pytest.exit or an interrupt tears its session fixtures down only after this hook (pytest's
-    runner does it in its own pytest_sessionfinish): done here first, the pool has deleted its databases and the
-    target has counted its requests before the record is written. pytest's private API (idempotent: the runner then
-    finds nothing left); a normal run has torn everything down after its last test."""
-    setup_state = getattr(session, "_setupstate", None)
-    if setup_state is not None:
-        setup_state.teardown_exact(None)
 
 
 def _is_xdist_worker(config: pytest.Config) -> bool:

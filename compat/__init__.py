@@ -1,0 +1,77 @@
+"""Every private API of the pinned libraries the suite leans on, in one place.
+
+Each helper says what it uses, why no public API does, and what happens if the library moves it (the suite either
+degrades gracefully or fails loudly at start). `tests/unit/test_compat.py` checks each against the installed
+versions, so an upgrade that moves one fails there, by name, and not somewhere in a run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterator
+from typing import Any
+
+import pytest
+from _pytest.junitxml import xml_key  # the JUnit plugin's LogXML, where record_testsuite_property puts properties
+from _pytest.outcomes import Skipped  # pytest.skip.Exception, under a name a type checker can follow
+from hypothesis.internal.conjecture import providers
+
+__all__ = [
+    "Skipped",
+    "index_cassette",
+    "local_constants",
+    "tear_down_session_fixtures",
+    "terminal_fd",
+    "xml_key",
+]
+
+
+def terminal_fd(config: pytest.Config) -> int | None:
+    """The terminal's file descriptor that pytest's capture manager saved while it captures output (None without
+    capture, or if pytest moved it: progress then goes through the terminal reporter, held until the test ends)."""
+    capturing = getattr(config.pluginmanager.get_plugin("capturemanager"), "_global_capturing", None)
+    saved = getattr(getattr(capturing, "out", None), "targetfd_save", None)
+    return saved if isinstance(saved, int) else None
+
+
+def tear_down_session_fixtures(session: pytest.Session) -> None:
+    """Tear the session's fixtures down now. After pytest.exit or an interrupt pytest does it in its runner's
+    pytest_sessionfinish, after the suite's own; idempotent (the runner then finds nothing left)."""
+    setup_state = getattr(session, "_setupstate", None)
+    if setup_state is not None:
+        setup_state.teardown_exact(None)
+
+
+def index_cassette(tape: Any, identity: Callable[[Any], Hashable]) -> None:
+    """Have a vcrpy cassette look recorded requests up by `identity` instead of comparing with each one.
+
+    vcrpy scans every recorded interaction for every request, twice (can it play? then play), which is
+    quadratic: 540,000 matcher calls and ~3 s for a 736-interaction replay. With one exact matcher, "matches"
+    means "has the same identity", so a dict gives the same candidates, in recorded order. Uses the cassette's
+    `data`, `_before_record_request` and replaces `_responses` (if vcrpy renames it, replays are slow, not wrong).
+    """
+    by_identity: dict[Hashable, list[int]] = defaultdict(list)
+    for index, (recorded, _) in enumerate(tape.data):
+        by_identity[identity(recorded)].append(index)
+
+    def responses(request: Any) -> Iterator[tuple[int, Any]]:
+        request = tape._before_record_request(request)
+        for index in by_identity.get(identity(request), ()) if request else ():
+            yield index, tape.data[index][1]
+
+    tape._responses = responses
+
+
+_LOCAL_CONSTANTS = getattr(providers, "_get_local_constants", None)
+
+
+def local_constants(enabled: bool) -> None:
+    """Whether Hypothesis also draws the string and number literals it finds in the project's own modules (its
+    providers' `_get_local_constants`; if it moves, nothing breaks: cassettes are as fragile as before)."""
+    if _LOCAL_CONSTANTS is None or not hasattr(providers, "_local_constants"):
+        return
+    if enabled:
+        providers._get_local_constants = _LOCAL_CONSTANTS
+    else:
+        empty = type(providers._local_constants)()
+        providers._get_local_constants = lambda: empty

@@ -1,0 +1,56 @@
+"""The private APIs in compat/ against the installed (pinned) pytest, vcrpy and Hypothesis: an upgrade that moves
+one fails here, by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import vcr
+from hypothesis.internal.conjecture import providers
+
+import compat
+
+
+def test_pytest_keeps_the_terminal_fd_its_capture_saved(pytestconfig: pytest.Config) -> None:
+    capture = pytestconfig.getoption("capture")
+    saved = compat.terminal_fd(pytestconfig)
+    assert isinstance(saved, int) if capture == "fd" else saved is None
+
+
+def test_pytest_can_tear_the_session_fixtures_down_ahead_of_its_runner(request: pytest.FixtureRequest) -> None:
+    setup_state = request.session._setupstate  # what compat.tear_down_session_fixtures calls
+    assert callable(setup_state.teardown_exact)
+
+
+def test_the_junit_plugin_and_skip_are_where_compat_takes_them() -> None:
+    assert compat.Skipped is pytest.skip.Exception
+    assert compat.xml_key.__class__.__name__ == "StashKey"
+
+
+def test_vcrpy_plays_through_the_indexed_lookup(tmp_path: Path) -> None:
+    with vcr.VCR().use_cassette(str(tmp_path / "c.yaml"), record_mode="none", allow_playback_repeats=True) as tape:
+        looked_up: list[Any] = []
+
+        def identity(request: Any) -> tuple[str, str]:
+            looked_up.append(request)
+            return request.method, request.uri
+
+        assert hasattr(tape, "_responses")
+        assert callable(tape._before_record_request)
+        compat.index_cassette(tape, identity)
+        responses: Iterator[Any] = tape._responses(vcr.request.Request("GET", "http://x/", b"", {}))
+        assert list(responses) == []
+        assert looked_up, "vcrpy's cassette calls the index for a request"
+
+
+def test_hypothesis_draws_no_project_literals_when_told() -> None:
+    compat.local_constants(False)
+    try:
+        off = providers._get_local_constants()
+        assert (off.integers, off.floats, off.bytes, off.strings) == (set(), set(), set(), set())
+    finally:
+        compat.local_constants(True)
+    assert providers._get_local_constants() is not off, "switched back on for the other profiles"
