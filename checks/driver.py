@@ -34,6 +34,7 @@ from checks.restore import RESTORE_CHECKS, Observation, RestoreCheck, restore_an
 from checks.schema import SCHEMA
 from checks.violation import ContractViolation, property_of
 from contracts import RESTORE, RestoreWorld, encode_segment, operations
+from dataset.tables import Tables
 from targets.base import Target
 from targets.pool import Pool
 
@@ -71,15 +72,17 @@ class Driver:
         authenticated: bool = True,
         world: RestoreWorld | None = None,
         while_recovering: Callable[[], object] | None = None,
+        inline: bool = False,
     ) -> httpx.Response:
         """Send `case` (its body replaced by `raw_body` when given) and check the answer; `world`: the world the
         caller arranged for a restore, which the answer must fit too; `while_recovering`: what to do after a 200
-        before the checks wait for the end of the recovery (their verdicts come first, then its own)."""
+        before the checks wait for the end of the recovery (their verdicts come first, then its own); `inline`: a 200
+        is verified to its end before this returns (a model whose next step needs the restore ended)."""
         __tracebackhide__ = True  # a failure shows its message, not this function's source
         test = current_test()
         self._may_send(test)
         try:
-            return self._send(case, raw_body, token, authenticated, world, while_recovering)
+            return self._send(case, raw_body, token, authenticated, world, while_recovering, inline)
         except ContractViolation as violation:
             # From now on the budget never stops this test: it would swallow the failure while Hypothesis replays
             # the example to report it.
@@ -94,6 +97,7 @@ class Driver:
         authenticated: bool,
         world: RestoreWorld | None,
         while_recovering: Callable[[], object] | None,
+        inline: bool,
     ) -> httpx.Response:
         __tracebackhide__ = True
         test = current_test()
@@ -130,7 +134,7 @@ class Driver:
                 meanwhile = violation
         broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
         if observed is not None:
-            later = self._verify_later(observed, response)
+            later = [] if inline else self._verify_later(observed, response)
             started, answered = time.monotonic(), self.report.since_start()
             broken += _restore_failures(observed, response, [c for c in RESTORE_CHECKS if c not in later])
             self.report.merge(observed.tally)
@@ -146,9 +150,16 @@ class Driver:
             raise meanwhile
         return response
 
-    def settle(self, database_id: str) -> None:
-        """Wait until a restore into `database_id` still being verified is done (before reading its data)."""
+    def free_target(self, candidates: Sequence[str]) -> str:
+        """The first of `candidates` with no restore of this run in flight (one still recovering would rightly answer
+        409, not what a test arranged), waiting for one when all are busy. Verified inline, nothing is in flight."""
+        return self.inflight.first_free(candidates)
+
+    def data_after_restore(self, database_id: str) -> Tables | None:
+        """The database's data, read once a restore into it still being verified has ended (the docs promise nothing
+        about a database's data while it recovers)."""
         self.inflight.settle(database_id)
+        return self.probe.read_data(database_id)
 
     def must_stop(self, test: str | None = None) -> str | None:
         """Why the test should send nothing more, if it should: a restore it started failed its verification (it is

@@ -30,7 +30,7 @@ def settled(driver: Driver, pool: Pool, index: int) -> str:
     if not pool.ready:
         pytest.skip("this target offers no restorable databases (see README: live targets)")
     start = index % len(pool.ready)
-    return driver.inflight.first_free(pool.ready[start:] + pool.ready[:start])
+    return driver.free_target(pool.ready[start:] + pool.ready[:start])
 
 
 def own_backup(pool: Pool, index: int, status: str = "completed") -> tuple[str, str]:

@@ -187,8 +187,7 @@ def test_data_written_after_the_backup_is_gone(driver: Driver, pool: Pool, index
     database_id, backup_id = own_backup(pool, index)
     body = {"source": {"type": "backup", "databaseId": database_id, "backupId": backup_id}}
     restore(driver, target_id, body, RestoreWorld())
-    driver.settle(target_id)  # its data is read only once the restore has ended
-    found, expected = driver.probe.read_data(target_id), pool.data_of(backup_id)
+    found, expected = driver.data_after_restore(target_id), pool.data_of(backup_id)
     assert expected is not None, "the pool knows what each backup holds"
     if canonical(found or {}) != canonical(expected):
         raise violated("data_written_after_the_backup_is_gone", f"{target_id} holds {found}, not {expected}")
