@@ -34,8 +34,9 @@ def test_a_budget_never_turns_a_failing_run_green_and_the_run_still_ends_near_it
     }
     assert caught >= MEET_A_200, f"a test whose 200 broke the contract passed: {sorted(MEET_A_200 - caught)}"
     assert run.record["budget_s"] == BUDGET
-    # Start-up, the first example every test runs whatever its share, and the last verifications: not 17 times it.
-    assert run.record["elapsed_s"] < BUDGET + 25, run.record["elapsed_s"]
+    # Start-up, the first example each of ~30 tests runs whatever its share (on a loaded CI machine, tens of seconds),
+    # and the last verifications; once 138 s, seventeen times the budget.
+    assert run.record["elapsed_s"] < BUDGET + 52, run.record["elapsed_s"]
 
 
 def test_a_restore_that_fails_only_in_background_verification_fails_its_test_which_stops_sending(

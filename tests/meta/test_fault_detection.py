@@ -61,6 +61,10 @@ def jobs_for(seed: int) -> list[Job]:
 
 # A run that exits 1 with no fault on: the lifecycle model cannot settle a database under a clock that never
 # moves. It must not count as a detection (it did, when any exit 1 counted).
+# Under xdist (`python3 dev.py test` runs the project's tests with it) every test of this module goes to one worker:
+# the module's fixture runs the selected jobs itself, two at a time, and would run them again in another worker.
+pytestmark = pytest.mark.xdist_group("fault-detection")
+
 HARNESS_ERROR = Job(0, None, "memory", "tests/contract/test_lifecycle.py", ("--emulator-clock=manual",))
 
 
