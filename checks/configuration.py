@@ -39,6 +39,8 @@ def check_settings(getoption: Callable[[str], Any], profile: str, *, preflight: 
     check a live target's settings against the server (reads only)."""
     target = str(getoption("--target"))
     live = target == "live"
+    if getoption("--record") and not live:
+        raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
     try:
         # A recording is sized like its replay (which has no budget): the same tests, in the same order.
         budget = budget_seconds(getoption("--budget"), profile, live=live and not getoption("--record"))

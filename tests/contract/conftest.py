@@ -62,8 +62,6 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
 
 def _build_target(config: pytest.Config, settings: RunSettings) -> tuple[Target, LiveSettings | None]:
     record = config.getoption("--record")
-    if record and settings.target != "live":
-        raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
     if settings.emulator is not None:
         try:
             return emulator_target(settings.emulator), None

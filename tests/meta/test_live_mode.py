@@ -400,3 +400,7 @@ def test_a_setup_that_fails_deletes_what_it_created_and_says_so(launch_server: S
     assert run.record["leftovers"] == []
     unchecked = {row["why_not"] for row in run.record["coverage"]}
     assert all(why.startswith("the run's setup failed: ") for why in unchecked), unchecked
+
+
+def test_recording_anything_but_a_live_run_is_one_line_before_the_run_starts() -> None:
+    _one_clear_line(run_suite_with({}, "--record=nope"), "--record records a --target live run")
