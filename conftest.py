@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from checks.configuration import RUN_SETTINGS, check_settings
-from checks.repro import Invocation, reproduce, rerun_id
-from emulator.config import OPTIONS, SUITE_PREFIX, add_options
-from reporting.write import clear_reports, write_stopped
-from strategies.profiles import UnknownProfile, profile_in_effect, use_profile
-from targets.base import TargetConfigurationError
+from restore_contract.checks.configuration import RUN_SETTINGS, check_settings
+from restore_contract.checks.repro import Invocation, reproduce, rerun_id
+from restore_contract.emulator.config import OPTIONS, SUITE_PREFIX, add_options
+from restore_contract.reporting.write import clear_reports, write_stopped
+from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
+from restore_contract.targets.base import TargetConfigurationError
 
 TARGETS = ("emulator", "live", "replay")
 CONTRACT_SUITE = Path(__file__).resolve().parent / "tests" / "contract"
@@ -77,12 +77,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="the contract run's time budget: each test gets a share, the run ends inside it with every restore it "
         "started verified (env PRISMA_CONTRACT_BUDGET; default 1440 with the nightly profile, none otherwise)",
     )
-    add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see emulator/config.py
+    add_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …: see restore_contract/emulator/config.py
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest configures anything, and before xdist starts its workers
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """Every setting is checked before the run starts or writes anything (checks/configuration.py): a mistake is one
+    """Every setting is checked before the run starts or writes anything (restore_contract/checks/configuration.py): a mistake is one
     line and exit code 2, printed once, with or without xdist. A contract run's reports of an earlier run go first,
     so a run that stops here or is killed later never leaves the last one's "passed" behind."""
     if config.option.help or config.option.version or _is_xdist_worker(config):
@@ -135,7 +135,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     if uses_embedded_postgres:
         # Start the emulator's PostgreSQL while pytest collects tests; it is ready by the time it is needed.
-        from emulator.dataplane.cluster import start_in_background
+        from restore_contract.emulator.dataplane.cluster import start_in_background
 
         start_in_background()
 
@@ -180,7 +180,7 @@ def pytest_runtest_makereport(item: pytest.Item) -> Generator[None, pytest.TestR
 
 
 def _emulator_server_options(config: pytest.Config) -> list[str]:
-    """`python -m emulator` options for the emulator the suite's `--emulator-*` options (or their variables) made."""
+    """`python -m restore_contract.emulator` options for the emulator the suite's `--emulator-*` options (or their variables) made."""
     options: list[str] = []
     for option in OPTIONS.values():
         if not option.in_suite:

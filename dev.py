@@ -32,7 +32,7 @@ CONTRACT_TESTS = ["tests/contract"]
 TESTS = ROOT / "tests"
 # The options whose value is a file or folder the run writes, and the variables that set them. pytest runs from the
 # project, so a relative one is made the caller's before it is passed on (`callers_paths`). The suite's --emulator-…
-# options name no file (emulator/config.py: --env-file is the server's own). commands/cli.py uses these too.
+# options name no file (restore_contract/emulator/config.py: --env-file is the server's own). restore_contract/commands/cli.py uses these too.
 PATH_OPTIONS = ("--summary-json", "--reports", "--junitxml", "--junit-xml", "--basetemp", "--log-file")
 PATH_VARIABLES = ("PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_REPORTS")
 
@@ -133,7 +133,7 @@ def main(argv: list[str]) -> int:
     if command == "contract":
         return pytest(rest if any(_names_tests(arg) for arg in rest) else [*CONTRACT_TESTS, *rest])
     if command == "seed-golden":
-        return _run(PYTHON, "-m", "commands.seed_golden", *rest)
+        return _run(PYTHON, "-m", "restore_contract.commands.seed_golden", *rest)
     return lint_and_types() or pytest(rest)
 
 

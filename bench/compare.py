@@ -9,12 +9,12 @@ Measures, each a median of R runs (default 3; ratios are between medians of this
    sent (from the summary line `target: emulator; requests sent: N`), requests/s. It must pass: that is our
    suite's false-alarm check on the healthy emulator;
 2. the same suite live over HTTP (`--target live`, profile `ci`) against
-   `python -m emulator --no-control-plane --seed-golden`, and the committed cassette replayed
+   `python -m restore_contract.emulator --no-control-plane --seed-golden`, and the committed cassette replayed
    (`--target replay`, profile `replay`);
 3. per emulator fault, the suite with `-x --emulator-fault NAME`: detected (exit 1) or not, and the wall
    time until it stopped (the first failing test ends an `-x` run);
-4. per fault, the plain CLI `st run contracts/openapi.yaml --checks all` configured as a competent new user
-   would (see bench/comparison/st_cli.py and the Markdown), against `python -m emulator --seed-golden --fault NAME`,
+4. per fault, the plain CLI `st run restore_contract/contracts/openapi.yaml --checks all` configured as a competent new user
+   would (see bench/comparison/st_cli.py and the Markdown), against `python -m restore_contract.emulator --seed-golden --fault NAME`,
    run to completion (bounded by --max-examples 50 and a 120 s timeout): detected or not, and time taken;
 5. the CLI on the healthy emulator: the failures it reports there are false alarms. Since it reports some,
    a fault counts as detected by the CLI only when it reports a failure of a check (an `ST…` code) that it
@@ -49,8 +49,8 @@ from bench.comparison.st_cli import CliRun, cli_commands, run_cli
 from bench.comparison.suite_runs import SuiteRun, run_fault_suite, run_in_process, run_live, run_replay, suite_commands
 from bench.comparison.summary import failing_checks, fault_entry, healthy_cli_summary, suite_summary
 from bench.figures import RESULTS, now, write_json
-from emulator import Fault
-from harness.server import REPO
+from restore_contract.emulator import Fault
+from restore_contract.harness.server import REPO
 
 QUICK_FAULTS = (Fault.RESTORE_ANSWERS_READY, Fault.DATA_NOT_REPLACED, Fault.AUTH_IGNORED, Fault.RESPONSE_SCHEMA_WRONG)
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/dataplane.py [--repeat N]
 
 - startup: a fresh process starting the embedded cluster (initdb + server; what every emulator pays once),
-  and `python -m emulator` until its "data: ... ready in" line, each the median of --starts runs;
+  and `python -m restore_contract.emulator` until its "data: ... ready in" line, each the median of --starts runs;
 - per operation, the median and p90 of --repeat runs on one plane: create a database, take a backup
   (template copy), restore (drop + copy back + grants), a fresh login with an issued connection string,
   and a data read through a kept session; the same restore on the in-memory plane for comparison.
@@ -28,12 +28,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from bench.figures import RESULTS, now, percentile, write_json
-from dataset.golden import fixture_data
-from emulator.dataplane import MemoryDataPlane
-from emulator.dataplane.cluster import embedded_cluster
-from emulator.dataplane.postgres import PostgresDataPlane
-from harness.server import REPO, start_server
-from targets.data import PostgresAccess
+from restore_contract.dataset.golden import fixture_data
+from restore_contract.emulator.dataplane import MemoryDataPlane
+from restore_contract.emulator.dataplane.cluster import embedded_cluster
+from restore_contract.emulator.dataplane.postgres import PostgresDataPlane
+from restore_contract.harness.server import REPO, start_server
+from restore_contract.targets.data import PostgresAccess
 
 READY = re.compile(r"^data: .* \(ready in ([\d.]+) s\)")
 COLD_START = "import time; t = time.perf_counter(); from emulator.dataplane.cluster import embedded_cluster; " \
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"embedded cluster cold start (initdb + server), median of {args.starts}: {startup['cluster_cold_start_s']} s"
     )
-    print(f"python -m emulator: data plane ready in, median of {args.starts}: {startup['emulator_data_ready_s']} s")
+    print(f"python -m restore_contract.emulator: data plane ready in, median of {args.starts}: {startup['emulator_data_ready_s']} s")
     width = max(len(name) for name in per_operation)
     print(f"\n{'operation':<{width}}  median ms  p90 ms   ({args.repeat} runs each)")
     for name, value in per_operation.items():

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/emulator_throughput.py [--requests N] [--concurrency C] [--data postgres|memory]
 
-Starts `python -m emulator` on a free loopback port, seeds through the control plane one source database
+Starts `python -m restore_contract.emulator` on a free loopback port, seeds through the control plane one source database
 with a completed backup and one target database per worker, then runs C workers, each with its own
 httpx.AsyncClient and its own target, repeating:
 
@@ -36,8 +36,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from bench.figures import RESULTS, now, percentile, write_json
-from emulator import DEFAULT_TOKEN
-from harness.server import start_server
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import start_server
 
 OUTPUT = RESULTS / "emulator_throughput.json"
 AUTH = {"Authorization": f"Bearer {DEFAULT_TOKEN}"}

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from harness.server import REPO
+from restore_contract.harness.server import REPO
 
 RESULTS = REPO / "bench" / "results"
 

@@ -4,7 +4,7 @@
     .venv/bin/python bench/staging.py [--restore 60] [--provisioning 30] [--latency 0.04] [--rate 20]
                                       [--transient 0.01] [--only healthy|FAULT ...]
 
-Starts `python -m emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
+Starts `python -m restore_contract.emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
 that take --provisioning seconds to create, --latency seconds on every answer, --rate requests per second (429 +
 Retry-After above it) and --transient 503s on reads, then runs the README's nightly command against it, unchanged
 and with the defaults the README documents:
@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 from bench.figures import RESULTS, now, write_json
-from harness.server import REPO, exports, start_server
+from restore_contract.harness.server import REPO, exports, start_server
 
 NIGHTLY = ["python3", "dev.py", "contract", "--target", "live", "--junitxml=reports/junit.xml"]
 FAULTS = ("recovery-never-finishes", "no-conflict-while-recovering", "restore-rotates-credentials")
@@ -101,7 +101,7 @@ def main() -> int:
         *("--latency", f"{args.latency:g}", "--rate-limit", f"{args.rate:g}"),
         *("--transient-503", f"{args.transient:g}"),
     ]
-    print(f"server: python -m emulator --no-control-plane --seed-golden {' '.join(server_options)}", flush=True)
+    print(f"server: python -m restore_contract.emulator --no-control-plane --seed-golden {' '.join(server_options)}", flush=True)
     print(f"command: PRISMA_CONTRACT_PROFILE=nightly {' '.join(NIGHTLY)}  (faults: -x)", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["python3", "dev.py", "setup"], cwd=REPO, check=True)  # once, not by every run at the same time

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from harness.server import Server, start_server
+from restore_contract.harness.server import Server, start_server
 
 StartServer = Callable[..., Server]
 

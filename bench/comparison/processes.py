@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.server import REPO
+from restore_contract.harness.server import REPO
 
 
 @dataclass(frozen=True)

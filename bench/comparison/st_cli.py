@@ -12,10 +12,10 @@ from pathlib import Path
 import httpx
 
 from bench.comparison.processes import base_env, run_timed, shown
-from emulator import DEFAULT_TOKEN, Fault
-from harness.server import REPO, emulator_command, seeded_settings, start_server
+from restore_contract.emulator import DEFAULT_TOKEN, Fault
+from restore_contract.harness.server import REPO, emulator_command, seeded_settings, start_server
 
-CONTRACT = REPO / "contracts" / "openapi.yaml"
+CONTRACT = REPO / "restore_contract" / "contracts" / "openapi.yaml"
 CLI_TIMEOUT = 120.0  # seconds for one `st run`
 CLI_MAX_EXAMPLES = 50
 CLI_SEED = 0

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from bench.comparison.processes import base_env, run_timed, shown
-from emulator import DEFAULT_TOKEN, Fault
-from harness.server import REPO, emulator_command, seeded_settings, start_server
+from restore_contract.emulator import DEFAULT_TOKEN, Fault
+from restore_contract.harness.server import REPO, emulator_command, seeded_settings, start_server
 
 SUITE_TIMEOUT = 900.0  # seconds for one run of our suite
 REQUESTS_SENT = re.compile(r"^target: \S+; requests sent: (\d+)", re.MULTILINE)

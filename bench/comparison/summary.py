@@ -10,7 +10,7 @@ from typing import Any
 
 from bench.comparison.st_cli import CliRun
 from bench.comparison.suite_runs import SuiteRun
-from emulator import DESCRIPTIONS, Fault
+from restore_contract.emulator import DESCRIPTIONS, Fault
 
 
 def median(values: Sequence[float | int | None]) -> float | None:

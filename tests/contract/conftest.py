@@ -12,29 +12,29 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from checks.budget import Budget, StopExamples
-from checks.configuration import RunSettings, run_settings
-from checks.coverage import capabilities, coverage
-from checks.driver import Driver, current_test
-from checks.inflight import InFlight
-from checks.progress import Progress, clock
-from checks.record import Record, merge, render
-from checks.report import Outcome, RunReport
-from checks.violation import ContractViolation, violations_in
-from compat import tear_down_session_fixtures, terminal_fd, xml_key
-from emulator.dataplane.cluster import ClusterError
-from reporting.write import junit_properties, write_json, write_reports
-from strategies.profiles import profile_in_effect
-from targets import Target, TargetConfigurationError, emulator_target, live_target
-from targets.cassettes import Cassette, recording, replay_target
-from targets.guard import UnsafeRequestRefused
-from targets.live import LiveSettings
-from targets.pool import Pool, fill_emulator_pool, fill_live_pool
-from targets.transient import RetriesExhausted
+from restore_contract.checks.budget import Budget, StopExamples
+from restore_contract.checks.configuration import RunSettings, run_settings
+from restore_contract.checks.coverage import capabilities, coverage
+from restore_contract.checks.driver import Driver, current_test
+from restore_contract.checks.inflight import InFlight
+from restore_contract.checks.progress import Progress, clock
+from restore_contract.checks.record import Record, merge, render
+from restore_contract.checks.report import Outcome, RunReport
+from restore_contract.checks.violation import ContractViolation, violations_in
+from restore_contract.compat import tear_down_session_fixtures, terminal_fd, xml_key
+from restore_contract.emulator.dataplane.cluster import ClusterError
+from restore_contract.reporting.write import junit_properties, write_json, write_reports
+from restore_contract.strategies.profiles import profile_in_effect
+from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
+from restore_contract.targets.cassettes import Cassette, recording, replay_target
+from restore_contract.targets.guard import UnsafeRequestRefused
+from restore_contract.targets.live import LiveSettings
+from restore_contract.targets.pool import Pool, fill_emulator_pool, fill_live_pool
+from restore_contract.targets.transient import RetriesExhausted
 
 
 def _settings(config: pytest.Config) -> RunSettings:
-    """The run's settings, checked before the session started (checks/configuration.py); an xdist worker checks its
+    """The run's settings, checked before the session started (restore_contract/checks/configuration.py); an xdist worker checks its
     own copy here, and a mistake found only now still ends the run with one line."""
     try:
         return run_settings(config, profile_in_effect(config))
@@ -69,7 +69,7 @@ def _build_target(config: pytest.Config, settings: RunSettings) -> tuple[Target,
             raise TargetConfigurationError(str(error)) from None
     if settings.live is None:
         return replay_target(Cassette.named(config.getoption("--cassette")), profile_in_effect(config))
-    # Checked against the server before the session started (checks/configuration.py): no second preflight.
+    # Checked against the server before the session started (restore_contract/checks/configuration.py): no second preflight.
     if not record:
         return live_target(settings.live, preflight=False), settings.live
     recorder = recording(Cassette.named(record), settings.live.public(), profile_in_effect(config))

@@ -12,8 +12,8 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from checks.driver import Driver, restore_case
-from targets.pool import Pool
+from restore_contract.checks.driver import Driver, restore_case
+from restore_contract.targets.pool import Pool
 from tests.contract.arrange import indices, settled, valid_body
 
 

@@ -23,13 +23,13 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
-from checks.driver import Driver, current_test, restore_case
-from checks.violation import violated
-from contracts import BUSY_STATUSES, RestoreWorld, TargetState, response_validator
-from dataset.golden import fixture_data
-from dataset.tables import Tables, canonical
-from targets.pool import Pool
-from targets.waiting import wait_for
+from restore_contract.checks.driver import Driver, current_test, restore_case
+from restore_contract.checks.violation import violated
+from restore_contract.contracts import BUSY_STATUSES, RestoreWorld, TargetState, response_validator
+from restore_contract.dataset.golden import fixture_data
+from restore_contract.dataset.tables import Tables, canonical
+from restore_contract.targets.pool import Pool
+from restore_contract.targets.waiting import wait_for
 
 # Enough live databases for cross-database restores; few enough that restores, not creations, fill a run.
 MAX_LIVE = 3

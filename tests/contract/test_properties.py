@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checks.driver import ARRANGED, Driver, restore_case
-from checks.violation import violated
-from contracts import (
+from restore_contract.checks.driver import ARRANGED, Driver, restore_case
+from restore_contract.checks.violation import violated
+from restore_contract.contracts import (
     RESTORE,
     RestoreWorld,
     TargetState,
@@ -27,11 +27,11 @@ from contracts import (
     expected_statuses,
     validator_for,
 )
-from dataset.golden import fixture_data
-from dataset.tables import canonical
-from strategies.ids import invalid_database_ids, valid_database_ids
-from strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
-from targets.pool import Pool
+from restore_contract.dataset.golden import fixture_data
+from restore_contract.dataset.tables import canonical
+from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
+from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
+from restore_contract.targets.pool import Pool
 from tests.contract.arrange import indices, own_backup, pick, settled, unguarded, valid_body
 
 # Naming a backup that is not among the named database's: 'not found'.

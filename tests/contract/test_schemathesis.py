@@ -2,7 +2,7 @@
 
 Restore is the subject (positive and negative generation, boundary values); the scaffolding operations
 run with valid input. Every case goes through the driver, so the built-in checks decided in
-checks/builtin.py and the restore properties of checks/restore.py judge every answer.
+restore_contract/checks/builtin.py and the restore properties of restore_contract/checks/restore.py judge every answer.
 """
 
 from __future__ import annotations
@@ -14,15 +14,15 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from checks.driver import Driver
-from checks.schema import SCHEMA
-from contracts import RESTORE, encode_segment, operations
-from strategies.combinators import weighted
-from strategies.ids import invalid_database_ids, valid_database_ids
-from strategies.payloads import invalid_restore_bodies, restore_bodies, restore_bodies_for
-from targets import Target
-from targets.guard import READS
-from targets.pool import Pool
+from restore_contract.checks.driver import Driver
+from restore_contract.checks.schema import SCHEMA
+from restore_contract.contracts import RESTORE, encode_segment, operations
+from restore_contract.strategies.combinators import weighted
+from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
+from restore_contract.strategies.payloads import invalid_restore_bodies, restore_bodies, restore_bodies_for
+from restore_contract.targets import Target
+from restore_contract.targets.guard import READS
+from restore_contract.targets.pool import Pool
 
 # `include(operation_id=...)` is ignored once schemathesis.toml has an [[operations]] section (schemathesis
 # 4.32.5), while `exclude` works: select restore by excluding everything else.

@@ -17,11 +17,11 @@ from typing import Any, Protocol
 import httpx
 import pytest
 
-from contracts import errors_of, expand_path, operations, validator_for
-from emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
-from harness.server import REPO, Server, emulator_command, start_server
-from targets.control import ControlPlane, Tables
-from targets.inprocess import InProcessTransport
+from restore_contract.contracts import errors_of, expand_path, operations, validator_for
+from restore_contract.emulator import DEFAULT_TOKEN, Emulator, EmulatorConfig
+from restore_contract.harness.server import REPO, Server, emulator_command, start_server
+from restore_contract.targets.control import ControlPlane, Tables
+from restore_contract.targets.inprocess import InProcessTransport
 
 BEARER = f"Bearer {DEFAULT_TOKEN}"
 CONTROL = "/_emulator"
@@ -320,7 +320,7 @@ RunCli = Callable[..., subprocess.CompletedProcess[str]]
 
 @pytest.fixture
 def run_cli() -> RunCli:
-    """Run `python -m emulator ARGS` to completion (for the command lines that exit at once)."""
+    """Run `python -m restore_contract.emulator ARGS` to completion (for the command lines that exit at once)."""
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(emulator_command(*args), cwd=REPO, capture_output=True, text=True, timeout=30)

@@ -15,10 +15,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from contracts import encode_segment
-from emulator import DEFAULT_TOKEN
-from strategies.ids import invalid_database_ids, valid_database_ids
-from strategies.payloads import RawBody, invalid_restore_bodies, restore_bodies
+from restore_contract.contracts import encode_segment
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
+from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies, restore_bodies
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi, Seeded

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from emulator import ClockConfig, EmulatorConfig
-from emulator.clock import StateClock
+from restore_contract.emulator import ClockConfig, EmulatorConfig
+from restore_contract.emulator.clock import StateClock
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, FakeTime, MakeApi
@@ -62,7 +62,7 @@ def test_seconds_t_ends_once_t_seconds_have_passed(
 ) -> None:
     # The store's clocks read a fake time instead of the wall clock, so a busy machine cannot end the
     # transition early or late; T is long enough that the real time never ends it during the test.
-    monkeypatch.setattr("emulator.state.StateClock", partial(StateClock, now=fake_time))
+    monkeypatch.setattr("restore_contract.emulator.state.StateClock", partial(StateClock, now=fake_time))
     api = _clocked(make_api, "seconds:60")
     database_id, transient = start(api)
 

@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from emulator import DEFAULT_TOKEN
+from restore_contract.emulator import DEFAULT_TOKEN
 
 if TYPE_CHECKING:
-    from harness.server import Server
+    from restore_contract.harness.server import Server
     from tests.emulator.conftest import Api, Seeded
 
 CONCURRENT = 50

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from emulator import ClockConfig, EmulatorConfig, Fault, IdStyle
-from emulator.config import add_options, config_from
-from emulator.dataplane import POSTGRES_DSN_ENV
+from restore_contract.emulator import ClockConfig, EmulatorConfig, Fault, IdStyle
+from restore_contract.emulator.config import add_options, config_from
+from restore_contract.emulator.dataplane import POSTGRES_DSN_ENV
 
 SERVER_ARGS = ["--clock", "reads:3", "--fault", "auth-ignored", "--id-style", "cuid2", "--no-alias", "--data", "memory"]
 SERVER_ARGS += ["--latency", "0.25", "--rate-limit", "5", "--transient-503", "0.1", "--provisioning", "2"]

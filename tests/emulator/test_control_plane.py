@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emulator import DESCRIPTIONS, EmulatorConfig, Fault
+from restore_contract.emulator import DESCRIPTIONS, EmulatorConfig, Fault
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi, Seeded

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from contracts import encode_segment, operations
-from emulator import DESCRIPTIONS, EmulatorConfig, Fault
-from emulator.faults import DATA_PLANE_FAULTS, DATABASE_ID_PARAMS, LONG_ID
+from restore_contract.contracts import encode_segment, operations
+from restore_contract.emulator import DESCRIPTIONS, EmulatorConfig, Fault
+from restore_contract.emulator.faults import DATA_PLANE_FAULTS, DATABASE_ID_PARAMS, LONG_ID
 
 if TYPE_CHECKING:
     import httpx

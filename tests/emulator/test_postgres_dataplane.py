@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 import psycopg
 import pytest
 
-from dataset.tables import Tables, read_tables, write_tables
-from emulator import EmulatorConfig
-from emulator.dataplane.cluster import Cluster, ClusterError, embedded_cluster
-from emulator.dataplane.postgres import PostgresDataPlane
+from restore_contract.dataset.tables import Tables, read_tables, write_tables
+from restore_contract.emulator import EmulatorConfig
+from restore_contract.emulator.dataplane.cluster import Cluster, ClusterError, embedded_cluster
+from restore_contract.emulator.dataplane.postgres import PostgresDataPlane
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi
@@ -157,9 +157,9 @@ def test_an_external_server_given_by_dsn_serves_the_emulator(make_api: MakeApi) 
 
 
 def test_the_data_probe_holds_a_bounded_number_of_sessions(pg: Api) -> None:
-    """The suite's data probe (targets/data.py) reads many databases, but keeps at most MAX_SESSIONS sessions
+    """The suite's data probe (restore_contract/targets/data.py) reads many databases, but keeps at most MAX_SESSIONS sessions
     open on the server at a time (staging databases have connection limits), and still reads each correctly."""
-    from targets.data import MAX_SESSIONS, PostgresAccess
+    from restore_contract.targets.data import MAX_SESSIONS, PostgresAccess
 
     project = pg.project()
     secrets = {}

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from emulator import DEFAULT_TOKEN
+from restore_contract.emulator import DEFAULT_TOKEN
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, Seeded

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from emulator import EmulatorConfig
+from restore_contract.emulator import EmulatorConfig
 
 if TYPE_CHECKING:
     from tests.emulator.conftest import Api, MakeApi, Seeded

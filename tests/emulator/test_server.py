@@ -1,4 +1,4 @@
-"""`python -m emulator` (`restore-emulator`): what it prints, how it stops, and how it refuses a bad command line.
+"""`python -m restore_contract.emulator` (`restore-emulator`): what it prints, how it stops, and how it refuses a bad command line.
 
 The sourcing of its export lines by a shell, and stdout holding nothing else: tests/unit/test_cli.py."""
 
@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 
 import httpx
 
-from emulator import DEFAULT_TOKEN, Fault
-from harness.server import exports
+from restore_contract.emulator import DEFAULT_TOKEN, Fault
+from restore_contract.harness.server import exports
 
 if TYPE_CHECKING:
-    from harness.server import Server
+    from restore_contract.harness.server import Server
     from tests.conftest import StartServer
     from tests.emulator.conftest import RunCli
 

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from emulator import DEFAULT_TOKEN, ClockConfig, EmulatorConfig
-from emulator.clock import StateClock
-from emulator.staging import Staging
+from restore_contract.emulator import DEFAULT_TOKEN, ClockConfig, EmulatorConfig
+from restore_contract.emulator.clock import StateClock
+from restore_contract.emulator.staging import Staging
 
 if TYPE_CHECKING:
     from tests.conftest import StartServer
@@ -29,7 +29,7 @@ PROVISIONING = 0.3
 
 def _fake_staging_time(monkeypatch: pytest.MonkeyPatch, fake_time: FakeTime) -> None:
     """The rate limit counts by `fake_time`, so a busy machine cannot spread a burst over two seconds."""
-    monkeypatch.setattr("emulator.app.Staging", partial(Staging, now=fake_time))
+    monkeypatch.setattr("restore_contract.emulator.app.Staging", partial(Staging, now=fake_time))
 
 
 def _public_reads(api: Api, seeded: Seeded) -> list[httpx.Response]:
@@ -67,7 +67,7 @@ def test_latency_spares_the_control_plane(make_api: MakeApi, monkeypatch: pytest
     async def sleep(seconds: float) -> None:  # counts the waits instead of timing them
         slept.append(seconds)
 
-    monkeypatch.setattr("emulator.staging.sleep", sleep)
+    monkeypatch.setattr("restore_contract.emulator.staging.sleep", sleep)
     api = make_api(EmulatorConfig(latency=LATENCY))
     seeded = api.seed(api.project())  # control plane around one public create
     api.get_database(seeded.database_id)
@@ -196,7 +196,7 @@ def test_a_new_database_provisions_for_the_configured_seconds_and_recovery_keeps
 def test_provisioning_time_ends_provisioning_whatever_the_clock(
     make_api: MakeApi, monkeypatch: pytest.MonkeyPatch, fake_time: FakeTime, clock: str
 ) -> None:
-    monkeypatch.setattr("emulator.state.StateClock", partial(StateClock, now=fake_time))
+    monkeypatch.setattr("restore_contract.emulator.state.StateClock", partial(StateClock, now=fake_time))
     api = make_api(EmulatorConfig(provisioning=5, clock=ClockConfig.parse(clock)))
     database_id = str(api.create_database(api.project()).json()["data"]["id"])
 

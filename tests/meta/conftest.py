@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from emulator import DEFAULT_TOKEN
-from harness.server import REPO, Server, seeded_settings, start_server
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import REPO, Server, seeded_settings, start_server
 from tests.meta.records import RunRecord
 
 

@@ -33,9 +33,9 @@ def _warm_up() -> None:
     import pytest  # noqa: F401
     import schemathesis  # noqa: F401
 
-    import checks.driver  # noqa: F401
-    import emulator.dataplane.postgres  # noqa: F401
-    import targets.pool  # noqa: F401
+    import restore_contract.checks.driver
+    import restore_contract.emulator.dataplane.postgres
+    import restore_contract.targets.pool  # noqa: F401
 
 
 def _child(job: dict[str, Any]) -> None:

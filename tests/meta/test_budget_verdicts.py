@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness.server import seeded_settings
+from restore_contract.harness.server import seeded_settings
 from tests.meta.conftest import Staging, live_env, run_recorded
 
 if TYPE_CHECKING:

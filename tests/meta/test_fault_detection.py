@@ -29,10 +29,10 @@ from pathlib import Path
 
 import pytest
 
-from checks.builtin import DECISIONS
-from checks.restore import RESTORE_CHECKS
-from emulator import DESCRIPTIONS, Fault
-from emulator.faults import CAUGHT_BY, DATA_PLANE_FAULTS
+from restore_contract.checks.builtin import DECISIONS
+from restore_contract.checks.restore import RESTORE_CHECKS
+from restore_contract.emulator import DESCRIPTIONS, Fault
+from restore_contract.emulator.faults import CAUGHT_BY, DATA_PLANE_FAULTS
 from tests.meta.records import RunRecord, detection, pass_problems
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -200,7 +200,7 @@ def test_every_fault_names_properties_the_suite_reports() -> None:
     """A name in CAUGHT_BY is a property a run record can name: a restore check, a built-in schemathesis check the
     suite runs, or one a probe, the driver or a test raises itself (a literal in checks/ or tests/contract/)."""
     named = {check.name for check in RESTORE_CHECKS} | {name for name, how in DECISIONS.items() if how.runs_on}
-    sources = [*(ROOT / "checks").glob("*.py"), *(ROOT / "tests" / "contract").glob("*.py")]
+    sources = [*(ROOT / "restore_contract" / "checks").glob("*.py"), *(ROOT / "tests" / "contract").glob("*.py")]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
     unknown = {
         fault.value: sorted(prop for prop in props if prop not in named and f'"{prop}"' not in text)

@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from emulator import DEFAULT_TOKEN
-from harness.server import REPO, seeded_settings
-from targets.guard import UnsafeRequestRefused
-from targets.live import LiveSettings, live_target
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import REPO, seeded_settings
+from restore_contract.targets.guard import UnsafeRequestRefused
+from restore_contract.targets.live import LiveSettings, live_target
 from tests.meta.conftest import Staging, database_names, live_env, run_live, run_recorded, run_suite_with
 from tests.meta.records import detection
 
@@ -322,7 +322,7 @@ def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
 
 
 def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_own(staging: Staging) -> None:
-    """Every client of a live target is guarded (targets/live.py puts the guard under the transport stack): a
+    """Every client of a live target is guarded (restore_contract/targets/live.py puts the guard under the transport stack): a
     restore, a delete or a new connection on the golden source never leaves the process, whatever code sends it."""
     golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
     settings = LiveSettings(

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from emulator import DEFAULT_TOKEN
-from harness.server import REPO, seeded_settings, start_server
-from targets.cassettes import CASSETTES
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import REPO, seeded_settings, start_server
+from restore_contract.targets.cassettes import CASSETTES
 from tests.meta.conftest import database_names, run_suite_with
 from tests.meta.records import RunRecord
 

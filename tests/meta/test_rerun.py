@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness.server import REPO
+from restore_contract.harness.server import REPO
 
 
 def _run(command: list[str] | str, folder: Path, **env: str) -> subprocess.CompletedProcess[str]:

@@ -10,11 +10,11 @@ from typing import TYPE_CHECKING
 import httpx
 import psycopg
 
-from dataset.golden import GOLDEN_DATA, GOLDEN_NAME
-from dataset.tables import canonical, read_tables
-from emulator import DEFAULT_TOKEN
-from harness.server import REPO
-from targets.pool import create_connection
+from restore_contract.dataset.golden import GOLDEN_DATA, GOLDEN_NAME
+from restore_contract.dataset.tables import canonical, read_tables
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import REPO
+from restore_contract.targets.pool import create_connection
 
 if TYPE_CHECKING:
     from tests.meta.conftest import Staging
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def seed_golden(staging: Staging, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("PRISMA_")}
     settings = {"PRISMA_API_URL": staging.server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, **env}
-    command = [sys.executable, "-m", "commands.seed_golden", *args]
+    command = [sys.executable, "-m", "restore_contract.commands.seed_golden", *args]
     return subprocess.run(
         command, cwd=REPO, env={**clean, **settings}, capture_output=True, text=True, timeout=120, check=False
     )

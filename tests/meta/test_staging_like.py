@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 import httpx
 import pytest
 
-from harness.server import seeded_settings
-from targets.transient import MAX_WAIT
+from restore_contract.harness.server import seeded_settings
+from restore_contract.targets.transient import MAX_WAIT
 from tests.meta.conftest import Staging, live_env, run_recorded
 from tests.meta.records import detection, pass_problems, terminal_figures
 
@@ -38,7 +38,7 @@ NIGHTLY = {"PRISMA_CONTRACT_PROFILE": "nightly", "PRISMA_CONTRACT_BUDGET": f"{BU
 
 
 TRANSIENT = frozenset({429, 503})  # what the staging-like server answers instead of executing a request
-PREFLIGHT = "/v1/databases/db_preflight0/backups"  # the preflight's first read (targets/live.py)
+PREFLIGHT = "/v1/databases/db_preflight0/backups"  # the preflight's first read (restore_contract/targets/live.py)
 _HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "host", "date", "server"})
 
 

@@ -1,6 +1,6 @@
 """Parity of the emulator with recorded snapshots (issue 15).
 
-Servers are started once for the module, in parallel (`python -m emulator --no-control-plane --seed-golden`, as
+Servers are started once for the module, in parallel (`python -m restore_contract.emulator --no-control-plane --seed-golden`, as
 staging gives nothing but the public API), each with other correct options or a fault, and the scenario is
 recorded against each over HTTP. The emulator compared with a snapshot of itself shows no divergence; compared
 with one of another correct server, exactly the differences those options make, each docs silent (and the comparison
@@ -21,25 +21,25 @@ from pathlib import Path
 
 import pytest
 
-from emulator import DEFAULT_TOKEN, EmulatorConfig
-from emulator.clock import ClockConfig
-from emulator.faults import Fault
-from harness.server import Server, seeded_settings, start_server
-from parity import record
-from parity.__main__ import CLOCK, main
-from parity.compare import CONTRACT, SILENT, Divergence, compare
-from parity.known import Known, judge
-from parity.normalise import SECRET, TIMESTAMP, Normaliser, id_format
-from parity.record import record_emulator, record_live
-from parity.report import render
-from parity.snapshot import SNAPSHOTS, Snapshot, dumps, load
-from targets.live import LiveSettings
+from restore_contract.emulator import DEFAULT_TOKEN, EmulatorConfig
+from restore_contract.emulator.clock import ClockConfig
+from restore_contract.emulator.faults import Fault
+from restore_contract.harness.server import Server, seeded_settings, start_server
+from restore_contract.parity import record
+from restore_contract.parity.__main__ import CLOCK, main
+from restore_contract.parity.compare import CONTRACT, SILENT, Divergence, compare
+from restore_contract.parity.known import Known, judge
+from restore_contract.parity.normalise import SECRET, TIMESTAMP, Normaliser, id_format
+from restore_contract.parity.record import record_emulator, record_live
+from restore_contract.parity.report import render
+from restore_contract.parity.snapshot import SNAPSHOTS, Snapshot, dumps, load
+from restore_contract.targets.live import LiveSettings
 from tests.unit.test_cassettes import assert_no_secrets
 
 COMMITTED = SNAPSHOTS / "emulator.json"
-# What the committed snapshot was recorded against; its clock is what `python -m parity compare` gives the emulator.
+# What the committed snapshot was recorded against; its clock is what `python -m restore_contract.parity compare` gives the emulator.
 COMMITTED_WITH = ("--no-control-plane", "--seed-golden", "--clock", CLOCK)
-LABEL = "python -m emulator " + " ".join(COMMITTED_WITH)
+LABEL = "restore-emulator " + " ".join(COMMITTED_WITH)
 KINDS = ("backup", "connection", "database", "project")
 
 # Other correct servers: the options, and exactly the divergences they make from the default emulator.
@@ -111,7 +111,7 @@ def recorded() -> Iterator[Recorded]:
 
 @pytest.fixture(scope="module")
 def emulator_snapshot() -> Snapshot:
-    """The in-process emulator as `python -m parity compare` runs it by default."""
+    """The in-process emulator as `python -m restore_contract.parity compare` runs it by default."""
     return record_emulator(EmulatorConfig(data_plane="memory", clock=ClockConfig.parse(CLOCK)))
 
 
@@ -120,7 +120,7 @@ def _keys(divergences: list[Divergence]) -> set[tuple[str, str]]:
 
 
 def _environment(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
-    """The live settings of `server`, as `python -m parity record` reads them."""
+    """The live settings of `server`, as `python -m restore_contract.parity record` reads them."""
     monkeypatch.setenv("PRISMA_API_URL", server.url)
     monkeypatch.setenv("PRISMA_API_TOKEN", DEFAULT_TOKEN)
     for name, value in seeded_settings(server).items():
@@ -128,7 +128,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
 
 
 def _compare(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    """`python -m parity compare …` (the in-process emulator on the memory data plane): exit code, report lines."""
+    """`python -m restore_contract.parity compare …` (the in-process emulator on the memory data plane): exit code, report lines."""
     code = main(["compare", *argv, "--emulator-data", "memory"])
     return code, capsys.readouterr().out.splitlines()
 
@@ -137,7 +137,7 @@ def _compare(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 def test_the_in_process_emulator_matches_the_committed_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
-    """What CI runs: `python -m parity compare emulator`, the in-process emulator with the default options."""
+    """What CI runs: `python -m restore_contract.parity compare emulator`, the in-process emulator with the default options."""
     assert main(["compare", "emulator"]) == 0
     out = capsys.readouterr().out
     assert "0 divergence(s)" in out, out
@@ -150,7 +150,7 @@ def test_the_in_process_emulator_matches_the_committed_snapshot(capsys: pytest.C
 def test_recording_the_server_again_gives_the_committed_file(
     recorded: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m parity record` from the environment's settings, against the server the committed snapshot was
+    """`python -m restore_contract.parity record` from the environment's settings, against the server the committed snapshot was
     recorded against: byte for byte the committed file (normalised: nothing random is left)."""
     _environment(monkeypatch, recorded.servers["default"])
     assert main(["record", "again", "--dir", str(tmp_path), "--label", LABEL]) == 0
@@ -218,7 +218,7 @@ def test_a_fault_inside_a_409_window_recorded_over_http_is_contract_relevant(
 def test_the_in_process_emulator_with_a_409_window_fault_fails_the_comparison(
     fault: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m parity compare emulator --emulator-fault no-conflict-while-…` (the default clock, reads:1, keeps the
+    """`python -m restore_contract.parity compare emulator --emulator-fault no-conflict-while-…` (the default clock, reads:1, keeps the
     window open past the read just before; a slower one, reads:2, too): exit 1, the step contract-relevant."""
     step, busy = WINDOW_FAULTS[fault]
     for clock in ([], ["--emulator-clock", "reads:2"]):
@@ -360,7 +360,7 @@ def test_the_report_puts_contract_relevant_divergences_first_and_counts_docs_sil
         "     4  id format       in id formats",
         "     1  list order      in list-golden-backups",
         "FAILED: 1 unlisted contract-relevant divergence(s): fix the emulator, or review each into "
-        "parity/known-divergences.yaml with a reason",
+        "restore_contract/parity/known-divergences.yaml with a reason",
     ]
     code, lines = _compare(["emulator", *options, "--show-silent"], capsys)
     assert code == 0, lines

@@ -11,9 +11,9 @@ import pytest
 from schemathesis.checks import CHECKS, load_all_checks, max_response_time
 from schemathesis.core.failures import FailureGroup
 
-from checks.builtin import DECISIONS, RESTORE, SCAFFOLDING, checks_for
-from checks.driver import restore_case
-from checks.schema import SCHEMA
+from restore_contract.checks.builtin import DECISIONS, RESTORE, SCAFFOLDING, checks_for
+from restore_contract.checks.driver import restore_case
+from restore_contract.checks.schema import SCHEMA
 
 GET_DATABASE = SCHEMA["/v1/databases/{databaseId}"]["GET"]
 DATABASE = {

@@ -15,12 +15,12 @@ import pytest
 import yaml
 from vcr.errors import CannotOverwriteExistingCassetteException
 
-from emulator import DEFAULT_TOKEN
-from parity.normalise import SECRET
-from parity.snapshot import SNAPSHOTS
-from redaction import REDACTED, scrub_body, scrub_text
-from targets.base import TargetConfigurationError
-from targets.cassettes import CASSETTES, FORCE_ENV, Cassette, NetworkBlocked, recording, replaying
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.parity.normalise import SECRET
+from restore_contract.parity.snapshot import SNAPSHOTS
+from restore_contract.redaction import REDACTED, scrub_body, scrub_text
+from restore_contract.targets.base import TargetConfigurationError
+from restore_contract.targets.cassettes import CASSETTES, FORCE_ENV, Cassette, NetworkBlocked, recording, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
@@ -48,7 +48,7 @@ def test_there_is_a_committed_cassette() -> None:
 
 
 def test_there_is_a_committed_parity_snapshot() -> None:
-    assert SNAPSHOTS / "emulator.json" in SNAPSHOT_FILES, "parity/snapshots/emulator.json should be committed"
+    assert SNAPSHOTS / "emulator.json" in SNAPSHOT_FILES, "restore_contract/parity/snapshots/emulator.json should be committed"
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.parent.name)
@@ -92,7 +92,7 @@ def test_replay_blocks_real_connections() -> None:
 
 
 def test_replay_answers_identical_requests_in_recorded_order_once_each() -> None:
-    """The indexed lookup (targets/cassettes.py) plays what vcrpy's scan would: in order, each answer once."""
+    """The indexed lookup (restore_contract/targets/cassettes.py) plays what vcrpy's scan would: in order, each answer once."""
     cassette = Cassette(CASSETTES / "emulator-http")
     interactions = yaml.safe_load(cassette.session.read_text(encoding="utf-8"))["interactions"]
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from commands.cli import PROFILE_ENV, ROOT, PytestRun, UsageError, main, pytest_run
-from emulator import DEFAULT_TOKEN
-from harness.server import exported
-from targets.cassettes import FORCE_ENV
+from restore_contract.commands.cli import PROFILE_ENV, ROOT, PytestRun, UsageError, main, pytest_run
+from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.harness.server import exported
+from restore_contract.targets.cassettes import FORCE_ENV
 
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, where the install put the scripts
 LIVE_SETTINGS = (

@@ -11,7 +11,7 @@ import pytest
 import vcr
 from hypothesis.internal.conjecture import providers
 
-import compat
+from restore_contract import compat
 
 
 def test_pytest_keeps_the_terminal_fd_its_capture_saved(pytestconfig: pytest.Config) -> None:

@@ -1,4 +1,4 @@
-"""The data probe never has more than its bound of PostgreSQL sessions open at once (targets/data.py).
+"""The data probe never has more than its bound of PostgreSQL sessions open at once (restore_contract/targets/data.py).
 
 Staging databases have connection limits, and background verifications log in, read and write from several
 threads at once. A fake `connect` counts the connections open at every instant; each one stays open a
@@ -16,7 +16,7 @@ from typing import Any, cast
 import psycopg
 import pytest
 
-from targets.data import MAX_SESSIONS, Login, LoginRefused, PostgresAccess
+from restore_contract.targets.data import MAX_SESSIONS, Login, LoginRefused, PostgresAccess
 
 DELAY = 0.001  # seconds a handshake or a statement takes
 DEADLINE = 5.0  # seconds every thread of a test has to finish; longer means a deadlock

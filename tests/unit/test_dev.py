@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from commands.cli import pytest_run
+from restore_contract.commands.cli import pytest_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ELSEWHERE = Path("/tmp/elsewhere")
@@ -63,7 +63,7 @@ def test_path_variables_are_made_the_callers() -> None:
 
 @pytest.mark.parametrize("option", DEV.PATH_OPTIONS)
 def test_restore_contract_uses_the_same_list(option: str) -> None:
-    """One list of path options: dev.py's, which commands/cli.py loads (dev.py can import nothing installed)."""
+    """One list of path options: dev.py's, which restore_contract/commands/cli.py loads (dev.py can import nothing installed)."""
     assert pytest_run("run", [option, "x", f"{option}=y"], {}, cwd=ELSEWHERE).args[1:] == [
         option,
         f"{ELSEWHERE}/x",

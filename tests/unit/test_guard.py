@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from contracts import matches_database_id
-from targets.guard import UNIQUE, Allowlist, GuardTransport, UnsafeRequestRefused, refusal
+from restore_contract.contracts import matches_database_id
+from restore_contract.targets.guard import UNIQUE, Allowlist, GuardTransport, UnsafeRequestRefused, refusal
 
 OWNED = "db_cownedowned1ownedowned1xy"  # a realistic cuid: its random part is unique
 SHORT = "db_abc"  # an owned id too short to be unique: it counts only whole

@@ -7,10 +7,10 @@ import time
 
 import pytest
 
-from checks.budget import Budget, budget_seconds
-from checks.inflight import InFlight
-from checks.record import merge
-from checks.violation import ContractViolation
+from restore_contract.checks.budget import Budget, budget_seconds
+from restore_contract.checks.inflight import InFlight
+from restore_contract.checks.record import merge
+from restore_contract.checks.violation import ContractViolation
 
 
 def test_a_failed_verification_is_the_test_that_started_it_and_only_once() -> None:

@@ -7,7 +7,8 @@ import ast
 from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[2] / "restore_contract"  # the one package; modules named within it
+PACKAGE = "restore_contract."
 # Each package, and the project packages it may import (itself always).
 LAYERS: dict[str, set[str]] = {
     "compat": set(),  # the pinned libraries' private APIs, nothing of the project's
@@ -39,7 +40,8 @@ def _imports(path: Path) -> set[str]:
             found |= {alias.name for alias in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
             found |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
-    return {name for name in found if name.split(".")[0] in LAYERS}
+    within = {name.removeprefix(PACKAGE) for name in found if name.startswith(PACKAGE)}
+    return {name for name in within if name.split(".")[0] in LAYERS}
 
 
 def _graph() -> dict[str, set[str]]:

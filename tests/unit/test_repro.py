@@ -10,7 +10,7 @@ from types import ModuleType
 
 import pytest
 
-from checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
+from restore_contract.checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
 
 NODE = "tests/contract/test_properties.py::test_missing_backup_is_404"
 
@@ -100,9 +100,9 @@ def test_the_rerun_selects_exactly_the_failed_test(nodeid: str, name: str, selec
 def test_the_section_says_how_to_start_a_server_that_answers_the_emulators_curl() -> None:
     section = reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", ["--fault", "auth-ignored"])
     assert "dev.py contract" in section
-    assert "-m emulator --port 8787 --fault auth-ignored" in section
+    assert "-m restore_contract.emulator --port 8787 --fault auth-ignored" in section
     assert "http://emulator.local" in section
-    assert "-m emulator" not in reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", None)  # other targets
+    assert "-m restore_contract.emulator" not in reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", None)  # other targets
 
 
 def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from targets.guard import Allowlist
-from targets.live import STALE_FLOOR
-from targets.pool import delete_stale_scratch
+from restore_contract.targets.guard import Allowlist
+from restore_contract.targets.live import STALE_FLOOR
+from restore_contract.targets.pool import delete_stale_scratch
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 AGES_H = {"db_c30h": 30.0, "db_c7h": 7.0, "db_c2h": 2.0, "db_c10min": 10 / 60}

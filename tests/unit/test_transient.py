@@ -1,4 +1,4 @@
-"""Transient answers are retried as far as a retry is safe, and nothing else is (targets/transient.py)."""
+"""Transient answers are retried as far as a retry is safe, and nothing else is (restore_contract/targets/transient.py)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from targets.base import Traffic
-from targets.transient import RetriesExhausted, Transient
+from restore_contract.targets.base import Traffic
+from restore_contract.targets.transient import RetriesExhausted, Transient
 
 Answer = Callable[[httpx.Request], httpx.Response]
 

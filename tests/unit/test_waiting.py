@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from targets.live import LiveSettings, live_target
-from targets.waiting import no_wait, wait_for
+from restore_contract.targets.live import LiveSettings, live_target
+from restore_contract.targets.waiting import no_wait, wait_for
 
 
 def test_a_replay_pace_reads_as_fast_as_answers_come() -> None:

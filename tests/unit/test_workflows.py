@@ -45,7 +45,7 @@ SECRET_ENV = {
     "PRISMA_CONTRACT_TARGET_DATABASE_ID",
 }
 SECRET_REFERENCE = re.compile(r"\$\{\{ secrets\.[A-Z][A-Z0-9_]* \}\}")
-# The live upstream document the nightly run checks contracts/ against (contracts/drift.py).
+# The live upstream document the nightly run checks contracts/ against (restore_contract/contracts/drift.py).
 UPSTREAM_DOC_URL = "https://api.prisma.io/v1/doc"
 # Conditions under which a step still runs after an earlier step failed.
 RUNS_AFTER_FAILURE = {"always()", "${{ always() }}", "!cancelled()", "${{ !cancelled() }}"}
@@ -268,7 +268,7 @@ def test_nightly_checks_drift_against_the_live_upstream_document() -> None:
     checks = [
         position
         for position, command in enumerate(after)
-        if _contains(command, ["-m", "contracts.drift", document])
+        if _contains(command, ["-m", "restore_contract.contracts.drift", document])
         or _contains(command, ["tests/unit/contracts/test_drift.py", "--upstream-openapi", document])
     ]
     assert checks, f"nothing runs the drift check on {document}"

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import yaml
 
-from contracts import drift, load_document
-from contracts.facts import document_facts
+from restore_contract.contracts import drift, load_document
+from restore_contract.contracts.facts import document_facts
 from tests.unit.contracts.upstream_like import inline_refs, upstream_like
 
 RESTORE = "/v1/databases/{targetDatabaseId}/restore"
@@ -107,7 +107,7 @@ def test_inlining_refs_keeps_every_fact_and_unshares_places() -> None:
     contract = load_document()
     inlined = inline_refs(contract)
     assert document_facts(inlined) == document_facts(contract)
-    # In contracts/openapi.yaml both answers share one `status` node (a YAML anchor): a test mutating the
+    # In restore_contract/contracts/openapi.yaml both answers share one `status` node (a YAML anchor): a test mutating the
     # restore answer must not change the other operation's too.
     restore_status = _restore_200_data(inlined)["properties"]["status"]
     get_data = inlined["paths"]["/v1/databases/{databaseId}"]["get"]["responses"]["200"]["content"]
@@ -115,7 +115,7 @@ def test_inlining_refs_keeps_every_fact_and_unshares_places() -> None:
     assert restore_status is not get_data["application/json"]["schema"]["properties"]["data"]["properties"]["status"]
 
 
-# Deviations of every kind `upstream_like` undoes, each against what contracts/openapi.yaml says today
+# Deviations of every kind `upstream_like` undoes, each against what restore_contract/contracts/openapi.yaml says today
 # (written to a deviations.yaml, so a value left out is read as absent, as in the real file).
 SYNTHETIC_DEVIATIONS: dict[str, dict[str, Any]] = {
     "changed-keyword": {

@@ -9,8 +9,8 @@ import schemathesis
 from jsonschema import Draft202012Validator
 from schemathesis.core.result import Err, Ok
 
-import contracts
-from contracts import errors_of, loader, response_validator
+from restore_contract import contracts
+from restore_contract.contracts import errors_of, loader, response_validator
 
 USED_OPERATIONS = {
     ("POST", "/v1/databases/{targetDatabaseId}/restore"),

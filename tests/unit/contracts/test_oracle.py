@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contracts import RestoreWorld, TargetState, expected_statuses
+from restore_contract.contracts import RestoreWorld, TargetState, expected_statuses
 
 OK = RestoreWorld()
 

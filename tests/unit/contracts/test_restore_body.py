@@ -6,8 +6,8 @@ import json
 
 from hypothesis import given
 
-from contracts import describe_body, describe_json
-from strategies.payloads import RawBody, labelled_invalid_restore_bodies, restore_bodies
+from restore_contract.contracts import describe_body, describe_json
+from restore_contract.strategies.payloads import RawBody, labelled_invalid_restore_bodies, restore_bodies
 
 
 @given(restore_bodies())

@@ -7,8 +7,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from contracts import drift
-from contracts.validators import inline
+from restore_contract.contracts import drift
+from restore_contract.contracts.validators import inline
 
 _SEPARATOR = " · "
 # One step of a fact's schema location, as `facts._schema_facts` writes it: `.{*}` (additionalProperties),

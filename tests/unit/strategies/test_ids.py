@@ -10,9 +10,15 @@ import httpx
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-import contracts
-from contracts import DATABASE_ID_PATTERN, RESTORE, expand_path, matches_database_id, parameter_validator
-from strategies.ids import (
+from restore_contract import contracts
+from restore_contract.contracts import (
+    DATABASE_ID_PATTERN,
+    RESTORE,
+    expand_path,
+    matches_database_id,
+    parameter_validator,
+)
+from restore_contract.strategies.ids import (
     INVALID_ID_CLASSES,
     invalid_database_ids,
     labelled_invalid_database_ids,

@@ -12,10 +12,10 @@ import schemathesis
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 
-import contracts
-from contracts import RESTORE, request_body_validator
-from strategies.ids import valid_database_ids
-from strategies.payloads import (
+from restore_contract import contracts
+from restore_contract.contracts import RESTORE, request_body_validator
+from restore_contract.strategies.ids import valid_database_ids
+from restore_contract.strategies.payloads import (
     INVALID_BODY_CLASSES,
     RawBody,
     labelled_invalid_restore_bodies,

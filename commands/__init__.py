@@ -1,1 +1,0 @@
-"""Command-line entry points of the suite beyond pytest (`python -m commands.NAME`)."""

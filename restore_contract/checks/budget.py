@@ -1,0 +1,93 @@
+"""The run's time budget: a nightly sized by time, not by an example count that cannot finish on a slow staging.
+
+Each test gets a share of the time left when it starts: its weight over the weights of the tests still to run, so
+time one test did not need goes to those after it. A test whose share is spent stops generating examples
+(`StopExamples`: it passes on what it checked, and the summary says it was cut short). Every test runs its first
+example, even once the budget is spent, so a run never reports a test it did not start. A share ends early enough
+to verify the restores still in flight (restore_contract/checks/inflight.py) before the test ends: the slowest verification seen so
+far is kept aside for them, and for the run's last ones.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+
+from restore_contract.compat import Skipped
+
+DEFAULT_NIGHTLY_BUDGET = 24 * 60.0  # seconds: with start-up and the last verifications, a nightly ends inside 30 min
+# A live run with another profile: example counts alone do not bound it when each restore takes minutes (a correct
+# server whose restores take 2.5 s kept an unbudgeted ci run going past 300 s), so it is sized by time as well.
+DEFAULT_LIVE_BUDGET = 10 * 60.0
+
+
+class StopExamples(Skipped):  # Hypothesis lets pytest's skip pass straight through
+    """Raised by the driver before a request once the test must stop: Hypothesis re-raises a skip at once (no
+    shrinking, no replay), and the suite's `pytest_pyfunc_call` turns it into the end of the test."""
+
+
+@dataclass
+class Budget:
+    seconds: float | None  # None: no budget, the profile's example counts alone size the run
+    started: float = field(default_factory=time.monotonic)
+    deadline: float | None = None  # the current test's share ends here
+    sent: int = 0  # requests the current test has sent through the driver
+    slowest_verification: float = 0.0
+    cut_short: list[str] = field(default_factory=list)  # tests stopped by their share, for the summary
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def left(self) -> float | None:
+        return None if self.seconds is None else self.seconds - (time.monotonic() - self.started)
+
+    def begin(self, weight: float, weights_left: float) -> None:
+        """A test starts: its share of the time left (weights_left counts this test's weight too). The verifications
+        a test leaves in flight at its deadline take from the shares of the tests after it, so the run corrects
+        itself as it goes; only the last verifications are set aside for, by `spent`."""
+        self.sent = 0
+        left = self.left
+        if left is None:
+            self.deadline = None
+            return
+        share = max(left - self.slowest_verification, 0.0) * weight / max(weights_left, weight)
+        self.deadline = time.monotonic() + share
+
+    def share_spent(self, verifying: bool) -> bool:
+        """The test has had its share. Its first example always runs (a test that started checks something); a test
+        with restores still being verified (`verifying`) stops early enough for them to end inside its share."""
+        if self.deadline is None or self.sent == 0:
+            return False
+        return time.monotonic() + (self.slowest_verification if verifying else 0.0) >= self.deadline
+
+    def fits(self, seconds: float) -> bool:
+        """Whether something that takes `seconds` still ends inside the test's share."""
+        return self.deadline is None or time.monotonic() + seconds < self.deadline
+
+    def sending(self) -> None:
+        self.sent += 1
+
+    def verified_in(self, seconds: float) -> None:
+        with self._lock:
+            self.slowest_verification = max(self.slowest_verification, seconds)
+
+
+def budget_seconds(value: str | None, profile: str, *, live: bool = False) -> float | None:
+    """The budget a run asked for (`--budget` / PRISMA_CONTRACT_BUDGET): seconds, `none`, or unset (the nightly
+    profile's default; on a live target, the live default; no budget otherwise). ValueError says what is wrong."""
+    text = (value or "").strip().lower()
+    if not text:
+        if profile == "nightly":
+            return DEFAULT_NIGHTLY_BUDGET
+        return DEFAULT_LIVE_BUDGET if live else None
+    if text == "none":
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = 0.0
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(
+            f"the time budget (--budget, PRISMA_CONTRACT_BUDGET) must be seconds > 0 or none, got {value!r}"
+        )
+    return seconds

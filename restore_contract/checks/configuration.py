@@ -1,0 +1,87 @@
+"""Every setting of a contract run, checked before the run writes anything: one line says what is wrong (exit 2).
+
+The run's own settings (target, profile, budget, progress, the emulator's options) are parsed here, and on a live
+target the settings are read from the environment and checked against the server with reads only (the URL, the
+token, the project, the sacrificial database, the golden source and its backups): the preflight. Only then does the
+run create scratch databases or issue connections, so a mistake is never found halfway through a run that has
+already written somewhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from restore_contract.checks.budget import budget_seconds
+from restore_contract.checks.coverage import NEEDS
+from restore_contract.checks.progress import interval_from_env
+from restore_contract.targets.base import TargetConfigurationError
+from restore_contract.targets.emulator import EmulatorConfig, suite_emulator_config
+from restore_contract.targets.live import LiveSettings, live_target
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    target: str
+    profile: str
+    budget: float | None
+    progress: float
+    emulator: EmulatorConfig | None = None  # --target emulator
+    live: LiveSettings | None = None  # --target live: read from the environment, already checked by the preflight
+
+
+def check_settings(getoption: Callable[[str], Any], profile: str, *, preflight: bool = True) -> RunSettings:
+    """The run's settings, parsed once; TargetConfigurationError (one line) on the first mistake. `preflight`:
+    check a live target's settings against the server (reads only)."""
+    target = str(getoption("--target"))
+    live = target == "live"
+    if getoption("--record") and not live:
+        raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
+    try:
+        # A recording is sized like its replay (which has no budget): the same tests, in the same order.
+        budget = budget_seconds(getoption("--budget"), profile, live=live and not getoption("--record"))
+        progress = interval_from_env()
+        emulator = suite_emulator_config(getoption) if target == "emulator" else None
+    except ValueError as error:
+        raise TargetConfigurationError(str(error)) from None
+    if not live:
+        return RunSettings(target, profile, budget, progress, emulator)
+    settings = LiveSettings.from_env()
+    if getoption("--record"):
+        # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
+        # so both take the same paths and send the same requests.
+        settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
+    if not getoption("--partial"):
+        _refuse_a_run_that_cannot_restore(settings)
+    if preflight:
+        live_target(settings).close()  # its preflight reads the server; nothing is written
+    return RunSettings(target, profile, budget, progress, live=settings)
+
+
+def _refuse_a_run_that_cannot_restore(settings: LiveSettings) -> None:
+    """A live run that could not exercise a successful restore would look green having checked nothing of what
+    matters: it stops, naming what is missing, unless a partial run was asked for."""
+    missing = []
+    if not (settings.project_id or settings.target_database_id):
+        missing.append(NEEDS["target"])
+    if not settings.source_database_id:
+        missing.append(NEEDS["backup"])
+    if missing:
+        raise TargetConfigurationError(
+            f"this live run could not check a single restore; missing {'; and '.join(missing)} "
+            "(or ask for a partial run: --partial, PRISMA_CONTRACT_PARTIAL=1)"
+        )
+
+
+RUN_SETTINGS = pytest.StashKey[RunSettings]()
+
+
+def run_settings(config: pytest.Config, profile: str) -> RunSettings:
+    """The settings the run started with, checked once before it (an xdist worker checks its own copy)."""
+    if RUN_SETTINGS not in config.stash:
+        config.stash[RUN_SETTINGS] = check_settings(config.getoption, profile)
+    return config.stash[RUN_SETTINGS]

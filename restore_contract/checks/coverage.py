@@ -1,0 +1,86 @@
+"""The documented-behaviour coverage table: for each answer the docs promise and each cause behind it, how often
+this run exercised it, and for each one it did not, why (which capability or setting was missing).
+
+A cause counts when the oracle found it in the world before a restore and the server gave one of its answers
+(restore_contract/checks/restore.py tallies them); a 200 counts when the restore was verified end to end.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from restore_contract.targets.pool import Pool
+
+# What a run needs to reach a cause, and the setting that provides it.
+NEEDS = {
+    "target": "a database to restore into: set PRISMA_CONTRACT_PROJECT_ID (scratch databases) or "
+    "PRISMA_CONTRACT_TARGET_DATABASE_ID",
+    "backup": "a completed backup: set PRISMA_CONTRACT_SOURCE_DATABASE_ID (the golden source)",
+    "data": "the data probe: PRISMA_CONTRACT_DATA_PROBE=on, on a machine that reaches the databases",
+    "unusable backup": "a backup that is not completed: only the emulator's control plane makes one "
+    "(on staging, the golden source lists none)",
+    "busy": "a database held provisioning or recovering: the emulator's control plane, or a window a live run "
+    "catches (a scratch database before it is ready, a target right after a restore: PRISMA_CONTRACT_PROJECT_ID)",
+}
+
+
+@dataclass(frozen=True)
+class Row:
+    answer: str
+    cause: str
+    counted_as: str  # the cause's name in the tally
+    needs: tuple[str, ...]  # keys of NEEDS
+
+
+ROWS = (
+    Row("200", "recovering → ready, the backup's data, the same credentials", "started: verified end to end",
+        ("target", "backup", "data")),
+    Row("401", "missing token", "unauthorized: missing token", ()),
+    Row("401", "invalid token", "unauthorized: invalid token", ()),
+    Row("404", "target database not found", "target-missing", ()),
+    Row("404", "source database not found", "source-database-missing", ("target",)),
+    Row("404", "backup not found", "backup-missing", ("target", "backup")),
+    Row("409", "target provisioning", "target-busy: provisioning", ("target", "backup", "busy")),
+    Row("409", "target recovering", "target-busy: recovering", ("target", "backup", "busy")),
+    Row("422", "invalid source type", "source-type-not-backup", ("target", "backup")),
+    Row("422", "backup not usable", "backup-not-usable", ("target", "unusable backup")),
+    Row("422", "malformed body (a 400 is tolerated)", "body-malformed", ("target",)),
+)  # fmt: skip
+
+
+def capabilities(pool: Pool) -> dict[str, bool]:
+    """Which needs this run meets (keys of NEEDS), from what its pool holds and its target can do."""
+    completed = [backup for backup in pool.backups if backup.status == "completed"]
+    return {
+        "target": bool(pool.ready),
+        "backup": bool(completed),
+        "data": pool.target.data is not None and any(pool.credentials.values()),
+        "unusable backup": len(completed) < len(pool.backups),
+        "busy": bool(pool.busy) or pool.project_id is not None,
+    }
+
+
+def coverage(causes: Mapping[str, int], has: Mapping[str, bool], stopped: str | None = None) -> list[dict[str, object]]:
+    """Each row with how often it was exercised and, when never, why: the run's setup failing (`stopped`), the
+    first missing need, else the budget."""
+    table = []
+    for row in ROWS:
+        count = causes.get(row.counted_as, 0)
+        missing = [NEEDS[need] for need in row.needs if not has.get(need, False)]
+        why = "" if count else (missing[0] if missing else "not reached by this run's examples (budget or timing)")
+        if not count and stopped:
+            why = f"the run's setup failed: {stopped}"
+        table.append({"answer": row.answer, "cause": row.cause, "exercised": count, "why_not": why})
+    return table
+
+
+def render(table: list[dict[str, object]]) -> list[str]:
+    width = max(len(f"{line['answer']} {line['cause']}") for line in table)
+    lines = ["documented behaviour coverage (answer, cause: times exercised; why not):"]
+    for line in table:
+        label = f"{line['answer']} {line['cause']}".ljust(width)
+        lines.append(
+            f"  {label}  {line['exercised']:>5}" + (f"  NOT CHECKED: {line['why_not']}" if line["why_not"] else "")
+        )
+    return lines

@@ -1,0 +1,320 @@
+"""Send a schemathesis case with the suite's own client and judge the answer with every check that applies.
+
+Schemathesis generates (or a property test builds) the case; the driver probes the world first, sends
+through the target's transport (never schemathesis's own HTTP stack, so the safety guard and the
+recorder see every request), then runs the built-in checks and the restore checks, and turns their
+failures into one ContractViolation naming every broken property. A caller that arranged the world itself
+(a property test, the lifecycle model) passes it too, and the oracle judges the answer against it as well:
+that world is known independently of what the server says about itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.case import Case
+
+from restore_contract.checks.budget import Budget, StopExamples
+from restore_contract.checks.builtin import RESTORE as RESTORE_KIND
+from restore_contract.checks.builtin import SCAFFOLDING, checks_for
+from restore_contract.checks.inflight import InFlight
+from restore_contract.checks.probe import Probe
+from restore_contract.checks.report import RunReport, Tally
+from restore_contract.checks.repro import curl, explain_failure
+from restore_contract.checks.restore import (
+    RESTORE_CHECKS,
+    Observation,
+    RestoreCheck,
+    restore_answers_the_arranged_world,
+)
+from restore_contract.checks.schema import SCHEMA
+from restore_contract.checks.violation import ContractViolation, property_of
+from restore_contract.contracts import RESTORE, RestoreWorld, encode_segment, operations
+from restore_contract.dataset.tables import Tables
+from restore_contract.targets.base import Target
+from restore_contract.targets.pool import Pool
+
+AnyCase = Case[Any]
+ARRANGED = restore_answers_the_arranged_world.__name__
+_DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
+
+
+class Driver:
+    def __init__(
+        self,
+        target: Target,
+        pool: Pool,
+        report: RunReport,
+        inflight: InFlight | None = None,
+        budget: Budget | None = None,
+    ) -> None:
+        self.target = target
+        self.pool = pool
+        self.report = report
+        self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
+        self.budget = budget or Budget(seconds=None)
+        self._interruptible = True
+        self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
+        self.client = target.client()
+        self.probe = Probe(self.client, target.data, pool.credentials_of)
+        self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
+
+    def send(
+        self,
+        case: AnyCase,
+        *,
+        raw_body: bytes | None = None,
+        token: str | None = None,
+        authenticated: bool = True,
+        world: RestoreWorld | None = None,
+        while_recovering: Callable[[], object] | None = None,
+        inline: bool = False,
+    ) -> httpx.Response:
+        """Send `case` (its body replaced by `raw_body` when given) and check the answer; `world`: the world the
+        caller arranged for a restore, which the answer must fit too; `while_recovering`: what to do after a 200
+        before the checks wait for the end of the recovery (their verdicts come first, then its own); `inline`: a 200
+        is verified to its end before this returns (a model whose next step needs the restore ended)."""
+        __tracebackhide__ = True  # a failure shows its message, not this function's source
+        test = current_test()
+        self._may_send(test)
+        try:
+            return self._send(case, raw_body, token, authenticated, world, while_recovering, inline)
+        except ContractViolation as violation:
+            # From now on the budget never stops this test: it would swallow the failure while Hypothesis replays
+            # the example to report it.
+            self.violated.setdefault(test, violation)
+            raise
+
+    def _send(
+        self,
+        case: AnyCase,
+        raw_body: bytes | None,
+        token: str | None,
+        authenticated: bool,
+        world: RestoreWorld | None,
+        while_recovering: Callable[[], object] | None,
+        inline: bool,
+    ) -> httpx.Response:
+        __tracebackhide__ = True
+        test = current_test()
+        kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
+        headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
+        content = raw_body if raw_body is not None else _content(kwargs)
+        if raw_body is not None:
+            headers["Content-Type"] = "application/json"
+        client = (
+            self.client if token is None and authenticated else self.target.client(token, authenticated=authenticated)
+        )
+        is_restore = case.operation.definition.raw.get("operationId") == RESTORE
+        token_kind = "missing" if not authenticated else "valid" if token in (None, self.target.token) else "invalid"
+        observed = self._observe(case, content, token_kind, world)
+        request = client.build_request(
+            kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
+        )
+        try:
+            response = client.send(request)
+        except httpx.TransportError as lost:
+            if observed is None:
+                raise
+            raise self._lost(request, lost, observed) from None
+        if observed is not None:
+            observed.retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
+        meanwhile: ContractViolation | None = None
+        if observed is not None and while_recovering is not None and response.status_code == 200:
+            try:
+                # Part of this example: never stopped by the budget, which would leave the first restore unverified
+                # (and its target recovering, with nothing in flight to say so).
+                with self.uninterrupted():
+                    while_recovering()
+            except ContractViolation as violation:
+                meanwhile = violation
+        broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
+        if observed is not None:
+            later = [] if inline else self._verify_later(observed, response)
+            started, answered = time.monotonic(), self.report.since_start()
+            broken += _restore_failures(observed, response, [c for c in RESTORE_CHECKS if c not in later])
+            self.report.merge(observed.tally)
+            verified_now = response.status_code == 200 and observed.before.target is not None and not later
+            if verified_now:
+                self.budget.verified_in(time.monotonic() - started)
+                self.report.restored(observed.before.target_id, answered, ok=not broken)
+            if later and not broken:
+                self._start_verifying(test, observed, response, later, answered)
+        if broken:
+            raise self._violation(test, broken, response) from None
+        if meanwhile is not None:
+            raise meanwhile
+        return response
+
+    def free_target(self, candidates: Sequence[str]) -> str:
+        """The first of `candidates` with no restore of this run in flight (one still recovering would rightly answer
+        409, not what a test arranged), waiting for one when all are busy. Verified inline, nothing is in flight."""
+        return self.inflight.first_free(candidates)
+
+    def data_after_restore(self, database_id: str) -> Tables | None:
+        """The database's data, read once a restore into it still being verified has ended (the docs promise nothing
+        about a database's data while it recovers)."""
+        self.inflight.settle(database_id)
+        return self.probe.read_data(database_id)
+
+    def must_stop(self, test: str | None = None) -> str | None:
+        """Why the test should send nothing more, if it should: a restore it started failed its verification (it is
+        reported when the test ends), or its share of the time budget is spent (it passes on what it checked)."""
+        test = test or current_test()
+        if test in self.violated:
+            # Hypothesis goes on after a failure (more examples, a replay, shrinking): inside the test's share it
+            # may, past it the test ends, failing with its first violation (the suite's pytest_pyfunc_call raises
+            # it), so a failing run ends near its budget too.
+            spent = self.budget.share_spent(verifying=False)
+            return "it failed, and its share of the run's time budget is spent" if spent else None
+        if self.inflight.has_failed(test):
+            return "a restore this test started failed its verification (reported when it ends)"
+        if self.budget.share_spent(verifying=self.inflight.started_by(test)):
+            self.budget.cut_short.append(test)
+            return "its share of the run's time budget is spent"
+        return None
+
+    @contextlib.contextmanager
+    def uninterrupted(self) -> Iterator[None]:
+        """Send without stopping the test (a state machine's sequence must run to its end); it checks itself."""
+        previous, self._interruptible = self._interruptible, False
+        try:
+            yield
+        finally:
+            self._interruptible = previous
+
+    def _may_send(self, test: str) -> None:
+        """Stop the test here (Hypothesis lets the skip through), unless it should go on."""
+        if not self._interruptible:
+            self.budget.sending()
+            return
+        why = self.must_stop(test)
+        if why is not None:
+            raise StopExamples(why)
+        self.budget.sending()
+
+    def _verify_later(self, observed: Observation, response: httpx.Response) -> list[RestoreCheck]:
+        """The checks that wait for the end of a recovery, when restores are verified in the background."""
+        if not self.inflight.background or response.status_code != 200 or observed.before.target is None:
+            return []
+        return [check for check in RESTORE_CHECKS if check.waits]
+
+    def _start_verifying(
+        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck], answered: float
+    ) -> None:
+        later = dataclasses.replace(observed, tally=Tally())
+
+        def verify() -> ContractViolation | None:
+            started = time.monotonic()
+            broken = _restore_failures(later, response, checks)
+            self.report.merge(later.tally)
+            self.budget.verified_in(time.monotonic() - started)
+            self.report.restored(observed.before.target_id, answered, ok=not broken)
+            return self._violation(test, broken, response) if broken else None
+
+        assert observed.before.target is not None
+        self.inflight.start(test, observed.before.target.id, verify)
+
+    def _violation(self, test: str, broken: list[tuple[str, str]], response: httpx.Response) -> ContractViolation:
+        self.report.failed(test, f"{', '.join(name for name, _ in broken)}: {curl(response.request)}")
+        properties = tuple(dict.fromkeys(name for name, _ in broken))
+        return ContractViolation(explain_failure(broken, response, self.target.name), properties)
+
+    def _lost(self, request: httpx.Request, lost: httpx.TransportError, observed: Observation) -> ContractViolation:
+        """A restore whose answer never came is a finding, not a retry: it may have run. Report the request and
+        what the target looks like now."""
+        target = observed.before.target
+        now = self.probe.database(target.id) if target is not None else None
+        state = f"{target.id if target else 'the target'} is now {now.status if now else 'not found'}"
+        message = f"the connection was lost on a restore, which may have run ({lost}); {state}\n  {curl(request)}"
+        return ContractViolation(f"restore_answers: {message}", ("restore_answers",))
+
+    def _observe(
+        self, case: AnyCase, content: bytes | None, token: str, arranged: RestoreWorld | None
+    ) -> Observation | None:
+        """The world before a restore, as the public API and the data probe show it (None: not a restore)."""
+        if case.operation.definition.raw.get("operationId") != RESTORE:
+            return None
+        target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
+        # A restore still being verified is finished first: its checks read the target's data.
+        self.inflight.settle(target_id)
+        return Observation(
+            before=self.probe.before(target_id, content, token_valid=token == "valid"),
+            probe=self.probe,
+            restore_timeout=self.target.restore_timeout,
+            pace=self.target.pace,
+            backup_data=self.pool.data_of,
+            credentials=self.pool.credentials_of,
+            body=content,
+            arranged=arranged,
+            token=token,
+        )
+
+    def _builtin_failures(self, case: AnyCase, response: httpx.Response, kind: str) -> list[tuple[str, str]]:
+        try:
+            case.validate_response(response, checks=self._builtin[kind], headers=dict(response.request.headers))
+        except FailureGroup as group:
+            return [(property_of(failure), f"{failure.title}: {failure.message}") for failure in group.exceptions]
+        return []
+
+
+def current_test() -> str:
+    """The node id of the test running now (pytest sets the variable for each phase)."""
+    return os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
+
+
+def _restore_failures(
+    observed: Observation, response: httpx.Response, checks: Sequence[RestoreCheck]
+) -> list[tuple[str, str]]:
+    broken = []
+    for check in checks:
+        if not check.applies(response.status_code, observed):
+            continue
+        observed.tally.checked[check.counts_as] += 1
+        try:
+            check.run(observed, response)
+        except AssertionError as error:
+            broken.append((check.name, str(error)))
+    return broken
+
+
+def _content(kwargs: dict[str, Any]) -> bytes | None:
+    if "json" in kwargs:
+        return json.dumps(kwargs["json"]).encode()
+    data = kwargs.get("data")
+    if data is None:
+        return None
+    return data if isinstance(data, bytes) else str(data).encode()
+
+
+RESTORE_OPERATION = SCHEMA["/v1/databases/{targetDatabaseId}/restore"]["POST"]
+
+
+def read_case(operation_id: str, database_id: str) -> AnyCase:
+    """A case of a read-only operation on one database (get it, list its backups or connections)."""
+    described = operations()[operation_id]
+    operation = SCHEMA[described.path][described.method]
+    case: AnyCase = operation.Case(path_parameters={"databaseId": encode_segment(database_id)})
+    return case
+
+
+def restore_case(target_id: str, body: Any = None) -> AnyCase:
+    """A restore case built from explicit data (property tests), judged like any generated one.
+
+    `body` None sends no body; a `RawBody` is sent by `Driver.send(case, raw_body=...)` instead.
+    """
+    parameters = {"targetDatabaseId": encode_segment(target_id)}
+    if body is None:
+        case: AnyCase = RESTORE_OPERATION.Case(path_parameters=parameters)
+        return case
+    built: AnyCase = RESTORE_OPERATION.Case(path_parameters=parameters, body=body, media_type="application/json")
+    return built

@@ -1,0 +1,1 @@
+"""Command-line entry points of the suite beyond pytest (`python -m restore_contract.commands.NAME`)."""

@@ -1,0 +1,167 @@
+"""`restore-contract`: the contract suite's console command (`python -m restore_contract.commands.cli`); `--help` says how.
+
+`run`, `replay` and `record` start pytest on tests/contract from the project's root, passing every argument
+after the command (and NAME) on as given, but for two things: a relative path given to an option that names a file
+or folder (--summary-json, --reports, --junitxml, ...; dev.py's PATH_OPTIONS) is made the caller's, and `record`'s
+own --force. argparse is used only for the help, since it cannot pass on options it does not know.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, cast
+
+from restore_contract.commands import seed_golden
+from restore_contract.targets.cassettes import FORCE_ENV
+
+PROG = "restore-contract"
+ROOT = Path(__file__).resolve().parents[2]  # the project: the parent of the `commands` package
+CONTRACT_TESTS = "tests/contract"
+PROFILE_ENV = "PRISMA_CONTRACT_PROFILE"
+EPILOG = """\
+pytest runs from the project's root with this Python; every argument after the command (and NAME) reaches it
+as given, --help included (pytest's help lists the suite's options: --target, --cassette, --record, ...), and
+the exit code is pytest's; only relative paths given to --summary-json, --reports, --junitxml, ... (and to
+PRISMA_CONTRACT_SUMMARY_JSON, PRISMA_CONTRACT_REPORTS) are made absolute: they are the caller's, not the
+project's. replay and record set PRISMA_CONTRACT_PROFILE=replay unless it is set already. record refuses to
+replace a cassette already in cassettes/NAME/; record NAME --force (or PRISMA_CONTRACT_RECORD_FORCE=1) replaces it.
+A live run reads PRISMA_API_URL, PRISMA_API_TOKEN and PRISMA_CONTRACT_* from the environment: against the
+emulator, source what `restore-emulator --seed-golden --env-file F` writes to F."""
+COMMANDS = {  # name: (its arguments, what it does)
+    "run": ("[pytest args]", "run the contract suite: pytest tests/contract ARGS"),
+    "replay": ("[NAME] [pytest args]", "replay cassette NAME offline: --target replay (default: the committed one)"),
+    "record": ("NAME [pytest args]", "record the live API into cassettes/NAME/ (--force: replace one there)"),
+    "seed-golden": ("[args]", "seed a golden source on the live API (README: Live; --help for its options)"),
+}
+
+
+class UsageError(Exception):
+    """A command line this command cannot run: one line on stderr, exit code 2."""
+
+
+@dataclass(frozen=True)
+class PytestRun:
+    """What `run`, `replay` and `record` start: `args` after `python -m pytest`, `env` over the caller's."""
+
+    args: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+
+class _Dev(Protocol):
+    """What this command uses of dev.py, the project's standard-library-only entry point."""
+
+    def callers_paths(self, args: list[str], cwd: Path) -> list[str]: ...
+
+    def callers_variables(self, environ: dict[str, str], cwd: Path) -> dict[str, str]: ...
+
+
+@functools.cache
+def _dev() -> _Dev:
+    """dev.py of the checkout this command runs pytest in (ROOT): it holds the one list of path options, and dev.py
+    (python3 with nothing installed) can import nothing of the project's packages."""
+    path = ROOT / "dev.py"
+    spec = importlib.util.spec_from_file_location("restore_contract_dev", path) if path.is_file() else None
+    if spec is None or spec.loader is None:
+        raise UsageError(f"no dev.py in {ROOT}: install the project from its checkout (pip install -e .)")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return cast(_Dev, module)
+
+
+def help_parser() -> argparse.ArgumentParser:
+    """Only for `--help`: the commands pass their arguments on as given, which argparse cannot do for options
+    it does not know (`run --target live` is an error to it, even with nargs=REMAINDER)."""
+    width = max(len(f"{name} {arguments}") for name, (arguments, _) in COMMANDS.items())
+    listed = "\n".join(f"  {f'{name} {arguments}':{width}}  {text}" for name, (arguments, text) in COMMANDS.items())
+    return argparse.ArgumentParser(
+        prog=PROG,
+        usage="%(prog)s COMMAND [ARGS ...]",
+        description=f"The restore endpoint's contract suite and its companions.\n\ncommands:\n{listed}",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+
+
+def names_tests(arg: str, root: Path = ROOT) -> bool:
+    """Whether `arg` chooses tests itself (as in dev.py): a node id, a test file, or a folder under tests/; pytest
+    then runs those instead of tests/contract. An option, or an option's value, is none of these."""
+    if arg.startswith("-"):
+        return False
+    path = (root / arg.partition("::")[0]).resolve()
+    if not path.exists():
+        return False
+    return "::" in arg or path.suffix == ".py" or (path.is_dir() and path.is_relative_to(root / "tests"))
+
+
+def suite_args(args: list[str]) -> list[str]:
+    return args if any(names_tests(arg) for arg in args) else [CONTRACT_TESTS, *args]
+
+
+def pytest_run(
+    command: str, args: list[str], environ: dict[str, str] | None = None, cwd: Path | None = None
+) -> PytestRun:
+    """The pytest command line `command` (run, replay or record) with `args` stands for, started in `cwd` (default:
+    the working directory), with `environ` (default: the process's). Raises UsageError."""
+    environ = dict(os.environ) if environ is None else environ
+    cwd = Path.cwd() if cwd is None else cwd
+    dev = _dev()
+    # pytest runs from the project: relative paths the caller gave, in options or variables, are made the caller's
+    # (after suite_args, which judges test ids as the project's).
+    env = dev.callers_variables(environ, cwd)
+    if command == "run":
+        return PytestRun(dev.callers_paths(suite_args(args), cwd), env)
+    if command not in ("replay", "record"):
+        raise UsageError(f"no command {command!r}: use one of {', '.join(COMMANDS)} (or --help)")
+    if not environ.get(PROFILE_ENV, "").strip():
+        env[PROFILE_ENV] = "replay"  # a cassette's profile
+    if command == "record" and "--force" in args:  # record's own option: the suite reads it from the environment
+        args, env[FORCE_ENV] = [arg for arg in args if arg != "--force"], "1"
+    named = bool(args) and not args[0].startswith("-") and not names_tests(args[0])
+    name, rest = (args[0], args[1:]) if named else (None, args)
+    if command == "replay":
+        cassette = ["--cassette", name] if name is not None else []
+        return PytestRun(dev.callers_paths(suite_args(["--target", "replay", *cassette, *rest]), cwd), env)
+    if name is None:
+        raise UsageError(f"record needs the cassette's NAME first: {PROG} record NAME [--force] [pytest args]")
+    return PytestRun(dev.callers_paths(suite_args(["--target", "live", "--record", name, *rest]), cwd), env)
+
+
+def run_pytest(run: PytestRun) -> int:
+    if not (ROOT / CONTRACT_TESTS).is_dir():
+        raise UsageError(f"no {CONTRACT_TESTS}/ in {ROOT}: install the project from its checkout (pip install -e .)")
+    # Bytecode on, as dev.py has it: pytest caches its assertion rewrites of the plugins (~3 s per start).
+    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"} | run.env
+    with subprocess.Popen([sys.executable, "-m", "pytest", *run.args], cwd=ROOT, env=env) as process:
+        while True:
+            try:
+                return process.wait()
+            except KeyboardInterrupt:  # pytest got the Ctrl-C too: it stops, and says how with its exit code
+                continue
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if args[:1] in (["-h"], ["--help"]):
+        help_parser().print_help()
+        return 0
+    try:
+        if not args:
+            raise UsageError(f"give a command: {', '.join(COMMANDS)} (or --help)")
+        command, rest = args[0], args[1:]
+        if command == "seed-golden":
+            return seed_golden.main(rest)
+        return run_pytest(pytest_run(command, rest))
+    except UsageError as error:
+        print(f"{PROG}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

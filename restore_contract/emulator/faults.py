@@ -1,0 +1,261 @@
+"""Fault switches: each one breaks exactly one documented property, so the suite can prove it notices.
+
+Turn them on per emulator (`EmulatorConfig(faults=...)`, `--fault NAME` on the server command line) or at
+run time through the control plane (`PUT /_emulator/faults`). They act only through `FaultPolicy`: named
+hooks the correct rules call at their seams. With no fault on every hook does the correct thing (accepts
+nothing wrong, changes nothing, replaces the data), so the rules read as the documented behaviour.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from typing import Any
+
+from restore_contract.emulator.dataplane import DataPlane, Snapshot
+from restore_contract.emulator.errors import ApiError
+from restore_contract.emulator.ids import IdMinter
+from restore_contract.emulator.models import Database
+
+
+class Fault(StrEnum):
+    RESTORE_ANSWERS_READY = "restore-answers-ready"
+    NO_CONFLICT_WHILE_RECOVERING = "no-conflict-while-recovering"
+    NO_CONFLICT_WHILE_PROVISIONING = "no-conflict-while-provisioning"
+    FOREIGN_BACKUP_ACCEPTED = "foreign-backup-accepted"
+    UNUSABLE_BACKUP_ACCEPTED = "unusable-backup-accepted"
+    MISSING_SOURCE_ACCEPTED = "missing-source-database-accepted"
+    OTHER_SOURCE_TYPE_ACCEPTED = "other-source-type-accepted"
+    CREDENTIALS_ROTATED = "restore-rotates-credentials"
+    ROLES_DROPPED = "restore-drops-roles"
+    CONNECTIONS_REPLACED = "restore-replaces-connections"
+    SOURCE_NOT_ECHOED = "source-not-echoed"
+    RECOVERY_NEVER_FINISHES = "recovery-never-finishes"
+    DATA_NOT_REPLACED = "data-not-replaced"
+    DATA_PARTLY_REPLACED = "data-partly-replaced"
+    LOCK_NOT_RELEASED = "lock-not-released"
+    DELETED_DATABASE_RESTORABLE = "deleted-database-restorable"
+    FAILED_RESTORE_MUTATES = "failed-restore-mutates"
+    AUTH_IGNORED = "auth-ignored"
+    UNICODE_ID_500 = "unicode-id-500"
+    PREFIX_CASE_FOLDED = "prefix-case-folded"
+    ENCODED_SLASH_SPLIT = "encoded-slash-split"
+    TRAILING_JUNK_TRIMMED = "trailing-junk-trimmed"
+    LONG_ID_500 = "long-id-500"
+    MALFORMED_BODY_500 = "malformed-body-500"
+    ERROR_ENVELOPE_WRONG = "error-envelope-wrong"
+    CONTENT_TYPE_WRONG = "content-type-wrong"
+    RESPONSE_SCHEMA_WRONG = "response-schema-wrong"
+
+
+DESCRIPTIONS: dict[Fault, str] = {
+    Fault.RESTORE_ANSWERS_READY: "restore's 200 says status 'ready' instead of 'recovering'",
+    Fault.NO_CONFLICT_WHILE_RECOVERING: "a restore into a recovering database starts again instead of 409",
+    Fault.NO_CONFLICT_WHILE_PROVISIONING: "a restore into a provisioning database is accepted instead of 409",
+    Fault.FOREIGN_BACKUP_ACCEPTED: "a backup of another database than source.databaseId is restored instead of 404",
+    Fault.UNUSABLE_BACKUP_ACCEPTED: "a backup whose status is not 'completed' is restored instead of 422",
+    Fault.MISSING_SOURCE_ACCEPTED: "a source.databaseId that does not exist is ignored instead of 404",
+    Fault.OTHER_SOURCE_TYPE_ACCEPTED: "a source.type other than 'backup' is accepted instead of 422",
+    Fault.CREDENTIALS_ROTATED: "a restore changes the passwords of the target's connections",
+    Fault.ROLES_DROPPED: "a finished restore drops the login roles of the target's connections",
+    Fault.CONNECTIONS_REPLACED: "a restore replaces the target's connections (new ids, new defaultConnectionId)",
+    Fault.SOURCE_NOT_ECHOED: "restore's 200 names another backup in `source` than the request did",
+    Fault.RECOVERY_NEVER_FINISHES: "a restored database stays 'recovering' forever",
+    Fault.DATA_NOT_REPLACED: "a finished restore leaves the target's data as it was",
+    Fault.DATA_PARTLY_REPLACED: "a finished restore replaces only some tables of the target",
+    Fault.LOCK_NOT_RELEASED: "after a restore finishes, the next restore of that database still gets 409",
+    Fault.DELETED_DATABASE_RESTORABLE: "a deleted database can still be restored (200 instead of 404)",
+    Fault.FAILED_RESTORE_MUTATES: "a rejected restore (404/422) still wipes the target's data",
+    Fault.AUTH_IGNORED: "requests without a valid token are served instead of 401",
+    Fault.UNICODE_ID_500: "an id with non-ASCII characters crashes the server (500)",
+    Fault.PREFIX_CASE_FOLDED: "an id prefixed 'DB_' or 'Db_' reaches the database 'db_…' instead of 400/422",
+    Fault.ENCODED_SLASH_SPLIT: "an id 'x%2F<id>' is split at the decoded '/' and reaches <id> instead of 4xx",
+    Fault.TRAILING_JUNK_TRIMMED: "an id ending in junk ('%20', '.', '%2F', '%09') reaches the database instead of 4xx",
+    Fault.LONG_ID_500: "a database id longer than 256 characters crashes the server (500) instead of 404",
+    Fault.MALFORMED_BODY_500: "a restore body that is not JSON crashes the server (500)",
+    Fault.ERROR_ENVELOPE_WRONG: "error answers are {'message': ...} instead of {'error': {'code', 'message'}}",
+    Fault.CONTENT_TYPE_WRONG: "JSON answers are labelled text/plain instead of application/json",
+    Fault.RESPONSE_SCHEMA_WRONG: "restore's 200 lacks the required `createdAt` field",
+}
+
+assert set(DESCRIPTIONS) == set(Fault), "every fault needs a description"
+
+# The property of the contract suite that must catch each fault: names as the suite's run record gives the properties
+# a failing test violated (a check of restore_contract/checks/restore.py, a built-in schemathesis check of restore_contract/checks/builtin.py, or one a
+# probe or a test checks itself). A run with the fault on that fails on any other property has not shown that the
+# property it breaks is checked (tests/meta/test_fault_detection.py). Declared here, next to the description, so a
+# fault cannot be added without saying what must notice it; as plain strings, because the emulator is the server's
+# stand-in and imports nothing of the suite (the meta-test checks each name is one the suite gives). Each set is the
+# tightest that the failing run named on every seed of the meta-test (0, 1, 2), found by running them all.
+CAUGHT_BY: dict[Fault, frozenset[str]] = {
+    Fault.RESTORE_ANSWERS_READY: frozenset({"restore_starts_recovering"}),
+    Fault.NO_CONFLICT_WHILE_RECOVERING: frozenset({"restore_status_follows_docs"}),
+    Fault.NO_CONFLICT_WHILE_PROVISIONING: frozenset({"restore_status_follows_docs"}),
+    Fault.FOREIGN_BACKUP_ACCEPTED: frozenset({"restore_status_follows_docs"}),
+    Fault.UNUSABLE_BACKUP_ACCEPTED: frozenset({"restore_status_follows_docs"}),
+    Fault.MISSING_SOURCE_ACCEPTED: frozenset({"restore_status_follows_docs"}),
+    Fault.OTHER_SOURCE_TYPE_ACCEPTED: frozenset({"restore_status_follows_docs"}),
+    # Both found by the data probe's login with the first connection string issued before the restore (restore_contract/checks/probe.py),
+    # which reads the target's data before the next restore and at the end of this one.
+    Fault.CREDENTIALS_ROTATED: frozenset({"issued_credentials_still_log_in"}),
+    Fault.ROLES_DROPPED: frozenset({"issued_credentials_still_log_in"}),
+    Fault.CONNECTIONS_REPLACED: frozenset({"restore_keeps_connections"}),
+    Fault.SOURCE_NOT_ECHOED: frozenset({"restore_starts_recovering"}),
+    Fault.RECOVERY_NEVER_FINISHES: frozenset({"restore_finishes_with_backup_data"}),
+    Fault.DATA_NOT_REPLACED: frozenset({"restore_finishes_with_backup_data"}),
+    Fault.DATA_PARTLY_REPLACED: frozenset({"restore_finishes_with_backup_data"}),
+    Fault.LOCK_NOT_RELEASED: frozenset({"restore_status_follows_docs"}),
+    Fault.DELETED_DATABASE_RESTORABLE: frozenset({"restore_status_follows_docs"}),
+    Fault.FAILED_RESTORE_MUTATES: frozenset({"rejected_restore_changes_nothing"}),
+    Fault.AUTH_IGNORED: frozenset({"restore_status_follows_docs"}),
+    # A 500 on a read of a minted id (schemathesis's check) or on the probe's read of the target (seed 2).
+    Fault.UNICODE_ID_500: frozenset({"not_a_server_error", "probe_reads_answer_as_documented"}),
+    Fault.PREFIX_CASE_FOLDED: frozenset({"restore_status_follows_docs"}),
+    Fault.ENCODED_SLASH_SPLIT: frozenset({"restore_answers_the_arranged_world"}),
+    Fault.TRAILING_JUNK_TRIMMED: frozenset({"restore_status_follows_docs"}),
+    Fault.LONG_ID_500: frozenset({"probe_reads_answer_as_documented"}),
+    Fault.MALFORMED_BODY_500: frozenset({"not_a_server_error"}),
+    Fault.ERROR_ENVELOPE_WRONG: frozenset({"restore_body_matches_contract"}),
+    Fault.CONTENT_TYPE_WRONG: frozenset({"content_type_conformance"}),
+    Fault.RESPONSE_SCHEMA_WRONG: frozenset({"restore_body_matches_contract"}),
+}
+
+assert set(CAUGHT_BY) == set(Fault), "every fault names the property that must catch it"
+
+# The faults that break the data plane (data, passwords, roles): they show only through real logins and
+# real data, so the tests check them on PostgreSQL too.
+DATA_PLANE_FAULTS = frozenset(
+    {
+        Fault.CREDENTIALS_ROTATED,
+        Fault.ROLES_DROPPED,
+        Fault.DATA_NOT_REPLACED,
+        Fault.DATA_PARTLY_REPLACED,
+        Fault.FAILED_RESTORE_MUTATES,
+    }
+)
+
+
+# The route parameters (public API) that name a database: the id faults act on these alone.
+DATABASE_ID_PARAMS = frozenset({"databaseId", "targetDatabaseId"})
+LONG_ID = 256  # long-id-500 crashes on database ids longer than this
+_TRAILING_JUNK = re.compile(r"[^0-9A-Za-z]+\Z")  # minted ids end in a letter or digit
+
+
+def parse_faults(names: list[str]) -> frozenset[Fault]:
+    """Fault names → faults, with the list of valid names on a typo."""
+    try:
+        return frozenset(Fault(name) for name in names)
+    except ValueError as error:
+        valid = ", ".join(fault.value for fault in Fault)
+        raise ValueError(f"{error}; valid faults: {valid}") from None
+
+
+class FaultPolicy:
+    def __init__(self, active: frozenset[Fault], data: DataPlane, ids: IdMinter) -> None:
+        self.active = active  # switched at run time by the control plane
+        self._data = data
+        self._ids = ids
+        self._restored: set[str] = set()  # databases a restore has started on, for lock-not-released
+
+    # --- on the wire
+    def lets_in(self, token_valid: bool) -> bool:
+        return token_valid or Fault.AUTH_IGNORED in self.active
+
+    def on_request(self, params: dict[str, str], *, public: bool) -> dict[str, str]:
+        """The route's (decoded) parameters as the handler gets them; `public`: a `/v1` route, not the control plane."""
+        if Fault.UNICODE_ID_500 in self.active and any(not value.isascii() for value in params.values()):
+            raise RuntimeError("non-ASCII id (fault unicode-id-500)")
+        if not public:  # the control plane is the tests' tool, not the server under test
+            return params
+        return {
+            name: self.database_id(value) if name in DATABASE_ID_PARAMS else value for name, value in params.items()
+        }
+
+    def database_id(self, raw: str) -> str:
+        """The id a route's database id parameter is looked up by: exactly the one the path names."""
+        if Fault.LONG_ID_500 in self.active and len(raw) > LONG_ID:
+            raise RuntimeError(f"database id of {len(raw)} characters (fault long-id-500)")
+        database_id = raw
+        if Fault.ENCODED_SLASH_SPLIT in self.active:  # as if '%2F' had been decoded before routing
+            database_id = database_id.rpartition("/")[2]
+        if Fault.TRAILING_JUNK_TRIMMED in self.active:
+            database_id = _TRAILING_JUNK.sub("", database_id)
+        if Fault.PREFIX_CASE_FOLDED in self.active and database_id[:3].lower() == "db_":
+            database_id = "db_" + database_id[3:]
+        return database_id
+
+    def wire_response(self, body: Any, error: ApiError | None) -> tuple[Any, str]:
+        """The body and the media type an answer goes out with."""
+        if error is not None and Fault.ERROR_ENVELOPE_WRONG in self.active:
+            body = {"message": error.message}
+        return body, "text/plain" if Fault.CONTENT_TYPE_WRONG in self.active else "application/json"
+
+    def restore_answer(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The restored database as the 200 shows it."""
+        if Fault.RESTORE_ANSWERS_READY in self.active:
+            data["status"] = "ready"
+        if Fault.SOURCE_NOT_ECHOED in self.active:
+            data["source"] = {**data["source"], "backupId": data["source"]["backupId"] + "-other"}
+        if Fault.RESPONSE_SCHEMA_WRONG in self.active:
+            del data["createdAt"]
+        return data
+
+    # --- what a restore (or a creation from a backup) accepts
+    def accepts_deleted_target(self) -> bool:
+        return Fault.DELETED_DATABASE_RESTORABLE in self.active
+
+    def on_body(self, body: bytes | None, well_formed: bool) -> None:
+        if Fault.MALFORMED_BODY_500 in self.active:
+            (body or b"").decode("utf-8")  # the fault: undecodable bytes crash instead of a 422
+            if not well_formed:
+                raise RuntimeError("malformed body crashed the handler (fault malformed-body-500)")
+
+    def accepts_other_source_type(self) -> bool:
+        return Fault.OTHER_SOURCE_TYPE_ACCEPTED in self.active
+
+    def accepts_busy(self, status: str) -> bool:
+        recovering, provisioning = Fault.NO_CONFLICT_WHILE_RECOVERING, Fault.NO_CONFLICT_WHILE_PROVISIONING
+        return {"recovering": recovering, "provisioning": provisioning}.get(status) in self.active
+
+    def still_locked(self, target: Database) -> bool:
+        return Fault.LOCK_NOT_RELEASED in self.active and target.id in self._restored
+
+    def accepts_missing_source(self) -> bool:
+        return Fault.MISSING_SOURCE_ACCEPTED in self.active
+
+    def accepts_foreign_backup(self, source: Database | None) -> bool:
+        return Fault.FOREIGN_BACKUP_ACCEPTED in self.active or (source is None and self.accepts_missing_source())
+
+    def accepts_unusable_backup(self) -> bool:
+        return Fault.UNUSABLE_BACKUP_ACCEPTED in self.active
+
+    # --- what a restore does
+    def on_rejected(self, target: Database | None) -> None:
+        if Fault.FAILED_RESTORE_MUTATES in self.active and target is not None and not target.deleted:
+            self._data.write(target.id, {})
+
+    def on_started(self, target: Database) -> None:
+        self._restored.add(target.id)
+        if Fault.CREDENTIALS_ROTATED in self.active:
+            for connection in target.connections:
+                connection.password = self._ids.secret()
+                self._data.set_password(connection.user, connection.password)
+        if Fault.CONNECTIONS_REPLACED in self.active:
+            for connection in target.connections:
+                connection.id = self._ids.new("con")
+            target.default_connection_id = target.connections[0].id if target.connections else None
+        if Fault.RECOVERY_NEVER_FINISHES in self.active:
+            target.transition = None
+
+    def replace_data(self, target: Database, snapshot: Snapshot) -> None:
+        """The end of recovery: the target's data becomes the backup's, its logins stay as they are."""
+        if Fault.ROLES_DROPPED in self.active:
+            for connection in target.connections:
+                self._data.drop_login(connection.user)
+        if Fault.DATA_NOT_REPLACED in self.active:
+            return
+        before = self._data.read(target.id) if Fault.DATA_PARTLY_REPLACED in self.active else None
+        self._data.restore(target.id, snapshot)
+        if before is not None:  # the fault: only the first table (by name) comes from the backup
+            restored = sorted(self._data.read(target.id).items())[:1]
+            self._data.write(target.id, {**before, **dict(restored)})

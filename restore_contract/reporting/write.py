@@ -1,0 +1,82 @@
+"""Write a run's reports: reports/summary.json (the record), summary.md (the same for people), the pictures, and in
+GitHub Actions the Markdown appended to the job's summary page ($GITHUB_STEP_SUMMARY)."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from restore_contract.reporting.markdown import COVERAGE_PICTURE, TIMELINE_PICTURE, markdown
+from restore_contract.reporting.pictures import coverage_svg, timeline_svg
+
+STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+
+
+def write_json(path: Path, record: Mapping[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def write_reports(folder: Path, record: Mapping[str, Any]) -> list[Path]:
+    """Every report of the run in `folder`; the files written."""
+    folder.mkdir(parents=True, exist_ok=True)
+    write_json(folder / "summary.json", record)
+    pictures = {COVERAGE_PICTURE: coverage_svg(record), TIMELINE_PICTURE: timeline_svg(record)}
+    drawn = [name for name, svg in pictures.items() if svg is not None]
+    for name in drawn:
+        (folder / name).write_text(pictures[name] or "", encoding="utf-8")
+    text = markdown(record, drawn)
+    (folder / "summary.md").write_text(text, encoding="utf-8")
+    step_summary = os.environ.get(STEP_SUMMARY)
+    if step_summary:  # GitHub renders it on the run's page; a picture there cannot point into the artefact
+        note = f"\nPictures: {', '.join(drawn)} in the run's uploaded `reports/`.\n" if drawn else ""
+        with open(step_summary, "a", encoding="utf-8") as page:
+            page.write(markdown(record, []) + note)
+    return [folder / "summary.json", folder / "summary.md", *(folder / name for name in drawn)]
+
+
+REPORT_FILES = ("summary.json", "summary.md", COVERAGE_PICTURE, TIMELINE_PICTURE)
+
+
+def clear_reports(folder: Path, summary_json: Path | None) -> None:
+    """A run starting: an earlier run's reports go, so a run that fails to start or is killed never leaves the last
+    one's "passed" behind."""
+    for path in [folder / name for name in REPORT_FILES] + ([summary_json] if summary_json else []):
+        path.unlink(missing_ok=True)
+
+
+def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_status: int) -> None:
+    """The reports of a run that stopped before it ran a test: the one line that says why."""
+    record = {"exit_status": exit_status, "stopped": line}
+    for path in [folder / "summary.json"] + ([summary_json] if summary_json else []):
+        write_json(path, record)
+    text = f"# restore contract: stopped before any test ran\n\n{line}\n"
+    (folder / "summary.md").write_text(text, encoding="utf-8")
+    step_summary = os.environ.get(STEP_SUMMARY)
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as page:
+            page.write(text)
+
+
+def junit_properties(record: Mapping[str, Any]) -> dict[str, str]:
+    """The summary's figures as JUnit properties (name → value), for CI tools that read only the XML."""
+    properties = {
+        "restore_contract.exit_status": record["exit_status"],
+        "restore_contract.target": record["target"]["name"],
+        "restore_contract.profile": record["profile"],
+        "restore_contract.requests": record["requests"],
+        "restore_contract.retries": record["retries"],
+        "restore_contract.waited_for_retries_s": record["waited_for_retries_s"],
+        "restore_contract.restores_started": record.get("restores_started", 0),
+        "restore_contract.leftovers": len(record["leftovers"]),
+        "restore_contract.guard_refusals": len(record["guard_refusals"]),
+        "restore_contract.failures": len(record["failures"]),
+    }
+    for row in record["coverage"]:
+        properties[f"restore_contract.coverage.{row['answer']} {row['cause']}"] = row["exercised"]
+    for name, count in record["checked"].items():
+        properties[f"restore_contract.checked.{name}"] = count
+    return {name: str(value) for name, value in properties.items()}

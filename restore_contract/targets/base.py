@@ -1,0 +1,88 @@
+"""What the suite runs against: a client, and what the target can (and cannot) do.
+
+A builder per kind (`emulator_target`, `live_target`, `replay_target`) returns a complete `Target`: its
+capabilities are fields set once (a control plane, a data probe, a safety guard), its transport stack is
+assembled (guard, recorder or replayer, request counter: httpx transports are the seam), and `close()`
+releases what the builder acquired. What a run creates on the target belongs to the run's resources
+(`targets.pool`), not to the target.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import httpx
+
+from restore_contract.targets.control import ControlPlane
+from restore_contract.targets.data import DataAccess
+from restore_contract.targets.guard import Allowlist
+
+
+class TargetConfigurationError(Exception):
+    """The target cannot be used as configured; the message says what to fix."""
+
+
+class Traffic(httpx.BaseTransport):
+    """Counts every request the suite sends, and the retries under it (for the summary); the outermost transport.
+
+    Closing a client closes its transport: this one stays open (many clients share it) and the target's
+    `release` closes what is under it."""
+
+    def __init__(self, inner: httpx.BaseTransport) -> None:
+        self._inner = inner
+        self._lock = threading.Lock()
+        self.sent = 0
+        self.retries = 0  # transient answers retried (restore_contract/targets/transient.py), and the seconds waited for them
+        self.waited = 0.0
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response = self._inner.handle_request(request)
+        retry = response.extensions.get("retry")
+        with self._lock:
+            self.sent += 1
+            self.retries += getattr(retry, "attempts_made", 0)
+            self.waited += getattr(retry, "elapsed_sleep", 0.0)
+        return response
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    base_url: str
+    token: str
+    traffic: Traffic  # the transport stack, counted
+    restore_timeout: float
+    project_id: str | None = None  # where scratch databases can be created
+    control: ControlPlane | None = None  # only emulators have one
+    data: DataAccess | None = None  # the data probe; None where nothing can log in (replay, or switched off)
+    guard: Allowlist | None = None  # live targets: the only databases a restore or delete may name
+    described: Mapping[str, str] = field(default_factory=dict)  # what it was really built with, for the record
+    concurrent: bool = False  # restores may be verified in the background, one per target at a time
+    pace: Callable[[float], None] = time.sleep  # how polling waits between reads (a replay does not wait)
+    release: Callable[[], None] = lambda: None  # what the builder acquired (an emulator, a cassette)
+    _clients: list[httpx.Client] = field(default_factory=list, repr=False)
+
+    def client(self, token: str | None = None, *, authenticated: bool = True) -> httpx.Client:
+        """A client on the target's transport; `token` overrides the configured one."""
+        client = new_client(self.traffic, self.base_url, (token or self.token) if authenticated else None)
+        self._clients.append(client)
+        return client
+
+    @property
+    def guarded(self) -> bool:
+        return self.guard is not None
+
+    def close(self) -> None:
+        if self.data is not None:
+            self.data.close()
+        for client in self._clients:
+            client.close()
+        self.release()
+
+
+def new_client(transport: httpx.BaseTransport, base_url: str, token: str | None) -> httpx.Client:
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return httpx.Client(transport=transport, base_url=base_url, headers=headers, timeout=httpx.Timeout(30.0))

@@ -1,0 +1,68 @@
+"""The default target: the emulator, in-process (no port, no process)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from restore_contract.emulator import Emulator, EmulatorConfig
+
+__all__ = ["EmulatorConfig", "emulator_target", "suite_emulator_config"]
+from restore_contract.emulator.config import config_from
+from restore_contract.targets.base import Target, Traffic, new_client
+from restore_contract.targets.control import ControlPlane
+from restore_contract.targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
+from restore_contract.targets.inprocess import InProcessTransport
+from restore_contract.targets.transient import Transient
+
+BASE_URL = "http://emulator.local"
+
+
+def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float | None = None) -> Target:
+    emulator = Emulator(config)
+    transport = InProcessTransport(emulator)
+    traffic = Traffic(Transient(transport))  # the staging-like options answer 429 and 503 in process too
+    if restore_timeout is None:
+        # In process a restore ends at the first read (immediate clock), after a few reads, or after the
+        # clock's seconds; a short bound keeps a never-ending restore from costing seconds per example.
+        restore_timeout = 1.0 + (emulator.config.clock.seconds if emulator.config.clock.mode == "seconds" else 0.0)
+    control = ControlPlane(new_client(traffic, BASE_URL, None))
+    # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
+    # control plane instead.
+    data: DataAccess = PostgresAccess() if emulator.config.data_plane == "postgres" else ControlPlaneAccess(control)
+
+    def release() -> None:
+        transport.close()
+        emulator.close()
+
+    return Target(
+        name="emulator",
+        base_url=BASE_URL,
+        token=emulator.config.token,
+        traffic=traffic,
+        restore_timeout=restore_timeout,
+        project_id=control.create_project("contract-project"),
+        control=control,
+        data=data,
+        described=_describe(emulator.config),
+        release=release,
+    )
+
+
+def _describe(config: EmulatorConfig) -> dict[str, str]:
+    """The options the emulator really runs with (the token and the DSN, which may hold a password, left out)."""
+    return {
+        "clock": config.clock.describe(),
+        "faults": ",".join(sorted(config.faults)),
+        "id_style": config.id_style.value,
+        "alias_unprefixed": str(config.alias_unprefixed).lower(),
+        "backups_newest_first": str(config.backups_newest_first).lower(),
+        "data_plane": config.data_plane,
+        "staging": f"latency={config.latency} rate_limit={config.rate_limit} transient_503={config.transient_503} "
+        f"provisioning={config.provisioning}",
+    }
+
+
+def suite_emulator_config(getoption: Callable[[str], Any]) -> EmulatorConfig:
+    """The emulator the suite's `--emulator-…` options (or their variables) ask for; ValueError on a bad value."""
+    return config_from(getoption, suite=True)

@@ -1,0 +1,271 @@
+"""A live target: any server that implements the API, configured from the environment.
+
+PRISMA_API_URL                      origin of the API (paths start with /v1), e.g. https://api.prisma.io
+PRISMA_API_TOKEN                    bearer token (service token)
+PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and deletes) contract-… scratch databases
+PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named contract-…) restores may overwrite
+PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
+PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
+PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 480): longer is a restore that
+                                    never ends (a correct server that recovers slower needs a larger value)
+PRISMA_CONTRACT_MAX_SCRATCH         how many scratch databases the run may hold at once (default 12; workspaces
+                                    have limits): all but 5 are restored into at the same time
+PRISMA_CONTRACT_STALE_SCRATCH_HOURS scratch databases (contract-scratch-…) of earlier runs older than this are
+                                    deleted at the start of a run (default 24; never younger than 6 h: those are
+                                    listed in the summary with the request that deletes them)
+PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
+                                    credentials; `off` where this machine cannot reach the databases
+
+Every request goes through the safety guard (restore_contract/targets/guard.py).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import asdict, dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from restore_contract.contracts import encode_segment
+from restore_contract.targets.base import Target, TargetConfigurationError, Traffic
+from restore_contract.targets.data import PostgresAccess
+from restore_contract.targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
+from restore_contract.targets.transient import Transient
+from restore_contract.targets.waiting import no_wait
+
+# Long enough for a staging restore of the small golden fixture (tens of seconds to minutes), short enough that a
+# restore that never ends is reported within ten minutes of the run's start.
+DEFAULT_LIVE_RESTORE_TIMEOUT = 480.0
+DEFAULT_MAX_SCRATCH = 12
+# Scratch databases besides the restore targets: a deleted one, one just created (provisioning), the lifecycle's 3.
+OTHER_SCRATCH = 5
+# A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
+DEFAULT_STALE_AFTER = 24 * 3600.0
+# Whatever is set (0 is the natural reply to a killed run), a younger one is never deleted: no run lasts this long
+# (a live run is sized to its budget: 24 min for the nightly, 10 min otherwise), so it may be one still running.
+STALE_FLOOR = 6 * 3600.0
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    url: str
+    token: str
+    project_id: str | None = None
+    target_database_id: str | None = None
+    source_database_id: str | None = None
+    backup_id: str | None = None
+    restore_timeout: float = DEFAULT_LIVE_RESTORE_TIMEOUT
+    data_probe: bool = True
+    # The run's randomness: its first characters name its scratch databases, all of it seeds the tokens of its probe
+    # ids (restore_contract/targets/guard.py). Fixed in a cassette, so a replay sends the same bodies and ids.
+    run_id: str = ""
+    stale_after: float = DEFAULT_STALE_AFTER  # seconds after which an earlier run's scratch database is deleted
+    max_scratch: int = DEFAULT_MAX_SCRATCH  # scratch databases held at once; all but OTHER_SCRATCH are restore targets
+
+    @property
+    def scratch_targets(self) -> int:
+        return self.max_scratch - OTHER_SCRATCH
+
+    @classmethod
+    def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
+        url = _required("PRISMA_API_URL", "https://api.prisma.io", needed_by).rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
+        _check_origin(url)
+        probe = os.environ.get("PRISMA_CONTRACT_DATA_PROBE", "on").strip().lower()
+        if probe not in ("on", "off"):
+            raise TargetConfigurationError(f"PRISMA_CONTRACT_DATA_PROBE must be on or off, got {probe!r}")
+        settings = cls(
+            url=url,
+            token=_required("PRISMA_API_TOKEN", "<service token>", needed_by),
+            project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
+            target_database_id=_optional("PRISMA_CONTRACT_TARGET_DATABASE_ID"),
+            source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
+            backup_id=_optional("PRISMA_CONTRACT_BACKUP_ID"),
+            restore_timeout=_number("PRISMA_CONTRACT_RESTORE_TIMEOUT", DEFAULT_LIVE_RESTORE_TIMEOUT, "seconds"),
+            data_probe=probe == "on",
+            run_id=uuid.uuid4().hex,
+            stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours", zero=True)
+            * 3600,
+            max_scratch=_max_scratch(),
+        )
+        _refuse_golden_as_target(settings)
+        return settings
+
+    def public(self) -> dict[str, object]:
+        """Everything but the token: what a cassette's metadata may record."""
+        return {key: value for key, value in asdict(self).items() if key != "token"}
+
+
+def _required(name: str, example: str, needed_by: str) -> str:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        raise TargetConfigurationError(f"{needed_by} needs {name} (e.g. {name}={example}); it is not set")
+    return value
+
+
+def _number(name: str, default: float, unit: str, *, zero: bool = False) -> float:
+    """A finite number of `unit` above 0 (or 0 itself with `zero`); a negative timeout once let a run create its
+    scratch databases and then fail on each of them."""
+    text = os.environ.get(name, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value >= 0 if zero else value > 0) or value == float("inf"):
+        bound = "0 or more" if zero else "above 0"
+        raise TargetConfigurationError(f"{name} must be a number of {unit} {bound}, got {text!r}")
+    return value
+
+
+def _max_scratch() -> int:
+    name, text = "PRISMA_CONTRACT_MAX_SCRATCH", os.environ.get("PRISMA_CONTRACT_MAX_SCRATCH", "").strip()
+    if not text:
+        return DEFAULT_MAX_SCRATCH
+    if not text.isdigit() or int(text) <= OTHER_SCRATCH:
+        raise TargetConfigurationError(
+            f"{name} must be a whole number above {OTHER_SCRATCH} ({OTHER_SCRATCH} scratch databases serve other "
+            f"tests, the rest are restored into), got {text!r}"
+        )
+    return int(text)
+
+
+def _refuse_golden_as_target(settings: LiveSettings) -> None:
+    """The sacrificial database is overwritten and written to: never the golden source, under any form of its id."""
+    target, source = settings.target_database_id, settings.source_database_id
+    if target and source and reachable_ids(encode_segment(target)) & reachable_ids(encode_segment(source)):
+        raise TargetConfigurationError(
+            f"PRISMA_CONTRACT_TARGET_DATABASE_ID={target} is the golden source (PRISMA_CONTRACT_SOURCE_DATABASE_ID): "
+            "a restore would overwrite the fixture its backups must hold; give another sacrificial database, or none"
+        )
+
+
+def _optional(name: str) -> str | None:
+    return os.environ.get(name, "").strip() or None
+
+
+def _check_origin(url: str) -> None:
+    """The suite's paths start with /v1: a URL that has it already answers every request with a plain JSON 404,
+    which looks like an answer, so the mistake is named here."""
+    parts = urlsplit(url)
+    segments = parts.path.split("/")
+    if "v1" in segments:
+        origin = f"{parts.scheme}://{parts.netloc}" + "/".join(segments[: segments.index("v1")])
+        raise TargetConfigurationError(
+            f"PRISMA_API_URL must be the API's origin, without /v1 (every path the suite sends starts with /v1): "
+            f"give {origin}, not {url}"
+        )
+
+
+def live_target(
+    settings: LiveSettings,
+    *,
+    name: str = "live",
+    preflight: bool = True,
+    recorder: AbstractContextManager[object] | None = None,
+    wrap: Callable[[httpx.BaseTransport], httpx.BaseTransport] = lambda transport: transport,
+    waits: bool = True,
+) -> Target:
+    """A guarded target on `settings.url`. `preflight`: check the settings against the server first, reading
+    only (a replay has no server: its settings are the recording's, checked when it was recorded); `recorder`:
+    a cassette recording or replay, entered after the preflight, so a cassette holds the run's own requests,
+    and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages); `waits`:
+    whether retries of transient answers wait (a replay's recorded answers need no waiting for)."""
+    guard = Allowlist(secret=settings.run_id, projects={settings.project_id} if settings.project_id else set())
+    http = httpx.HTTPTransport(retries=1)
+    stack = ExitStack()
+    stack.callback(http.close)
+    target = Target(
+        name=name,
+        base_url=settings.url,
+        token=settings.token,
+        traffic=Traffic(wrap(Transient(GuardTransport(http, guard), waits=waits))),
+        restore_timeout=settings.restore_timeout,
+        project_id=settings.project_id,
+        data=PostgresAccess() if settings.data_probe else None,
+        guard=guard,
+        described={"url": settings.url, "recording": str(recorder is not None).lower()},
+        # Restores verified in the background, several at a time, only where the order of requests does not have
+        # to be the same on every run: a recording, and the replay of one, verify inline.
+        concurrent=name == "live" and recorder is None,
+        pace=time.sleep if waits else no_wait,
+        release=stack.close,
+    )
+    if preflight:
+        try:
+            _preflight(target, settings, guard)
+        except TargetConfigurationError:
+            target.close()
+            raise
+    if recorder is not None:
+        stack.enter_context(recorder)
+    return target
+
+
+def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None:
+    """A few reads, so a wrong setting is one clear message rather than a wall of failures: the URL and the
+    token, then the project, the sacrificial database and the golden source's backups the settings name. Nothing
+    here writes."""
+    client = target.client()
+    probe = "/v1/databases/db_preflight0/backups"
+    response = _get(client, probe)
+    if response.status_code == 401:
+        raise TargetConfigurationError(
+            f"{target.base_url} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
+        )
+    if response.status_code >= 500 or "json" not in response.headers.get("content-type", ""):
+        raise TargetConfigurationError(
+            f"{target.base_url} does not look like the Prisma Management API: GET {probe} answered "
+            f"{response.status_code} {response.headers.get('content-type', '')}"
+        )
+    if settings.project_id:
+        _read(client, "PRISMA_CONTRACT_PROJECT_ID", settings.project_id, "/v1/projects/{}/databases")
+    sacrificial = settings.target_database_id
+    if sacrificial:
+        database = _read(client, "PRISMA_CONTRACT_TARGET_DATABASE_ID", sacrificial, "/v1/databases/{}")
+        try:  # the guard's own rule (named contract-…, not like a golden source), before anything is written to it
+            guard.allow(sacrificial, str(database.get("data", {}).get("name", "")))
+        except UnsafeRequestRefused as refused:
+            raise TargetConfigurationError(f"PRISMA_CONTRACT_TARGET_DATABASE_ID={sacrificial}: {refused}") from None
+    source = settings.source_database_id
+    if source:
+        setting = "PRISMA_CONTRACT_SOURCE_DATABASE_ID"
+        listed = _read(client, setting, source, "/v1/databases/{}/backups?limit=100").get("data", [])
+        completed = {str(backup.get("id")) for backup in listed if backup.get("status") == "completed"}
+        if settings.backup_id and settings.backup_id not in completed:
+            raise TargetConfigurationError(
+                f"PRISMA_CONTRACT_BACKUP_ID={settings.backup_id} is not a completed backup of {setting}={source}"
+            )
+        if not completed:
+            raise TargetConfigurationError(f"{setting}={source} has no completed backup to restore from")
+
+
+def _get(client: httpx.Client, path: str) -> httpx.Response:
+    try:
+        return client.get(path)
+    except httpx.HTTPError as error:
+        raise TargetConfigurationError(f"cannot reach PRISMA_API_URL={_origin(client)}: {error}") from None
+
+
+def _read(client: httpx.Client, setting: str, value: str, path: str) -> dict[str, Any]:
+    """GET what a setting names (its id in `path`'s `{}`); a 404 means the setting names nothing there."""
+    url = path.format(encode_segment(value))
+    response = _get(client, url)
+    if response.status_code == 404:
+        raise TargetConfigurationError(f"{setting}={value} does not exist at {_origin(client)} (GET {url}: 404)")
+    if response.status_code != 200:
+        raise TargetConfigurationError(
+            f"{setting}={value}: GET {url} answered {response.status_code}: {response.text[:200]}"
+        )
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _origin(client: httpx.Client) -> str:
+    return str(client.base_url).rstrip("/")

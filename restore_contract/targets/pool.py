@@ -1,0 +1,314 @@
+"""The resources a run owns and restores into: databases in every state, and backups with known data.
+
+The pool is the run's: the scratch databases it creates (named contract-…, allowed by the target's guard)
+are its to delete at the end, also when the run fails. Every database gets a connection issued through the
+public API (`POST /v1/databases/{id}/connections`); the data probe logs in with it to write data and, later,
+to check a restore. On an emulator the control plane does the rest (backups taken now, states forced); the
+checks then know what data each backup holds and where each credential logged in before any restore.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from restore_contract.contracts import BUSY_STATUSES, encode_segment
+from restore_contract.dataset.golden import GOLDEN_DATA, fixture_data
+from restore_contract.dataset.tables import Tables
+from restore_contract.targets.base import Target, TargetConfigurationError
+from restore_contract.targets.control import ControlPlane
+from restore_contract.targets.data import Credential, LoginRefused
+from restore_contract.targets.guard import SCRATCH_NAME, Allowlist
+from restore_contract.targets.live import STALE_FLOOR, LiveSettings
+from restore_contract.targets.waiting import wait_for
+
+
+@dataclass(frozen=True)
+class KnownBackup:
+    id: str
+    database_id: str
+    status: str
+
+
+@dataclass
+class Pool:
+    target: Target
+    run_id: str = ""  # in the names of the scratch databases, so a later run can tell they were this run's
+    ready: list[str] = field(default_factory=list)  # restorable targets
+    busy: dict[str, str] = field(default_factory=dict)  # held provisioning or recovering: id → that status
+    failed: list[str] = field(default_factory=list)  # in status failure
+    deleted: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    backups: list[KnownBackup] = field(default_factory=list)
+    backup_data: dict[str, Tables] = field(default_factory=dict)
+    credentials: dict[str, list[Credential]] = field(default_factory=dict)  # database → issued before any restore
+    scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
+    stale: list[str] = field(default_factory=list)  # scratch databases of earlier runs this run deleted
+    stale_kept: list[str] = field(default_factory=list)  # and those too young to be sure no run uses them
+
+    def __post_init__(self) -> None:
+        self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
+        # Probe ids carry tokens the guard lets through; without a guard (the emulator) they are minted all the same.
+        self._minter = self.target.guard or Allowlist(secret="unguarded")
+
+    def mint(self) -> str:
+        """A random token for ids that name no database but this run's own probes (see restore_contract/targets/guard.py)."""
+        return self._minter.mint()
+
+    @property
+    def project_id(self) -> str | None:
+        return self.target.project_id
+
+    @property
+    def restore_targets(self) -> list[str]:
+        return self.ready + list(self.busy) + self.failed + self.deleted
+
+    @property
+    def database_ids(self) -> list[str]:
+        return self.restore_targets + self.sources
+
+    def data_of(self, backup_id: str) -> Tables | None:
+        return self.backup_data.get(backup_id)
+
+    def credentials_of(self, database_id: str) -> list[Credential]:
+        return self.credentials.get(database_id, [])
+
+    def create_database(self, name: str) -> str:
+        """Create a scratch database (named contract-scratch-RUN-…) that this run owns, restores into and deletes."""
+        if self.project_id is None:
+            raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
+        full_name = f"{SCRATCH_NAME}{self.run_id}-{name}" if self.run_id else SCRATCH_NAME + name
+        response = self.client.post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        if response.status_code != 201:
+            answer = f"{response.status_code}: {response.text[:300]}"
+            raise RuntimeError(f"creating database {full_name!r} answered {answer}")
+        database_id: str = response.json()["data"]["id"]
+        self.scratch.append(database_id)
+        if self.target.guard is not None:
+            self.target.guard.allow(database_id, full_name)
+        return database_id
+
+    def delete_scratch(self, sweep: bool = False) -> list[str]:
+        """Delete every scratch database still there; returns what could not be deleted, with why. `sweep` (a set-up
+        that failed, an interrupted run): also those the project lists under this run's name, e.g. one whose create
+        request was answered after the interrupt came (no one else's name carries this run's random id)."""
+        if sweep and self.project_id and self.run_id:
+            named = f"{SCRATCH_NAME}{self.run_id}-"
+            try:
+                listed = _project_databases(self.client, self.project_id)
+            except (httpx.HTTPError, TargetConfigurationError):
+                listed = []
+            for database in listed:
+                if str(database["name"]).startswith(named) and database["id"] not in self.scratch:
+                    if self.target.guard is not None:
+                        self.target.guard.allow(database["id"], database["name"])
+                    self.scratch.append(database["id"])
+        leftovers = []
+        for database_id in self.scratch:
+            try:
+                response = self.client.delete(f"/v1/databases/{database_id}")
+            except httpx.HTTPError as error:
+                leftovers.append(f"{database_id}: {error}")
+                continue
+            if response.status_code not in (204, 404):
+                leftovers.append(f"{database_id}: DELETE answered {response.status_code}")
+        self.scratch.clear()
+        return leftovers
+
+    def connect(self, database_id: str) -> Credential | None:
+        """Have the API issue a connection for the database and log in with it once (None: no data probe).
+
+        The connection is created even without a data probe, so a replay sends what the recording sent.
+        """
+        secret = create_connection(self.client, database_id)
+        if self.target.data is None:
+            return None
+        try:
+            credential = Credential(secret, self.target.data.login(secret))
+        except LoginRefused as refused:
+            raise TargetConfigurationError(
+                f"a connection string the API just issued for {database_id} does not log in: {refused} "
+                "(set PRISMA_CONTRACT_DATA_PROBE=off where the suite cannot reach the databases)"
+            ) from None
+        self.credentials.setdefault(database_id, []).append(credential)
+        return credential
+
+    def write(self, database_id: str, tables: Tables) -> None:
+        """Write through the database's first credential (the data probe); nothing without one."""
+        issued = self.credentials_of(database_id)
+        if self.target.data is not None and issued:
+            self.target.data.write(issued[0].connection_string, tables)
+
+
+def create_connection(client: httpx.Client, database_id: str, name: str = "contract-probe") -> str:
+    response = client.post(f"/v1/databases/{database_id}/connections", json={"name": name})
+    if response.status_code != 200:
+        raise RuntimeError(f"creating a connection answered {response.status_code}: {response.text[:300]}")
+    secret: str = response.json()["data"]["endpoints"]["direct"]["connectionString"]
+    return secret
+
+
+def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
+    """Every state restore can meet, built through the public API plus the control plane."""
+
+    def new(name: str, version: str) -> str:
+        database_id = pool.create_database(name)
+        control.force_status(database_id, "ready")
+        pool.connect(database_id)
+        pool.write(database_id, fixture_data(version))
+        return database_id
+
+    def backup(database_id: str, version: str, status: str = "completed") -> str:
+        pool.write(database_id, fixture_data(version))
+        backup_id = control.take_backup(database_id, status)
+        pool.backups.append(KnownBackup(backup_id, database_id, status))
+        pool.backup_data[backup_id] = fixture_data(version)
+        return backup_id
+
+    first, second = new("source-1", "s1"), new("source-2", "s2")
+    pool.sources += [first, second]
+    backup(first, "s1-v1")
+    backup(first, "s1-v2")
+    for status in ("running", "failed", "unknown"):
+        backup(first, f"s1-{status}", status)
+    backup(second, "s2-v1")
+    for index in (1, 2):
+        database_id = new(f"target-{index}", f"t{index}")
+        backup(database_id, f"t{index}-v1")
+        pool.write(database_id, fixture_data(f"t{index}-written-after-backup"))
+        pool.ready.append(database_id)
+    for status in sorted(BUSY_STATUSES):
+        database_id = new(f"held-{status}", status)
+        control.force_status(database_id, status)
+        pool.busy[database_id] = status
+    failed = new("failed", "failed")
+    control.force_status(failed, "failure")
+    pool.failed.append(failed)
+    gone = new("deleted", "deleted")
+    pool.client.delete(f"/v1/databases/{gone}")
+    pool.deleted.append(gone)
+
+
+def wait_until_ready(
+    client: httpx.Client, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
+) -> dict[str, Any]:
+    """Read the database until it has settled; it must then be ready (a new database, a sacrificial one)."""
+
+    def read() -> dict[str, Any]:
+        response = client.get(f"/v1/databases/{database_id}")
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
+        data: dict[str, Any] = response.json()["data"]
+        return data
+
+    data, _ = wait_for(read, lambda d: d["status"] not in BUSY_STATUSES, timeout, pace)
+    if data["status"] != "ready":
+        raise RuntimeError(f"database {database_id} is {data['status']} (waited up to {timeout}s for ready)")
+    return data
+
+
+def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
+    """Scratch databases the run creates, the configured sacrificial one, and the golden source's backups.
+
+    Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
+    stays empty and the tests that need it skip.
+    """
+    target, client = pool.target, pool.client
+    # Reads first: everything that can go wrong without writing goes wrong before the first write.
+    source = settings.source_database_id
+    if source:
+        pool.sources.append(source)
+        pool.backups += _listed_backups(client, source)
+        # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
+        pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
+        # The preflight checked that the backup named is completed and that there is one (restore_contract/targets/live.py).
+        wanted = settings.backup_id
+        if wanted:  # the named backup first: the tests pick completed backups in list order
+            pool.backups.sort(key=lambda backup: backup.id != wanted)
+    if target.project_id:
+        pool.stale, pool.stale_kept = delete_stale_scratch(
+            client, target.project_id, target.guard, settings.stale_after
+        )
+    sacrificial = settings.target_database_id
+    if sacrificial:
+        data = wait_until_ready(client, sacrificial, target.restore_timeout, target.pace)
+        assert target.guard is not None
+        target.guard.allow(sacrificial, data["name"])  # refuses a database not named contract-…
+        pool.connect(sacrificial)
+        pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
+        pool.ready.append(sacrificial)
+    if target.project_id:
+        # Created together, so they provision at the same time, and the run waits for them once.
+        created = [pool.create_database(f"target-{index}") for index in range(1, settings.scratch_targets + 1)]
+        gone = pool.create_database("deleted")
+        for database_id in created:
+            wait_until_ready(client, database_id, target.restore_timeout, target.pace)
+            pool.connect(database_id)
+            pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
+        pool.ready += created
+        wait_until_ready(client, gone, target.restore_timeout, target.pace)
+        client.delete(f"/v1/databases/{gone}")
+        pool.deleted.append(gone)
+
+
+def delete_stale_scratch(
+    client: httpx.Client, project_id: str, guard: Allowlist | None, older_than: float, now: datetime | None = None
+) -> tuple[list[str], list[str]]:
+    """Scratch databases that earlier runs left behind (killed before they cleaned up): those named
+    contract-scratch-… and created more than `older_than` seconds ago, and never less than STALE_FLOOR, are deleted.
+    A younger one may be a run in progress elsewhere: it is kept, and listed with the request that deletes it.
+    Anything not named so is never touched. Returns (deleted, kept), one line each."""
+    now, deleted, kept = now or datetime.now(UTC), [], []
+    limit = max(older_than, STALE_FLOOR)
+    for database in _project_databases(client, project_id):
+        if not str(database["name"]).startswith(SCRATCH_NAME):
+            continue
+        created = datetime.fromisoformat(str(database["createdAt"]).replace("Z", "+00:00"))
+        age = (now - created).total_seconds()
+        described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
+        path = f"/v1/databases/{encode_segment(database['id'])}"
+        if age < limit:
+            kept.append(
+                f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
+                f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "
+                f'"Authorization: Bearer $PRISMA_API_TOKEN" {str(client.base_url).rstrip("/")}{path}'
+            )
+            continue
+        if guard is not None:
+            guard.allow(database["id"], database["name"])
+        deleted.append(f"{described}: DELETE answered {client.delete(path).status_code}")
+    return deleted, kept
+
+
+def _project_databases(client: httpx.Client, project_id: str) -> list[dict[str, Any]]:
+    """Every database of the project, page by page (at most 100 pages: a bound, not an expectation)."""
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    for _ in range(100):
+        params: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
+        response = client.get(f"/v1/projects/{encode_segment(project_id)}/databases", params=params)
+        if response.status_code != 200:
+            raise TargetConfigurationError(
+                f"listing the databases of PRISMA_CONTRACT_PROJECT_ID={project_id} answered {response.status_code}"
+            )
+        page = response.json()
+        found += page["data"]
+        cursor = page["pagination"].get("nextCursor")
+        if not page["pagination"].get("hasMore") or not cursor:
+            return found
+    return found
+
+
+def _listed_backups(client: httpx.Client, database_id: str) -> list[KnownBackup]:
+    response = client.get(f"/v1/databases/{database_id}/backups", params={"limit": 100})
+    if response.status_code != 200:
+        raise TargetConfigurationError(
+            f"listing the backups of PRISMA_CONTRACT_SOURCE_DATABASE_ID={database_id} answered "
+            f"{response.status_code}: {response.text[:200]}"
+        )
+    return [KnownBackup(item["id"], database_id, item["status"]) for item in response.json()["data"]]
