@@ -13,8 +13,8 @@ Measures, each a median of R runs (default 3; ratios are between medians of this
    (`--target replay`, profile `replay`);
 3. per emulator fault, the suite with `-x --emulator-fault NAME`: detected (exit 1) or not, and the wall
    time until it stopped (the first failing test ends an `-x` run);
-4. per fault, the plain CLI `st run restore_contract/contracts/openapi.yaml --checks all` configured as a competent new user
-   would (see bench/comparison/st_cli.py and the Markdown), against `python -m restore_contract.emulator --seed-golden --fault NAME`,
+4. per fault, the plain CLI `st run contracts/openapi.yaml --checks all` configured as a competent new user
+   would (see bench/comparison/st_cli.py and the Markdown), against `restore-emulator --seed-golden --fault NAME`,
    run to completion (bounded by --max-examples 50 and a 120 s timeout): detected or not, and time taken;
 5. the CLI on the healthy emulator: the failures it reports there are false alarms. Since it reports some,
    a fault counts as detected by the CLI only when it reports a failure of a check (an `ST…` code) that it

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"embedded cluster cold start (initdb + server), median of {args.starts}: {startup['cluster_cold_start_s']} s"
     )
-    print(f"python -m restore_contract.emulator: data plane ready in, median of {args.starts}: {startup['emulator_data_ready_s']} s")
+    print(f"restore-emulator: data plane ready in, median of {args.starts}: {startup['emulator_data_ready_s']} s")
     width = max(len(name) for name in per_operation)
     print(f"\n{'operation':<{width}}  median ms  p90 ms   ({args.repeat} runs each)")
     for name, value in per_operation.items():

@@ -3,7 +3,7 @@
 
     .venv/bin/python bench/emulator_throughput.py [--requests N] [--concurrency C] [--data postgres|memory]
 
-Starts `python -m restore_contract.emulator` on a free loopback port, seeds through the control plane one source database
+Starts `restore-emulator` on a free loopback port, seeds through the control plane one source database
 with a completed backup and one target database per worker, then runs C workers, each with its own
 httpx.AsyncClient and its own target, repeating:
 

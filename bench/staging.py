@@ -4,7 +4,7 @@
     .venv/bin/python bench/staging.py [--restore 60] [--provisioning 30] [--latency 0.04] [--rate 20]
                                       [--transient 0.01] [--only healthy|FAULT ...]
 
-Starts `python -m restore_contract.emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
+Starts `restore-emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
 that take --provisioning seconds to create, --latency seconds on every answer, --rate requests per second (429 +
 Retry-After above it) and --transient 503s on reads, then runs the README's nightly command against it, unchanged
 and with the defaults the README documents:
@@ -101,7 +101,10 @@ def main() -> int:
         *("--latency", f"{args.latency:g}", "--rate-limit", f"{args.rate:g}"),
         *("--transient-503", f"{args.transient:g}"),
     ]
-    print(f"server: python -m restore_contract.emulator --no-control-plane --seed-golden {' '.join(server_options)}", flush=True)
+    print(
+        f"server: python -m restore_contract.emulator --no-control-plane --seed-golden {' '.join(server_options)}",
+        flush=True,
+    )
     print(f"command: PRISMA_CONTRACT_PROFILE=nightly {' '.join(NIGHTLY)}  (faults: -x)", flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["python3", "dev.py", "setup"], cwd=REPO, check=True)  # once, not by every run at the same time

@@ -4,12 +4,13 @@ Each test gets a share of the time left when it starts: its weight over the weig
 time one test did not need goes to those after it. A test whose share is spent stops generating examples
 (`StopExamples`: it passes on what it checked, and the summary says it was cut short). Every test runs its first
 example, even once the budget is spent, so a run never reports a test it did not start. A share ends early enough
-to verify the restores still in flight (restore_contract/checks/inflight.py) before the test ends: the slowest verification seen so
+to verify the restores still in flight (checks/inflight.py) before the test ends: the slowest verification seen so
 far is kept aside for them, and for the run's last ones.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -35,13 +36,14 @@ class Budget:
     sent: int = 0  # requests the current test has sent through the driver
     slowest_verification: float = 0.0
     cut_short: list[str] = field(default_factory=list)  # tests stopped by their share, for the summary
+    shares: dict[str, float] = field(default_factory=dict)  # test → the seconds its share gave it, for the record
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def left(self) -> float | None:
         return None if self.seconds is None else self.seconds - (time.monotonic() - self.started)
 
-    def begin(self, weight: float, weights_left: float) -> None:
+    def begin(self, test: str, weight: float, weights_left: float) -> None:
         """A test starts: its share of the time left (weights_left counts this test's weight too). The verifications
         a test leaves in flight at its deadline take from the shares of the tests after it, so the run corrects
         itself as it goes; only the last verifications are set aside for, by `spent`."""
@@ -52,6 +54,7 @@ class Budget:
             return
         share = max(left - self.slowest_verification, 0.0) * weight / max(weights_left, weight)
         self.deadline = time.monotonic() + share
+        self.shares[test] = round(share, 2)
 
     def share_spent(self, verifying: bool) -> bool:
         """The test has had its share. Its first example always runs (a test that started checks something); a test
@@ -72,22 +75,12 @@ class Budget:
             self.slowest_verification = max(self.slowest_verification, seconds)
 
 
-def budget_seconds(value: str | None, profile: str, *, live: bool = False) -> float | None:
-    """The budget a run asked for (`--budget` / PRISMA_CONTRACT_BUDGET): seconds, `none`, or unset (the nightly
-    profile's default; on a live target, the live default; no budget otherwise). ValueError says what is wrong."""
-    text = (value or "").strip().lower()
-    if not text:
+def budget_seconds(value: float | None, profile: str, *, live: bool = False) -> float | None:
+    """The budget of a run whose setting (restore_contract/settings.py) is `value`: seconds, math.inf for `none`
+    (no budget), or None when unset: the nightly profile's default; on a live target, the live default; no budget
+    otherwise."""
+    if value is None:
         if profile == "nightly":
             return DEFAULT_NIGHTLY_BUDGET
         return DEFAULT_LIVE_BUDGET if live else None
-    if text == "none":
-        return None
-    try:
-        seconds = float(text)
-    except ValueError:
-        seconds = 0.0
-    if not seconds > 0 or seconds == float("inf"):
-        raise ValueError(
-            f"the time budget (--budget, PRISMA_CONTRACT_BUDGET) must be seconds > 0 or none, got {value!r}"
-        )
-    return seconds
+    return None if math.isinf(value) else value

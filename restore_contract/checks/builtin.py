@@ -33,7 +33,9 @@ DECISIONS: dict[str, Decision] = {
         "reports (rather than fails) the undocumented 400 for invalid input",
     ),
     "content_type_conformance": Decision(BOTH, "every documented body is application/json"),
-    "response_schema_conformance": Decision(BOTH, "bodies match the contract (restore_contract/checks/restore.py re-checks formats)"),
+    "response_schema_conformance": Decision(
+        BOTH, "bodies match the contract (restore_contract/checks/restore.py re-checks formats)"
+    ),
     "response_headers_conformance": Decision(NEITHER, "the contract documents no response headers"),
     "negative_data_rejection": Decision(
         NEITHER,

@@ -14,11 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import pytest
-
 from restore_contract.checks.budget import budget_seconds
 from restore_contract.checks.coverage import NEEDS
-from restore_contract.checks.progress import interval_from_env
+from restore_contract.settings import Settings
 from restore_contract.targets.base import TargetConfigurationError
 from restore_contract.targets.emulator import EmulatorConfig, suite_emulator_config
 from restore_contract.targets.live import LiveSettings, live_target
@@ -26,40 +24,45 @@ from restore_contract.targets.live import LiveSettings, live_target
 
 @dataclass(frozen=True)
 class RunSettings:
-    target: str
+    values: Settings  # every setting as parsed (restore_contract/settings.py)
     profile: str
     budget: float | None
-    progress: float
     emulator: EmulatorConfig | None = None  # --target emulator
-    live: LiveSettings | None = None  # --target live: read from the environment, already checked by the preflight
+    live: LiveSettings | None = None  # --target live: already checked by the preflight
+
+    @property
+    def target(self) -> str:
+        return self.values.target
 
 
-def check_settings(getoption: Callable[[str], Any], profile: str, *, preflight: bool = True) -> RunSettings:
-    """The run's settings, parsed once; TargetConfigurationError (one line) on the first mistake. `preflight`:
-    check a live target's settings against the server (reads only)."""
-    target = str(getoption("--target"))
-    live = target == "live"
-    if getoption("--record") and not live:
+def check_settings(
+    values: Settings, emulator_options: Callable[[str], Any], profile: str, *, preflight: bool = True
+) -> RunSettings:
+    """The run's settings, checked as a whole; TargetConfigurationError (one line) on the first mistake.
+    `emulator_options`: pytest's `getoption`, for the --emulator-… options (restore_contract/emulator/config.py);
+    `preflight`: check a live target's settings against the server (reads only)."""
+    live = values.target == "live"
+    if values.record and not live:
         raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
-    try:
-        # A recording is sized like its replay (which has no budget): the same tests, in the same order.
-        budget = budget_seconds(getoption("--budget"), profile, live=live and not getoption("--record"))
-        progress = interval_from_env()
-        emulator = suite_emulator_config(getoption) if target == "emulator" else None
-    except ValueError as error:
-        raise TargetConfigurationError(str(error)) from None
+    # A recording is sized like its replay (which has no budget): the same tests, in the same order.
+    budget = budget_seconds(values.budget, profile, live=live and not values.record)
+    if values.target == "emulator":
+        try:
+            return RunSettings(values, profile, budget, emulator=suite_emulator_config(emulator_options))
+        except ValueError as error:
+            raise TargetConfigurationError(str(error)) from None
     if not live:
-        return RunSettings(target, profile, budget, progress, emulator)
-    settings = LiveSettings.from_env()
-    if getoption("--record"):
+        return RunSettings(values, profile, budget)
+    settings = LiveSettings.from_settings(values)
+    if values.record:
         # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
         # so both take the same paths and send the same requests.
         settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
-    if not getoption("--partial"):
+    if not values.partial:
         _refuse_a_run_that_cannot_restore(settings)
     if preflight:
         live_target(settings).close()  # its preflight reads the server; nothing is written
-    return RunSettings(target, profile, budget, progress, live=settings)
+    return RunSettings(values, profile, budget, live=settings)
 
 
 def _refuse_a_run_that_cannot_restore(settings: LiveSettings) -> None:
@@ -75,13 +78,3 @@ def _refuse_a_run_that_cannot_restore(settings: LiveSettings) -> None:
             f"this live run could not check a single restore; missing {'; and '.join(missing)} "
             "(or ask for a partial run: --partial, PRISMA_CONTRACT_PARTIAL=1)"
         )
-
-
-RUN_SETTINGS = pytest.StashKey[RunSettings]()
-
-
-def run_settings(config: pytest.Config, profile: str) -> RunSettings:
-    """The settings the run started with, checked once before it (an xdist worker checks its own copy)."""
-    if RUN_SETTINGS not in config.stash:
-        config.stash[RUN_SETTINGS] = check_settings(config.getoption, profile)
-    return config.stash[RUN_SETTINGS]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
@@ -67,6 +66,9 @@ class Driver:
         self.client = target.client()
         self.probe = Probe(self.client, target.data, pool.credentials_of)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
+        # The node id of the test running now: set by the plugin around each test (restore_contract/plugin), so a
+        # request, a violation and a cut-short test are the test's that sent it, in any thread.
+        self.test = "?"
 
     def send(
         self,
@@ -84,7 +86,7 @@ class Driver:
         before the checks wait for the end of the recovery (their verdicts come first, then its own); `inline`: a 200
         is verified to its end before this returns (a model whose next step needs the restore ended)."""
         __tracebackhide__ = True  # a failure shows its message, not this function's source
-        test = current_test()
+        test = self.test
         self._may_send(test)
         try:
             return self._send(case, raw_body, token, authenticated, world, while_recovering, inline)
@@ -105,7 +107,7 @@ class Driver:
         inline: bool,
     ) -> httpx.Response:
         __tracebackhide__ = True
-        test = current_test()
+        test = self.test
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
         content = raw_body if raw_body is not None else _content(kwargs)
@@ -169,7 +171,7 @@ class Driver:
     def must_stop(self, test: str | None = None) -> str | None:
         """Why the test should send nothing more, if it should: a restore it started failed its verification (it is
         reported when the test ends), or its share of the time budget is spent (it passes on what it checked)."""
-        test = test or current_test()
+        test = test or self.test
         if test in self.violated:
             # Hypothesis goes on after a failure (more examples, a replay, shrinking): inside the test's share it
             # may, past it the test ends, failing with its first violation (the suite's pytest_pyfunc_call raises
@@ -265,11 +267,6 @@ class Driver:
         except FailureGroup as group:
             return [(property_of(failure), f"{failure.title}: {failure.message}") for failure in group.exceptions]
         return []
-
-
-def current_test() -> str:
-    """The node id of the test running now (pytest sets the variable for each phase)."""
-    return os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" (", 1)[0]
 
 
 def _restore_failures(

@@ -1,32 +1,17 @@
 """Where a long run is, every so often, in the terminal and the CI log: restores started, in flight and verified,
 requests and retries, the time spent and the budget left, and the test running now.
 
-A daemon thread writes one line per interval (PRISMA_CONTRACT_PROGRESS_SECONDS, default 60; 0 switches it off)
+A daemon thread writes one line per interval (--progress-seconds, PRISMA_CONTRACT_PROGRESS_SECONDS, default 60; 0
+switches it off)
 through pytest's terminal writer, which pytest's output capture does not swallow (the process's stderr it does);
 a run shorter than one interval prints nothing.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections.abc import Callable
-
-ENV = "PRISMA_CONTRACT_PROGRESS_SECONDS"
-DEFAULT_INTERVAL = 60.0
-
-
-def interval_from_env() -> float:
-    """Seconds between progress lines; ValueError names the variable."""
-    text = os.environ.get(ENV, "").strip()
-    try:
-        seconds = float(text) if text else DEFAULT_INTERVAL
-    except ValueError:
-        seconds = -1.0
-    if seconds < 0:
-        raise ValueError(f"{ENV} must be seconds between progress lines (0: none), got {text!r}")
-    return seconds
 
 
 def clock(seconds: float) -> str:

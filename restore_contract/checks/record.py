@@ -1,70 +1,149 @@
-"""The run record: what a contract run did and found, as plain JSON-ready data, and the summary printed from it.
+"""The run record: what a contract run did and found, typed, with the rule by which workers' records merge.
 
-One record per pytest session; under pytest-xdist each worker sends its own to the controller, which merges them
-(`merge`) and prints one summary (`render`) and writes one record, as a single process would. Printing from the
-record, never from live objects, keeps the terminal, the JSON file and the merged run saying the same thing.
+One record per pytest session; under pytest-xdist each worker sends its own to the controller (`to_json` /
+`from_json`), which merges them field by field (`merge`: each field names its rule) and prints one summary
+(`render`) and writes one record, as a single process would. The terminal summary, summary.json, summary.md, the
+pictures and the JUnit properties are all made from this one record, never from live objects, so they say the same.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from restore_contract.checks.coverage import coverage
 from restore_contract.checks.coverage import render as render_coverage
 
-Record = dict[str, Any]
 Line = tuple[str, str | None]  # text, and its colour (None, yellow, red)
-
-_SUMMED = ("requests", "retries", "waited_for_retries_s", "verified_in_background", "restores_started")
-_COUNTED = ("checked", "statuses", "deviations", "lifecycle", "causes")
-_LISTED = (
-    "leftovers",
-    "guard_refusals",
-    "stale_scratch_deleted",
-    "stale_scratch_kept",
-    "cut_short_by_budget",
-    "restores",
-)
-_KEYED = ("failures", "tests")
+Rule = Callable[[list[Any]], Any]  # the workers' values of a field → the run's
 
 
-def merge(records: Iterable[Record]) -> Record:
-    """Several workers' records as one run's: counts add up, lists and tests join, the coverage table is counted
-    again from the merged causes (a need is met when any worker met it), the longest run's times are the run's."""
+def _first(values: list[Any]) -> Any:
+    """The same in every worker (the run's settings): the first worker's."""
+    return values[0]
+
+
+def _first_set(values: list[Any]) -> Any:
+    return next((value for value in values if value is not None), None)
+
+
+def _sum(values: list[Any]) -> Any:
+    return round(sum(values), 3)
+
+
+def _most(values: list[Any]) -> Any:
+    return max(values)
+
+
+def _earliest(values: list[Any]) -> Any:
+    """The first failure of the run: the earliest of any worker's (None: no worker failed)."""
+    found = [value for value in values if value is not None]
+    return min(found) if found else None
+
+
+def _counted(values: list[Any]) -> Any:
+    total: Counter[str] = Counter()
+    for value in values:
+        total.update(value)
+    return dict(total)
+
+
+def _joined(values: list[Any]) -> Any:
+    return [item for value in values for item in value]
+
+
+def _keyed(values: list[Any]) -> Any:
+    return {key: item for value in values for key, item in value.items()}
+
+
+def _met_by_any(values: list[Any]) -> Any:
+    """A need is met when any worker met it."""
+    return {need: any(value.get(need, False) for value in values) for need in values[0]}
+
+
+def _on_one_timeline(values: list[Any]) -> Any:
+    return sorted(_joined(values), key=lambda restore: restore["started_s"])
+
+
+def _derived(values: list[Any]) -> Any:
+    """Computed from the merged fields afterwards (`merge`), not from the workers' values."""
+    return values[0]
+
+
+def _merged_by(rule: Rule, default: Any = None, factory: Callable[[], Any] | None = None) -> Any:
+    if factory is not None:
+        return field(default_factory=factory, metadata={"merge": rule})
+    return field(default=default, metadata={"merge": rule})
+
+
+@dataclass
+class RunRecord:
+    exit_status: int = _merged_by(_most, 0)
+    target: dict[str, str] = _merged_by(_first, factory=dict)
+    profile: str = _merged_by(_first, "")
+    seed: int | str | None = _merged_by(_first)
+    generation: str = _merged_by(_first, "")
+    partial: bool = _merged_by(_first, False)
+    requests: int = _merged_by(_sum, 0)
+    retries: int = _merged_by(_sum, 0)
+    waited_for_retries_s: float = _merged_by(_sum, 0.0)
+    restores_started: int = _merged_by(_sum, 0)
+    leftovers: list[str] = _merged_by(_joined, factory=list)
+    guard_refusals: list[str] = _merged_by(_joined, factory=list)
+    stale_scratch_deleted: list[str] = _merged_by(_joined, factory=list)
+    stale_scratch_kept: list[str] = _merged_by(_joined, factory=list)
+    setup_failed: str | None = _merged_by(_first_set)
+    capabilities: dict[str, bool] = _merged_by(_met_by_any, factory=dict)
+    causes: dict[str, int] = _merged_by(_counted, factory=dict)
+    coverage: list[dict[str, Any]] = _merged_by(_derived, factory=list)
+    checked: dict[str, int] = _merged_by(_counted, factory=dict)
+    statuses: dict[str, int] = _merged_by(_counted, factory=dict)
+    deviations: dict[str, int] = _merged_by(_counted, factory=dict)
+    lifecycle: dict[str, int] = _merged_by(_counted, factory=dict)
+    failures: dict[str, str] = _merged_by(_keyed, factory=dict)
+    tests: dict[str, dict[str, Any]] = _merged_by(_keyed, factory=dict)
+    restores: list[dict[str, Any]] = _merged_by(_on_one_timeline, factory=list)
+    # How the run used its time (None: no driver ran). Workers run side by side: the run lasted as long as the
+    # longest; its budget is the same for all; their in-flight figures add up, as they were in flight at once.
+    elapsed_s: float | None = _merged_by(_most)
+    budget_s: float | None = _merged_by(_first)
+    budget_shares_s: dict[str, float] = _merged_by(_keyed, factory=dict)  # test → the share of the budget it got
+    cut_short_by_budget: list[str] = _merged_by(_joined, factory=list)
+    verified_in_background: int = _merged_by(_sum, 0)
+    in_flight_average: float = _merged_by(_sum, 0.0)
+    in_flight_most: int = _merged_by(_sum, 0)
+    slowest_verification_s: float = _merged_by(_most, 0.0)
+    first_failure_after_s: float | None = _merged_by(_earliest)
+    workers: int = _merged_by(len, 1)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
+        known = {item.name for item in dataclasses.fields(cls)}
+        return cls(**{key: value for key, value in data.items() if key in known})
+
+
+def merge(records: Iterable[RunRecord]) -> RunRecord:
+    """Several workers' records as one run's: each field by its rule; the coverage table is counted again from the
+    merged causes and capabilities."""
     parts = list(records)
-    if not parts:
-        return {}
-    merged: Record = dict(parts[0])
-    for key in _SUMMED:
-        merged[key] = round(sum(part.get(key, 0) for part in parts), 3)
-    for key in _COUNTED:
-        total: Counter[str] = Counter()
-        for part in parts:
-            total.update(part.get(key, {}))
-        merged[key] = dict(total)
-    for key in _LISTED:
-        merged[key] = [item for part in parts for item in part.get(key, [])]
-    merged["restores"].sort(key=lambda restore: restore["started_s"])  # every worker's, on one timeline
-    for key in _KEYED:
-        merged[key] = {name: value for part in parts for name, value in part.get(key, {}).items()}
-    has = {
-        need: any(part.get("capabilities", {}).get(need, False) for part in parts)
-        for need in parts[0].get("capabilities", {})
+    values = {
+        item.name: item.metadata["merge"]([getattr(part, item.name) for part in parts])
+        for item in dataclasses.fields(RunRecord)
     }
-    merged["capabilities"] = has
-    merged["coverage"] = coverage(merged["causes"], has)
-    merged["exit_status"] = max(part.get("exit_status", 0) for part in parts)
-    merged["elapsed_s"] = max(part.get("elapsed_s", 0.0) for part in parts)
-    merged["in_flight_most"] = sum(part.get("in_flight_most", 0) for part in parts)
-    merged["in_flight_average"] = round(sum(part.get("in_flight_average", 0.0) for part in parts), 2)
-    merged["workers"] = len(parts)
+    merged = RunRecord(**values)
+    merged.coverage = coverage(merged.causes, merged.capabilities, stopped=merged.setup_failed)
     return merged
 
 
-def render(record: Mapping[str, Any]) -> list[Line]:
+def render(run: RunRecord) -> list[Line]:
     """The summary's lines, in the order people read them: where and how, the coverage table, then the detail."""
+    record = run.to_json()
     lines: list[Line] = []
     workers = f" ({record['workers']} workers)" if record.get("workers", 1) > 1 else ""
     lines.append(

@@ -30,7 +30,9 @@ class Tally:
     checked: Counter[str] = field(default_factory=Counter)  # property → times it was evaluated
     deviations: Counter[str] = field(default_factory=Counter)  # tolerated documentation deviations
     statuses: Counter[int] = field(default_factory=Counter)  # restore answers seen
-    causes: Counter[str] = field(default_factory=Counter)  # documented causes exercised (restore_contract/checks/coverage.py)
+    causes: Counter[str] = field(
+        default_factory=Counter
+    )  # documented causes exercised (restore_contract/checks/coverage.py)
 
 
 @dataclass

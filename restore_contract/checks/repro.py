@@ -12,6 +12,7 @@ from pathlib import Path
 import httpx
 
 from restore_contract.redaction import SECRET_HEADERS, scrub_text
+from restore_contract.settings import ENV
 from restore_contract.targets.emulator import BASE_URL as EMULATOR_URL
 
 NOISE_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
@@ -21,11 +22,11 @@ DEV = ROOT / "dev.py"  # sets up the virtualenv and runs pytest in it, from the 
 DROPPED_WITH_VALUE = {"-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--summary-json", "--junitxml",
                       "--junit-xml", "--record"}  # fmt: skip
 DROPPED_FLAGS = {"--lf", "--last-failed", "--ff", "--failed-first", "--nf", "--new-first", "--sw", "--stepwise",
-                 "--sw-skip", "--stepwise-skip"}  # fmt: skip
-DROPPED_ENV = {"PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_RECORD"}
+                 "--sw-skip", "--stepwise-skip", "--record-force"}  # fmt: skip
+DROPPED_ENV = {ENV["summary_json"], ENV["record"], ENV["record_force"]}
 # Never printed: the command names the shell's variable instead (a DSN may hold a password).
 SECRET_ENV_PARTS = ("TOKEN", "PASSWORD", "SECRET", "DSN")
-PROFILE_ENV = "PRISMA_CONTRACT_PROFILE"
+PROFILE_ENV = ENV["profile"]
 
 
 def curl(request: httpx.Request) -> str:

@@ -1,4 +1,4 @@
-"""`restore-contract`: the contract suite's console command (`python -m restore_contract.commands.cli`); `--help` says how.
+"""`restore-contract`: the contract suite's console command (`python -m restore_contract.commands.cli`); see --help.
 
 `run`, `replay` and `record` start pytest on tests/contract from the project's root, passing every argument
 after the command (and NAME) on as given, but for two things: a relative path given to an option that names a file

@@ -71,7 +71,7 @@ class DriftReport:
             return summary
         head = f"DRIFT: {len(lines)} difference(s) between contracts/ and upstream that the suite relies on"
         fix = (
-            "Fix: if upstream changed on purpose, update restore_contract/contracts/openapi.yaml (and the emulator/oracle);\n"
+            "Fix: if upstream changed on purpose, update contracts/openapi.yaml (and the emulator/oracle);\n"
             "if contracts/ deviates on purpose, name the deviation in restore_contract/contracts/deviations.yaml."
         )
         return "\n".join([head, *lines, fix])

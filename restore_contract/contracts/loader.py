@@ -65,7 +65,9 @@ def operation(operation_id: str) -> Operation:
         return operations()[operation_id]
     except KeyError:
         known = ", ".join(sorted(operations()))
-        raise KeyError(f"no operation {operation_id!r} in restore_contract/contracts/openapi.yaml (known: {known})") from None
+        raise KeyError(
+            f"no operation {operation_id!r} in restore_contract/contracts/openapi.yaml (known: {known})"
+        ) from None
 
 
 def response_schema(operation_id: str, status: int) -> dict[str, Any] | None:

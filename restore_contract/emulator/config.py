@@ -1,6 +1,6 @@
 """The emulator's configuration, and each option that sets it, defined once for both command lines.
 
-An option is ``--NAME`` on the server (``python -m restore_contract.emulator --clock manual``) and ``--emulator-NAME`` in the
+An option is ``--NAME`` on the server (``restore-emulator --clock manual``) and ``--emulator-NAME`` in the
 suite (``pytest --emulator-clock manual``), whose defaults may come from environment variables.
 """
 

@@ -81,7 +81,7 @@ DESCRIPTIONS: dict[Fault, str] = {
 assert set(DESCRIPTIONS) == set(Fault), "every fault needs a description"
 
 # The property of the contract suite that must catch each fault: names as the suite's run record gives the properties
-# a failing test violated (a check of restore_contract/checks/restore.py, a built-in schemathesis check of restore_contract/checks/builtin.py, or one a
+# a failing test violated (a check of checks/restore.py, a built-in schemathesis check of checks/builtin.py, or one a
 # probe or a test checks itself). A run with the fault on that fails on any other property has not shown that the
 # property it breaks is checked (tests/meta/test_fault_detection.py). Declared here, next to the description, so a
 # fault cannot be added without saying what must notice it; as plain strings, because the emulator is the server's
@@ -95,7 +95,7 @@ CAUGHT_BY: dict[Fault, frozenset[str]] = {
     Fault.UNUSABLE_BACKUP_ACCEPTED: frozenset({"restore_status_follows_docs"}),
     Fault.MISSING_SOURCE_ACCEPTED: frozenset({"restore_status_follows_docs"}),
     Fault.OTHER_SOURCE_TYPE_ACCEPTED: frozenset({"restore_status_follows_docs"}),
-    # Both found by the data probe's login with the first connection string issued before the restore (restore_contract/checks/probe.py),
+    # Both found by the data probe's login with the first connection string issued before the restore (checks/probe.py),
     # which reads the target's data before the next restore and at the end of this one.
     Fault.CREDENTIALS_ROTATED: frozenset({"issued_credentials_still_log_in"}),
     Fault.ROLES_DROPPED: frozenset({"issued_credentials_still_log_in"}),

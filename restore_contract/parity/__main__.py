@@ -1,7 +1,7 @@
-"""`python -m restore_contract.parity record NAME` / `python -m restore_contract.parity compare NAME [--emulator-… options]`.
+"""`restore_contract.parity record NAME` / `restore_contract.parity compare NAME [--emulator-… options]`.
 
 record   runs the scenario against the live target the environment names (PRISMA_API_URL, PRISMA_API_TOKEN,
-         PRISMA_CONTRACT_PROJECT_ID, PRISMA_CONTRACT_SOURCE_DATABASE_ID) and writes restore_contract/parity/snapshots/NAME.json
+         PRISMA_CONTRACT_PROJECT_ID, PRISMA_CONTRACT_SOURCE_DATABASE_ID) and writes parity/snapshots/NAME.json
          (labelled `live <api>` unless --label says otherwise: the origin is normalised, as in the snapshot)
 compare  runs it against the in-process emulator (with any --emulator-… option; its clock reads:1 unless given), or
          `--against` another snapshot, and prints the parity report: contract-relevant divergences one by one,

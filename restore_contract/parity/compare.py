@@ -2,7 +2,7 @@
 
 Contract-relevant (the docs decide, so the emulator must do the same):
   status      a status the step's documented set does not allow on one side: another class, or another code where
-              the docs name one (restore: the oracle, `restore_contract/contracts/oracle.py`; other operations: their documented code);
+              the docs name one (restore: the oracle, `contracts/oracle.py`; other operations: their documented code);
               or a 409 window answered 2xx on one side although that side's read just before the request showed the
               target provisioning or recovering (the step's `before`: the docs say 409 then)
   content     another media type (the docs declare application/json)
@@ -114,7 +114,7 @@ def _id_formats(recorded: Mapping[str, Any], actual: Mapping[str, Any]) -> Itera
 def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | None, names: _Names) -> list[Divergence]:
     step = BY_NAME.get(name)
     if step is None:
-        why = "step: the scenario has no such step any more (re-record the snapshot: python -m restore_contract.parity record)"
+        why = "step: the scenario has no such step any more (re-record the snapshot: restore_contract.parity record)"
         return [Divergence(name, "step", _ran(recorded), _ran(actual), CONTRACT, why)]
     if recorded is None or actual is None or "skipped" in recorded or "skipped" in actual:
         if recorded is not None and actual is not None and "skipped" in recorded and "skipped" in actual:

@@ -1,4 +1,4 @@
-"""The reviewed divergences (`restore_contract/parity/known-divergences.yaml`): each names the snapshot, the step and where, its
+"""The reviewed divergences (`parity/known-divergences.yaml`): each names the snapshot, the step and where, its
 class and the reason it is accepted. A contract-relevant divergence no entry names fails the comparison; a docs-silent
 one never does (any correct server may differ there: it is counted per kind, and listed for review on request); an
 entry that no longer matches anything is stale, and reported so the file can be pruned (it fails nothing).

@@ -56,6 +56,6 @@ def load(path: Path) -> Snapshot:
         or not isinstance(snapshot.get("steps"), list)
     ):
         raise SnapshotError(
-            f"{path} is not a parity snapshot of format {FORMAT}: re-record it (python -m restore_contract.parity record)"
+            f"{path} is not a parity snapshot of format {FORMAT}: re-record it (restore_contract.parity record)"
         )
     return snapshot

@@ -8,7 +8,7 @@ ci       derandomized, fixed budget: the same run sends the same requests every 
 debug    ci's examples (same order, same first failure), then shrunk to a minimal one: rerun a ci failure
          with PRISMA_CONTRACT_PROFILE=debug to read the smallest case that breaks the property
 nightly  random, up to 1,000 examples a test: explores new inputs every night; the run's time budget (1,440 s unless
-         --budget / PRISMA_CONTRACT_BUDGET says otherwise, restore_contract/checks/budget.py) decides how many it gets to
+         --budget / PRISMA_CONTRACT_BUDGET says otherwise, checks/budget.py) decides how many it gets to
 replay   derandomized, no example database, small, no shrinking: a cassette replay re-sends exactly the
          requests that were recorded, in seconds
 meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
@@ -25,13 +25,15 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import HealthCheck, Phase, settings
 
 from restore_contract.compat import local_constants
+from restore_contract.settings import DEFAULT_PROFILE
+from restore_contract.settings import ENV as SETTINGS_ENV
 
 if TYPE_CHECKING:
     import pytest
 
-ENV = "PRISMA_CONTRACT_PROFILE"
+ENV = SETTINGS_ENV["profile"]
 OPTION = "--hypothesis-profile"  # Hypothesis's own pytest option
-DEFAULT = "ci"
+DEFAULT = DEFAULT_PROFILE
 
 _COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 # No shrinking in ci, replay and meta: a failure shows the first failing example rather than a minimal one

@@ -35,7 +35,9 @@ class Traffic(httpx.BaseTransport):
         self._inner = inner
         self._lock = threading.Lock()
         self.sent = 0
-        self.retries = 0  # transient answers retried (restore_contract/targets/transient.py), and the seconds waited for them
+        self.retries = (
+            0  # transient answers retried (restore_contract/targets/transient.py), and the seconds waited for them
+        )
         self.waited = 0.0
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -30,13 +30,14 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 
 from restore_contract.compat import index_cassette
 from restore_contract.redaction import SECRET_HEADERS, scrub_body
+from restore_contract.settings import ENV, flag
 from restore_contract.targets.base import Target, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
 
 CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 # Set to 1 (true, yes, on), a recording may replace the cassette already in its folder: what
 # `restore-contract record NAME --force` sets for the suite's `--record NAME`, which has no option of its own for it.
-FORCE_ENV = "PRISMA_CONTRACT_RECORD_FORCE"
+FORCE_ENV = ENV["record_force"]
 # One matcher that compares method, full URL (scheme, host, port, path, query) and body at once: vcrpy compares
 # every new request with every recorded one, and its per-field matchers (with diffs of mismatched bodies) make
 # that quadratic scan take minutes for a few thousand requests.
@@ -149,7 +150,10 @@ def recording(
 
 
 def _forced() -> bool:
-    return os.environ.get(FORCE_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    try:
+        return flag(os.environ.get(FORCE_ENV, ""))
+    except ValueError:
+        return False  # not a yes: the cassette is kept
 
 
 @contextmanager

@@ -1,20 +1,7 @@
-"""A live target: any server that implements the API, configured from the environment.
-
-PRISMA_API_URL                      origin of the API (paths start with /v1), e.g. https://api.prisma.io
-PRISMA_API_TOKEN                    bearer token (service token)
-PRISMA_CONTRACT_PROJECT_ID          project in which the suite creates (and deletes) contract-… scratch databases
-PRISMA_CONTRACT_TARGET_DATABASE_ID  optional: a sacrificial database (named contract-…) restores may overwrite
-PRISMA_CONTRACT_SOURCE_DATABASE_ID  the golden source: a database with at least one completed backup
-PRISMA_CONTRACT_BACKUP_ID           optional: which of its backups to restore (default: any completed one)
-PRISMA_CONTRACT_RESTORE_TIMEOUT     seconds to wait for recovering → ready (default 480): longer is a restore that
-                                    never ends (a correct server that recovers slower needs a larger value)
-PRISMA_CONTRACT_MAX_SCRATCH         how many scratch databases the run may hold at once (default 12; workspaces
-                                    have limits): all but 5 are restored into at the same time
-PRISMA_CONTRACT_STALE_SCRATCH_HOURS scratch databases (contract-scratch-…) of earlier runs older than this are
-                                    deleted at the start of a run (default 24; never younger than 6 h: those are
-                                    listed in the summary with the request that deletes them)
-PRISMA_CONTRACT_DATA_PROBE          `on` (default): log in with issued connection strings to check data and
-                                    credentials; `off` where this machine cannot reach the databases
+"""A live target: any server that implements the API, configured by the settings (restore_contract/settings.py:
+PRISMA_API_URL, PRISMA_API_TOKEN, PRISMA_CONTRACT_PROJECT_ID, the sacrificial database, the golden source and its
+backup, the restore timeout, how many scratch databases the run may hold, when an earlier run's are stale, and
+whether the data probe logs in).
 
 Every request goes through the safety guard (restore_contract/targets/guard.py).
 """
@@ -33,20 +20,22 @@ from urllib.parse import urlsplit
 import httpx
 
 from restore_contract.contracts import encode_segment
+from restore_contract.settings import (
+    BY_FIELD,
+    DEFAULT_MAX_SCRATCH,
+    DEFAULT_RESTORE_TIMEOUT,
+    DEFAULT_STALE_HOURS,
+    OTHER_SCRATCH,
+    SettingError,
+    Settings,
+    read,
+)
 from restore_contract.targets.base import Target, TargetConfigurationError, Traffic
 from restore_contract.targets.data import PostgresAccess
 from restore_contract.targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
 from restore_contract.targets.transient import Transient
 from restore_contract.targets.waiting import no_wait
 
-# Long enough for a staging restore of the small golden fixture (tens of seconds to minutes), short enough that a
-# restore that never ends is reported within ten minutes of the run's start.
-DEFAULT_LIVE_RESTORE_TIMEOUT = 480.0
-DEFAULT_MAX_SCRATCH = 12
-# Scratch databases besides the restore targets: a deleted one, one just created (provisioning), the lifecycle's 3.
-OTHER_SCRATCH = 5
-# A run in progress elsewhere must never lose its databases: only scratch databases older than any run are stale.
-DEFAULT_STALE_AFTER = 24 * 3600.0
 # Whatever is set (0 is the natural reply to a killed run), a younger one is never deleted: no run lasts this long
 # (a live run is sized to its budget: 24 min for the nightly, 10 min otherwise), so it may be one still running.
 STALE_FLOOR = 6 * 3600.0
@@ -60,12 +49,16 @@ class LiveSettings:
     target_database_id: str | None = None
     source_database_id: str | None = None
     backup_id: str | None = None
-    restore_timeout: float = DEFAULT_LIVE_RESTORE_TIMEOUT
+    # Long enough for a staging restore of the small golden fixture (tens of seconds to minutes), short enough that a
+    # restore that never ends is reported within ten minutes of the run's start.
+    restore_timeout: float = DEFAULT_RESTORE_TIMEOUT
     data_probe: bool = True
     # The run's randomness: its first characters name its scratch databases, all of it seeds the tokens of its probe
     # ids (restore_contract/targets/guard.py). Fixed in a cassette, so a replay sends the same bodies and ids.
     run_id: str = ""
-    stale_after: float = DEFAULT_STALE_AFTER  # seconds after which an earlier run's scratch database is deleted
+    # Seconds after which an earlier run's scratch database is deleted: a run in progress elsewhere must never lose
+    # its databases, so only those older than any run are stale.
+    stale_after: float = DEFAULT_STALE_HOURS * 3600
     max_scratch: int = DEFAULT_MAX_SCRATCH  # scratch databases held at once; all but OTHER_SCRATCH are restore targets
 
     @property
@@ -73,67 +66,49 @@ class LiveSettings:
         return self.max_scratch - OTHER_SCRATCH
 
     @classmethod
-    def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
-        url = _required("PRISMA_API_URL", "https://api.prisma.io", needed_by).rstrip("/")
+    def from_settings(cls, values: Settings, needed_by: str = "--target live") -> LiveSettings:
+        """The live target's part of the run's settings (parsed and bounded already), checked as a whole."""
+        url = _required(values.api_url, "api_url", "https://api.prisma.io", needed_by).rstrip("/")
         if not url.startswith(("http://", "https://")):
             raise TargetConfigurationError(f"PRISMA_API_URL must start with http:// or https://, got {url!r}")
         _check_origin(url)
-        probe = os.environ.get("PRISMA_CONTRACT_DATA_PROBE", "on").strip().lower()
-        if probe not in ("on", "off"):
-            raise TargetConfigurationError(f"PRISMA_CONTRACT_DATA_PROBE must be on or off, got {probe!r}")
         settings = cls(
             url=url,
-            token=_required("PRISMA_API_TOKEN", "<service token>", needed_by),
-            project_id=_optional("PRISMA_CONTRACT_PROJECT_ID"),
-            target_database_id=_optional("PRISMA_CONTRACT_TARGET_DATABASE_ID"),
-            source_database_id=_optional("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
-            backup_id=_optional("PRISMA_CONTRACT_BACKUP_ID"),
-            restore_timeout=_number("PRISMA_CONTRACT_RESTORE_TIMEOUT", DEFAULT_LIVE_RESTORE_TIMEOUT, "seconds"),
-            data_probe=probe == "on",
+            token=_required(values.api_token, "api_token", "<service token>", needed_by),
+            project_id=values.project_id,
+            target_database_id=values.target_database_id,
+            source_database_id=values.source_database_id,
+            backup_id=values.backup_id,
+            restore_timeout=values.restore_timeout,
+            data_probe=values.data_probe,
             run_id=uuid.uuid4().hex,
-            stale_after=_number("PRISMA_CONTRACT_STALE_SCRATCH_HOURS", DEFAULT_STALE_AFTER / 3600, "hours", zero=True)
-            * 3600,
-            max_scratch=_max_scratch(),
+            stale_after=values.stale_scratch_hours * 3600,
+            max_scratch=values.max_scratch,
         )
         _refuse_golden_as_target(settings)
         return settings
+
+    @classmethod
+    def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
+        """For the commands outside pytest (parity, seed-golden): the settings the environment gives."""
+        try:
+            return cls.from_settings(read(os.environ), needed_by)
+        except SettingError as error:
+            raise TargetConfigurationError(str(error)) from None
 
     def public(self) -> dict[str, object]:
         """Everything but the token: what a cassette's metadata may record."""
         return {key: value for key, value in asdict(self).items() if key != "token"}
 
 
-def _required(name: str, example: str, needed_by: str) -> str:
-    value = os.environ.get(name, "").strip()
+def _required(value: str | None, field: str, example: str, needed_by: str) -> str:
     if not value:
-        raise TargetConfigurationError(f"{needed_by} needs {name} (e.g. {name}={example}); it is not set")
-    return value
-
-
-def _number(name: str, default: float, unit: str, *, zero: bool = False) -> float:
-    """A finite number of `unit` above 0 (or 0 itself with `zero`); a negative timeout once let a run create its
-    scratch databases and then fail on each of them."""
-    text = os.environ.get(name, "").strip() or str(default)
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not (value >= 0 if zero else value > 0) or value == float("inf"):
-        bound = "0 or more" if zero else "above 0"
-        raise TargetConfigurationError(f"{name} must be a number of {unit} {bound}, got {text!r}")
-    return value
-
-
-def _max_scratch() -> int:
-    name, text = "PRISMA_CONTRACT_MAX_SCRATCH", os.environ.get("PRISMA_CONTRACT_MAX_SCRATCH", "").strip()
-    if not text:
-        return DEFAULT_MAX_SCRATCH
-    if not text.isdigit() or int(text) <= OTHER_SCRATCH:
+        setting = BY_FIELD[field]
+        also = f" or {setting.option}" if setting.option else ""
         raise TargetConfigurationError(
-            f"{name} must be a whole number above {OTHER_SCRATCH} ({OTHER_SCRATCH} scratch databases serve other "
-            f"tests, the rest are restored into), got {text!r}"
+            f"{needed_by} needs {setting.env}{also} (e.g. {setting.env}={example}); it is not set"
         )
-    return int(text)
+    return value
 
 
 def _refuse_golden_as_target(settings: LiveSettings) -> None:
@@ -144,10 +119,6 @@ def _refuse_golden_as_target(settings: LiveSettings) -> None:
             f"PRISMA_CONTRACT_TARGET_DATABASE_ID={target} is the golden source (PRISMA_CONTRACT_SOURCE_DATABASE_ID): "
             "a restore would overwrite the fixture its backups must hold; give another sacrificial database, or none"
         )
-
-
-def _optional(name: str) -> str | None:
-    return os.environ.get(name, "").strip() or None
 
 
 def _check_origin(url: str) -> None:

@@ -57,7 +57,7 @@ class Pool:
         self._minter = self.target.guard or Allowlist(secret="unguarded")
 
     def mint(self) -> str:
-        """A random token for ids that name no database but this run's own probes (see restore_contract/targets/guard.py)."""
+        """A random token for ids that name no database but this run's own probes (see targets/guard.py)."""
         return self._minter.mint()
 
     @property
@@ -226,7 +226,7 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         pool.backups += _listed_backups(client, source)
         # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
         pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
-        # The preflight checked that the backup named is completed and that there is one (restore_contract/targets/live.py).
+        # The preflight checked that the backup named is completed and that there is one (targets/live.py).
         wanted = settings.backup_id
         if wanted:  # the named backup first: the tests pick completed backups in list order
             pool.backups.sort(key=lambda backup: backup.id != wanted)

@@ -4,7 +4,7 @@ A derived id (the prefix's case changed, another segment then an encoded slash b
 names no database, so restore must not reach the database it was derived from, and the reads must not find
 one; a minted id (each branch of the id pattern, unicode, very long) names nothing either. On a live target
 the safety guard lets these through only because every database they could reach under a lenient server's
-normalisation is the run's own (restore_contract/targets/guard.py): the blast radius of a faulty server is the run's own.
+normalisation is the run's own (targets/guard.py): the blast radius of a faulty server is the run's own.
 
 The unprefixed form of an owned id may reach it or not (the docs allow both), so it is judged by the world
 the API shows, like every restore.

@@ -23,7 +23,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
 
-from restore_contract.checks.driver import Driver, current_test, restore_case
+from restore_contract.checks.driver import Driver, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import BUSY_STATUSES, RestoreWorld, TargetState, response_validator
 from restore_contract.dataset.golden import fixture_data
@@ -291,4 +291,4 @@ def test_lifecycle(driver: Driver, pool: Pool) -> None:
     if more > 0:
         run(more)
     if more < sequences.max_examples - 3:
-        driver.budget.cut_short.append(current_test())
+        driver.budget.cut_short.append(driver.test)

@@ -117,7 +117,9 @@ def _one_clear_line(done: subprocess.CompletedProcess[str], message: str) -> Non
         ({"PRISMA_CONTRACT_TARGET_DATABASE_ID": "db_nope"}, ["--target=live"], "TARGET_DATABASE_ID=db_nope does not"),
         ({"PRISMA_CONTRACT_PROFILE": "nigthly"}, ["--target=live"], f"PRISMA_CONTRACT_PROFILE=nigthly: {PROFILES}"),
         ({}, ["--target=live", "--hypothesis-profile=nigthly"], f"--hypothesis-profile nigthly: {PROFILES}"),
-        ({"PRISMA_CONTRACT_TARGET": "emulater"}, [], "PRISMA_CONTRACT_TARGET=emulater is not a target"),
+        ({"PRISMA_CONTRACT_TARGET": "emulater"}, [], "PRISMA_CONTRACT_TARGET must be one of emulator, live, replay"),
+        # Every setting is an option too, named as the option when the option is wrong (restore_contract/settings.py)
+        ({}, ["--target=live", "--restore-timeout=-5"], "--restore-timeout must be a number of seconds above 0"),
     ],
 )
 def test_each_configuration_mistake_is_one_line_and_nothing_written(
@@ -176,8 +178,8 @@ def test_a_live_run_that_cannot_restore_fails_unless_asked_to_be_partial(
             {"PRISMA_CONTRACT_STALE_SCRATCH_HOURS": "-1"},
             "PRISMA_CONTRACT_STALE_SCRATCH_HOURS must be a number of hours",
         ),
-        ({"PRISMA_CONTRACT_BUDGET": "-5"}, "the time budget (--budget, PRISMA_CONTRACT_BUDGET) must be seconds > 0"),
-        ({"PRISMA_CONTRACT_PROGRESS_SECONDS": "often"}, "PRISMA_CONTRACT_PROGRESS_SECONDS must be seconds"),
+        ({"PRISMA_CONTRACT_BUDGET": "-5"}, "PRISMA_CONTRACT_BUDGET must be seconds above 0, or none, got '-5'"),
+        ({"PRISMA_CONTRACT_PROGRESS_SECONDS": "often"}, "PRISMA_CONTRACT_PROGRESS_SECONDS must be a number of seconds"),
         ({"PRISMA_CONTRACT_MAX_SCRATCH": "3"}, "PRISMA_CONTRACT_MAX_SCRATCH must be a whole number above 5"),
         (
             {"PRISMA_CONTRACT_SOURCE_DATABASE_ID": "db_nope"},
@@ -322,7 +324,7 @@ def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
 
 
 def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_own(staging: Staging) -> None:
-    """Every client of a live target is guarded (restore_contract/targets/live.py puts the guard under the transport stack): a
+    """Every client of a live target is guarded (targets/live.py puts the guard under the transport stack): a
     restore, a delete or a new connection on the golden source never leaves the process, whatever code sends it."""
     golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
     settings = LiveSettings(
@@ -353,12 +355,19 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     assert "contract-golden-source" in database_names(staging.server, staging.settings)
 
 
-@pytest.mark.parametrize("after_s", [0.0, 8.0], ids=["while creating its databases", "while restoring"])
-def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, after_s: float) -> None:
+@pytest.mark.parametrize(
+    ("after_s", "restore_s"), [(0.0, 2.5), (8.0, 45.0)], ids=["while creating its databases", "while restoring"]
+)
+def test_an_interrupted_run_deletes_what_it_created(
+    launch_server: StartServer, after_s: float, restore_s: float
+) -> None:
     """SIGINT, then a kill if the run is still there 30 s later: a slow correct server (restores of 2.5 s,
     provisioning of 1 s) once kept 8 scratch databases after that, when the interrupt came during the pool's set-up
-    or while restores were being verified."""
-    server = launch_server("--no-control-plane", "--seed-golden", "--clock", "seconds:2.5", "--provisioning", "1")
+    or while restores were being verified. Restores of 45 s: a run that waited for the verifications in flight
+    (its test's, or the driver's at the end) instead of dropping them is still there at the kill."""
+    server = launch_server(
+        "--no-control-plane", "--seed-golden", "--clock", f"seconds:{restore_s}", "--provisioning", "1"
+    )
     staging = Staging(server, seeded_settings(server))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
     command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "--target=live"]

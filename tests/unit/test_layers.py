@@ -12,16 +12,19 @@ PACKAGE = "restore_contract."
 # Each package, and the project packages it may import (itself always).
 LAYERS: dict[str, set[str]] = {
     "compat": set(),  # the pinned libraries' private APIs, nothing of the project's
+    "settings": set(),  # the settings table: what each setting is, nothing of what uses it
     "contracts": set(),
     "dataset": set(),
     "redaction": set(),
-    "strategies": {"contracts", "compat"},
+    "strategies": {"contracts", "compat", "settings"},
     "emulator": {"contracts", "dataset", "redaction"},
-    "targets": {"contracts", "dataset", "redaction", "emulator", "compat"},
-    "checks": {"contracts", "dataset", "redaction", "targets", "compat"},
+    "targets": {"contracts", "dataset", "redaction", "emulator", "compat", "settings"},
+    "checks": {"contracts", "dataset", "redaction", "targets", "compat", "settings"},
     "harness": {"emulator"},
     "reporting": set(),  # reads the run record (plain data): it needs no other layer
-    "commands": {"contracts", "dataset", "redaction", "targets"},
+    "commands": {"contracts", "dataset", "redaction", "targets", "settings"},
+    # the pytest plugin: wires the layers below into a run
+    "plugin": {"compat", "settings", "contracts", "strategies", "emulator", "targets", "checks", "reporting"},
     # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
     "parity": {"contracts", "dataset", "redaction", "targets", "emulator"},
 }
@@ -47,7 +50,7 @@ def _imports(path: Path) -> set[str]:
 def _graph() -> dict[str, set[str]]:
     """Module → the project modules it imports: `from package import module` is an edge to the module, and a
     module's own enclosing packages are not edges (Python runs them first, whoever imports what)."""
-    modules = {_module_name(path): path for package in LAYERS for path in (ROOT / package).rglob("*.py")}
+    modules = {_module_name(path): path for path in ROOT.rglob("*.py") if path != ROOT / "__init__.py"}
     graph = {}
     for name, path in modules.items():
         imported = _imports(path)
@@ -70,6 +73,10 @@ def test_no_package_imports_a_layer_above_it() -> None:
         if target.split(".")[0] not in LAYERS[module.split(".")[0]] | {module.split(".")[0]}
     )
     assert upward == []
+
+
+def test_every_module_belongs_to_a_layer() -> None:
+    assert {name.split(".")[0] for name in _graph()} == set(LAYERS)
 
 
 def test_modules_import_each_other_without_cycles() -> None:

@@ -1,0 +1,32 @@
+"""The pytest plugin the suite runs through, installed with the project (pyproject's `pytest11` entry point, as
+schemathesis ships its own): options and settings (`start`), the target, pool and driver fixtures (`fixtures`),
+what happens around each test (`tests`), and the run's record and summary (`finish`), over one `Run` (`run`).
+
+It acts only on runs that include the contract suite (tests/contract); elsewhere it only adds its options.
+"""
+
+from restore_contract.plugin.finish import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown
+from restore_contract.plugin.fixtures import driver, pool, target
+from restore_contract.plugin.start import (
+    pytest_addoption,
+    pytest_cmdline_main,
+    pytest_configure,
+    pytest_report_header,
+)
+from restore_contract.plugin.tests import pytest_collection_modifyitems, pytest_pyfunc_call, pytest_runtest_makereport
+
+__all__ = [
+    "driver",
+    "pool",
+    "pytest_addoption",
+    "pytest_cmdline_main",
+    "pytest_collection_modifyitems",
+    "pytest_configure",
+    "pytest_pyfunc_call",
+    "pytest_report_header",
+    "pytest_runtest_makereport",
+    "pytest_sessionfinish",
+    "pytest_terminal_summary",
+    "pytest_testnodedown",
+    "target",
+]

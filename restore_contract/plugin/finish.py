@@ -1,0 +1,73 @@
+"""How a run ends: its record built (each xdist worker's sent to the controller and merged there), written to the
+reports, summary.json and the JUnit properties, and printed as the terminal summary with every skipped check."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from restore_contract.checks.record import RunRecord, merge, render
+from restore_contract.compat import tear_down_session_fixtures, xml_key
+from restore_contract.plugin.run import run_of
+from restore_contract.plugin.start import is_xdist_worker
+from restore_contract.reporting.write import junit_properties, write_json, write_reports
+
+WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
+
+
+@pytest.hookimpl(tryfirst=True)  # before the JUnit plugin writes its file, so the record's figures are in it
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """The run's record: built by every session that ran the suite; under pytest-xdist each worker sends its own to
+    the controller, which merges them. Written to --summary-json by whoever prints the summary."""
+    config, run = session.config, run_of(session.config)
+    # A run stopped by pytest.exit or an interrupt tears its session fixtures down only after this hook: done here
+    # first, the pool has deleted its databases and the target has counted its requests before the record is written.
+    tear_down_session_fixtures(session)
+    seed = config.getoption("hypothesis_seed", None)
+    if is_xdist_worker(config):
+        if run.target is not None:
+            shipped = json.dumps(run.to_record(exitstatus, seed).to_json())
+            config.workeroutput[WORKER_RECORD] = shipped  # type: ignore[attr-defined]
+        return
+    if run.worker_records:
+        record = merge(run.worker_records)
+        record.exit_status = int(exitstatus)
+    elif run.target is not None:
+        record = run.to_record(exitstatus, seed)
+    else:
+        return
+    run.record = record
+    data = record.to_json()
+    write_reports(run.reports or config.rootpath / "reports", data)
+    if run.summary_json is not None:
+        write_json(run.summary_json, data)
+    junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
+    if junit is not None:
+        for name, value in junit_properties(data).items():
+            junit.add_global_property(name, value)
+
+
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: the controller, when a worker has finished
+def pytest_testnodedown(node: Any, error: object) -> None:
+    shipped = getattr(node, "workeroutput", {}).get(WORKER_RECORD)
+    if shipped:
+        run_of(node.config).worker_records.append(RunRecord.from_json(json.loads(shipped)))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    """The run's summary, then every skip with its reason, not only under -ra: a skipped test is a check that did
+    not run here (the drift comparison without an upstream document, a live run's tests that need the emulator)."""
+    record = run_of(config).record
+    if record is not None:
+        terminalreporter.section("restore contract summary")
+        for line, colour in render(record):
+            terminalreporter.write_line(line, **({colour: True} if colour else {}))
+    skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.when in ("setup", "call")]
+    if not skipped:
+        return
+    terminalreporter.section("checks not run here (skipped)", yellow=True)
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}", yellow=True)

@@ -1,0 +1,148 @@
+"""The contract suite's fixtures: the target, the resources the run owns there (the pool), and the driver; each
+fills its part of the run's state (plugin/run.py) as it is set up and torn down."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from restore_contract.checks.budget import Budget
+from restore_contract.checks.configuration import RunSettings
+from restore_contract.checks.coverage import capabilities
+from restore_contract.checks.driver import Driver
+from restore_contract.checks.inflight import InFlight
+from restore_contract.checks.progress import Progress, clock
+from restore_contract.compat import terminal_fd
+from restore_contract.emulator.dataplane.cluster import ClusterError
+from restore_contract.plugin.run import run_of
+from restore_contract.plugin.start import checked_settings
+from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
+from restore_contract.targets.cassettes import Cassette, recording, replay_target
+from restore_contract.targets.guard import UnsafeRequestRefused
+from restore_contract.targets.live import LiveSettings
+from restore_contract.targets.pool import Pool, fill_emulator_pool, fill_live_pool
+
+CONTRACT_TESTS = "tests/contract/"
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Target]:
+    """The target its builder made; configuration errors end the run at once with one line."""
+    try:
+        built, live = _build_target(checked_settings(pytestconfig))
+    except TargetConfigurationError as error:
+        pytest.exit(f"restore-contract: {error}", returncode=2)
+    run = run_of(pytestconfig)
+    run.live = live
+    try:
+        yield built
+    finally:
+        built.close()
+        run.target = {"name": built.name, **built.described}
+        run.sent = built.traffic.sent
+        run.retried = (built.traffic.retries, built.traffic.waited)
+        run.refused = list(built.guard.refused) if built.guard is not None else []
+
+
+def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
+    """The target, and the live settings it was built from (a replay's are the recording's)."""
+    values = settings.values
+    if settings.emulator is not None:
+        try:
+            return emulator_target(settings.emulator), None
+        except ClusterError as error:
+            raise TargetConfigurationError(str(error)) from None
+    if settings.live is None:
+        return replay_target(Cassette.named(values.cassette), settings.profile)
+    # Checked against the server before the session started (checks/configuration.py): no second preflight.
+    if not values.record:
+        return live_target(settings.live, preflight=False), settings.live
+    recorder = recording(
+        Cassette.named(values.record), settings.live.public(), settings.profile, force=values.record_force or None
+    )
+    return live_target(settings.live, preflight=False, recorder=recorder), settings.live
+
+
+@pytest.fixture(scope="session")
+def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
+    """Databases and backups the run owns; its scratch databases are deleted at the end, failures reported."""
+    run = run_of(pytestconfig)
+    live = run.live
+    owned = Pool(target, run_id=live.run_id[:8] if live else "")
+    try:
+        if target.control is not None:
+            fill_emulator_pool(owned, target.control)
+        else:
+            assert live is not None, "a target without a control plane is built from live settings"
+            fill_live_pool(owned, live)
+    except BaseException as error:  # an interrupt included: whatever the run created so far goes
+        run.leftovers = owned.delete_scratch(sweep=True)
+        why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
+        run.setup_failed = why
+        run.report.failed("setting up the run's databases", why)
+        if isinstance(error, (TargetConfigurationError, UnsafeRequestRefused)):
+            pytest.exit(f"restore-contract: {error}", returncode=2)
+        if isinstance(error, Exception):  # one line, not the same error once per test
+            pytest.exit(f"restore-contract: setting up the run's databases failed: {str(error).strip()}", returncode=1)
+        raise
+    run.stale = (owned.stale, owned.stale_kept)
+    run.capabilities = capabilities(owned)
+    try:
+        yield owned
+    finally:
+        run.leftovers = owned.delete_scratch(sweep=run.interrupted)
+
+
+@pytest.fixture(scope="session")
+def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[Driver]:
+    """The driver, with the run's time budget and the restores it verifies in the background (one per restore
+    target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
+    settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
+    run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
+    run.budget = Budget(settings.budget)
+    made = Driver(target, pool, run.report, run.inflight, run.budget)
+    try:
+        with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
+            yield made
+    finally:
+        # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
+        # still polling then ends on the deleted database, unreported).
+        for left in run.inflight.close(abandon=run.interrupted):  # only a test that never ended leaves any
+            run.report.failed("in flight at the end of the run", str(left).partition("\n")[0])
+
+
+def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
+    """Where progress goes: the terminal (and so the CI log), past pytest's output capture, which holds everything
+    written during a test, the terminal reporter's lines included. pytest keeps the terminal's file descriptor while
+    it captures (compat.terminal_fd); without capture (-s) the terminal reporter writes straight through; an xdist
+    worker has neither, its controller reports."""
+    saved = terminal_fd(config)
+    if saved is not None:
+        stream = os.fdopen(os.dup(saved), "w", encoding="utf-8", errors="replace")
+
+        def write(line: str) -> None:
+            stream.write(f"\n{line}\n")  # on a line of its own, whatever pytest's dots were doing
+            stream.flush()
+
+        return write
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is None:
+        return lambda line: None
+    return lambda line: terminal.write_line(line, flush=True)
+
+
+def _progress(driver: Driver) -> str | None:
+    """The line, while a contract test runs (the session's driver outlives them when other tests follow)."""
+    if not driver.test.startswith(CONTRACT_TESTS):
+        return None
+    report, budget, traffic = driver.report, driver.budget, driver.target.traffic
+    verified = report.causes["started: verified end to end"] + report.causes["started: no data probe"]
+    left = budget.left
+    return (
+        f"{driver.test.rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
+        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed} | requests "
+        f"{traffic.sent}, retries {traffic.retries} ({traffic.waited:.0f} s waited) | "
+        + (f"budget left {clock(max(left, 0))}" if left is not None else "no time budget")
+    )

@@ -1,0 +1,167 @@
+"""How a run starts: the suite's options (one table, restore_contract/settings.py), every setting checked before
+anything is written, the Hypothesis profile loaded, and the header line."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from restore_contract.checks.configuration import RunSettings, check_settings
+from restore_contract.checks.repro import ROOT, Invocation
+from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
+from restore_contract.emulator.config import SUITE_PREFIX
+from restore_contract.emulator.config import add_options as add_emulator_options
+from restore_contract.plugin.run import run_of
+from restore_contract.reporting.write import clear_reports, write_stopped
+from restore_contract.settings import SettingError, given_options, read
+from restore_contract.settings import add_options as add_setting_options
+from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
+from restore_contract.targets.base import TargetConfigurationError
+
+CONTRACT_SUITE = ROOT / "tests" / "contract"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("restore-contract")
+    add_setting_options(group.addoption)  # --target, --budget, --restore-timeout, …: one row each
+    add_emulator_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest configures anything, and before xdist starts its workers
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Every setting is checked before the run starts or writes anything: a mistake is one line and exit code 2,
+    printed once, with or without xdist. A contract run's reports of an earlier run go first, so a run that stops
+    here or is killed later never leaves the last one's "passed" behind."""
+    if config.option.help or config.option.version or is_xdist_worker(config):
+        return None
+    contract = runs_contract_tests(config)
+    if not contract:  # the project's own tests, or another project's (the plugin is installed): nothing to check
+        return None
+    run = run_of(config)
+    # Where the reports go first (plain paths: they cannot be wrong), so a mistake in any other setting is written
+    # there instead of an earlier run's verdict.
+    paths = read(os.environ, given_options(config.getoption), only=("reports", "summary_json"))
+    run.reports = Path(paths.reports) if paths.reports else config.rootpath / "reports"
+    run.summary_json = Path(paths.summary_json) if paths.summary_json else None
+    clear_reports(run.reports, run.summary_json)
+    try:
+        run.settings = settings_of(config, preflight=not config.option.collectonly)
+    except TargetConfigurationError as error:
+        return _stop(config, f"restore-contract: {error}")
+    return None
+
+
+def _stop(config: pytest.Config, line: str) -> int:
+    print(line, file=sys.stderr, flush=True)
+    run = run_of(config)
+    if run.reports is not None:
+        write_stopped(run.reports, run.summary_json, line, 2)
+    return 2
+
+
+def settings_of(config: pytest.Config, *, preflight: bool = True) -> RunSettings:
+    """The run's settings, checked as a whole (TargetConfigurationError: one line)."""
+    try:
+        values = read(os.environ, given_options(config.getoption))
+        profile = profile_in_effect(config)
+    except (SettingError, UnknownProfile) as error:
+        raise TargetConfigurationError(str(error)) from None
+    return check_settings(values, config.getoption, profile, preflight=preflight)
+
+
+def checked_settings(config: pytest.Config) -> RunSettings:
+    """The settings the run started with; an xdist worker checks its own copy (no second preflight: its controller
+    made it), and a mistake found only now still ends the run with one line."""
+    run = run_of(config)
+    if run.settings is None:
+        try:
+            run.settings = settings_of(config, preflight=False)
+        except TargetConfigurationError as error:
+            pytest.exit(f"restore-contract: {error}", returncode=2)
+    return run.settings
+
+
+def runs_contract_tests(config: pytest.Config) -> bool:
+    """Whether the tests the run was given include the contract suite (or lie inside it)."""
+    for arg in config.args or ["."]:
+        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
+        if CONTRACT_SUITE.is_relative_to(path) or path.is_relative_to(CONTRACT_SUITE):
+            return True
+    return False
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
+def pytest_configure(config: pytest.Config) -> None:
+    try:  # checked already, except where pytest_cmdline_main does not check (--help, an xdist worker)
+        use_profile(profile_in_effect(config))
+    except UnknownProfile as error:
+        pytest.exit(f"restore-contract: {error}", 2)
+    config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
+    run = run_of(config)
+    if is_xdist_worker(config) and runs_contract_tests(config):
+        checked_settings(config)  # the controller checked them, with the preflight; the worker parses its copy
+    invoked = config.invocation_params
+    run.invocation = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
+    config.pluginmanager.register(InterruptWatch(config), "restore-contract-interrupt")
+    xdist_controller = bool(config.getoption("numprocesses", None)) and not is_xdist_worker(config)
+    target = run.settings.target if run.settings is not None else None
+    if xdist_controller and target == "replay":
+        # A cassette is one conversation: a read of a URL answers what it answered at that point of the recording,
+        # so it replays in the recorded order, in one process (xdist sets up its workers after this hook).
+        config.option.dist = "no"
+        run.replay_in_one_process = True
+    emulator = run.settings.emulator if run.settings is not None else None
+    if (
+        not xdist_controller
+        and emulator is not None
+        and emulator.data_plane == "postgres"
+        and not emulator.postgres_dsn
+    ):
+        # Start the emulator's PostgreSQL while pytest collects tests; it is ready by the time it is needed.
+        from restore_contract.emulator.dataplane.cluster import start_in_background
+
+        start_in_background()
+
+
+class InterruptWatch:
+    """pytest calls `pytest_keyboard_interrupt` before the session's fixtures are torn down, without the config:
+    this object carries it, so the driver drops what is in flight and the pool deletes the run's databases while
+    the user still waits."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        run_of(self.config).interrupted = True
+
+
+def is_xdist_worker(config: pytest.Config) -> bool:
+    return hasattr(config, "workerinput")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    run = run_of(config)
+    target = run.settings.target if run.settings is not None else "?"
+    header = f"restore-contract: target={target} hypothesis-profile={profile_in_effect(config)}"
+    if run.replay_in_one_process:
+        header += " (-n ignored: a cassette replays in the order it was recorded, in one process)"
+    return [header]
+
+
+def emulator_server_options(config: pytest.Config) -> list[str]:
+    """`restore-emulator` options for the emulator the suite's `--emulator-*` options (or their variables) made."""
+    options: list[str] = []
+    for option in EMULATOR_OPTIONS.values():
+        if not option.in_suite:
+            continue
+        value, flag = config.getoption(SUITE_PREFIX + option.name), f"--{option.name}"
+        if option.flag.get("action") == "append":
+            options += [part for item in value for part in (flag, str(item))]
+        elif option.flag.get("action") == "store_true":
+            options += [flag] if value else []
+        elif value is not None and value != option.flag.get("default"):
+            options += [flag, str(value)]
+    return options

@@ -1,0 +1,128 @@
+"""Around each contract test: its share of the run's time budget, the driver told which test is sending, a failed
+verification made the test's failure, and how the test ended written into the run's report (with the command
+that reruns a failed one)."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+
+import pytest
+
+from restore_contract.checks.budget import StopExamples
+from restore_contract.checks.driver import Driver
+from restore_contract.checks.report import Outcome
+from restore_contract.checks.repro import reproduce, rerun_id
+from restore_contract.checks.violation import ContractViolation, violations_in
+from restore_contract.plugin.run import run_of
+from restore_contract.plugin.start import CONTRACT_SUITE, checked_settings, emulator_server_options, runs_contract_tests
+from restore_contract.targets.transient import RetriesExhausted
+
+RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under a time budget the heaviest tests go first (the successful restores above all), so their shares come
+    out of the whole budget rather than out of what earlier tests left; otherwise file order, as always."""
+    if runs_contract_tests(config) and checked_settings(config).budget is not None:
+        items.sort(key=lambda item: -weight(item))
+
+
+def weight(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("budget_weight")
+    return float(marker.args[0]) if marker else 1.0
+
+
+def _uses_driver(item: pytest.Item) -> bool:
+    return "driver" in getattr(item, "fixturenames", [])
+
+
+def workers(config: pytest.Config) -> int:
+    """How many processes share the run's tests (pytest-xdist's workers; 1 without it)."""
+    workerinput = getattr(config, "workerinput", None)
+    return int(workerinput["workercount"]) if workerinput else 1
+
+
+def weights_left(item: pytest.Function) -> float:
+    """The weight of the tests this process still has to run, this one's included. A process runs its share of the
+    collection: all of it alone, about 1/N of what is left under N xdist workers, which hand tests out in the
+    collection's order, so the rest of the collection divided among them estimates this worker's own."""
+    items = item.session.items
+    later = items[items.index(item) :] if item in items else [item]
+    total = sum(weight(other) for other in later if _uses_driver(other))
+    return max(total / workers(item.config), weight(item))
+
+
+@pytest.hookimpl(wrapper=True, trylast=True)  # innermost: it sees the test's own exceptions, Hypothesis's included
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+    """A test of the driver gets its share of the time budget, ends early when the share is spent (it passes on
+    what it checked), and ends only once every restore it started is verified: a restore that failed verification
+    fails the test that sent it."""
+    driver = pyfuncitem.funcargs.get("driver")
+    if not isinstance(driver, Driver):
+        return (yield)
+    test = driver.test = pyfuncitem.nodeid
+    driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))
+    try:
+        result = yield
+    except StopExamples:
+        if test in driver.violated:  # never a pass, whatever stopped it
+            raise driver.violated[test] from None
+        result = True
+    except KeyboardInterrupt:
+        raise  # the run is stopping: its restores in flight are dropped (the driver's teardown), not waited for
+    except BaseException as error:
+        found = driver.inflight.finish(test)
+        if found:
+            failed = "the test failed, and restores it started failed verification"
+            raise BaseExceptionGroup(failed, [error, _one(found)]) from None
+        raise
+    found = driver.inflight.finish(test)
+    if found:
+        raise _one(found)
+    return result
+
+
+def _one(found: list[ContractViolation]) -> ContractViolation:
+    properties = tuple(dict.fromkeys(p for violation in found for p in violation.properties))
+    note = f"{len(found)} restore(s) this test started failed verification after it moved on:\n\n"
+    return ContractViolation(note + "\n\n".join(str(violation) for violation in found), properties)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A failed contract test says how to run it again by pasting one command; how each test ended goes into the
+    run's report, from the exception itself: a ContractViolation names the broken properties, anything else (a
+    harness error, a setup failure, a model's own timeout) is not a verdict on the server."""
+    report = yield
+    if not item.path.is_relative_to(CONTRACT_SUITE):
+        return report
+    if call.excinfo is not None and call.excinfo.errisinstance(RetriesExhausted):
+        pytest.exit(f"restore-contract: {call.excinfo.value}", returncode=RETRIES_EXHAUSTED)
+    run = run_of(item.config)
+    again = ""
+    if report.failed and run.invocation is not None:
+        settings = checked_settings(item.config)
+        emulator = emulator_server_options(item.config) if settings.emulator is not None else None
+        again = reproduce(rerun_id(item.nodeid, item.name), run.invocation, settings.profile, emulator)
+        report.sections.append(("reproduce", again))
+    outcome = _outcome(report, call, again)
+    # schemathesis gives one node id to every operation of a test; its item name tells them apart
+    if outcome is not None:
+        run.report.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
+    return report
+
+
+def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None], again: str) -> Outcome | None:
+    if report.skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        return Outcome("skipped", skip_reason=reason.removeprefix("Skipped: "))
+    if report.passed:
+        return Outcome("passed") if report.when == "call" else None
+    error = call.excinfo.value if call.excinfo is not None else None
+    violated = tuple(dict.fromkeys(p for v in violations_in(error) for p in v.properties)) if error else ()
+    described = f"{type(error).__name__}: {str(error).strip().partition(chr(10))[0][:300]}" if error else ""
+    if report.when != "call":
+        return Outcome("error", error=described, reproduce=again)
+    return Outcome("failed", violated=violated, error="" if violated else described, reproduce=again)

@@ -1,0 +1,79 @@
+"""The settings table (restore_contract/settings.py): each setting declared once, parsed once, bounded, and settable
+by its option as well as its variable; a bad value is one line naming what the user set."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from restore_contract.settings import BY_FIELD, TABLE, SettingError, Settings, read
+
+
+def test_each_field_has_exactly_one_row_and_each_row_its_own_variable_and_option() -> None:
+    assert [item.name for item in dataclasses.fields(Settings)] == [setting.field for setting in TABLE]
+    envs = [setting.env for setting in TABLE]
+    options = [setting.option for setting in TABLE if setting.option]
+    assert len(set(envs)) == len(envs)
+    assert len(set(options)) == len(options)
+    assert [setting.field for setting in TABLE if setting.option is None] == ["api_token"], (
+        "only the token has no option (a command line is visible to every process and copied into logs)"
+    )
+
+
+def test_unset_is_the_default_and_the_command_line_wins_over_the_environment() -> None:
+    assert read({}) == Settings()
+    environ = {"PRISMA_CONTRACT_RESTORE_TIMEOUT": "30", "PRISMA_CONTRACT_TARGET": "live"}
+    assert read(environ).restore_timeout == 30
+    both = read(environ, {"restore_timeout": "45", "target": None})
+    assert (both.restore_timeout, both.target) == (45, "live")
+    assert read({"PRISMA_CONTRACT_PARTIAL": "yes"}).partial
+    assert read({}, {"partial": True}).partial
+    assert not read({"PRISMA_CONTRACT_PARTIAL": "0"}).partial
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "expected"),
+    [
+        ("budget", "90", 90.0),
+        ("budget", "none", math.inf),
+        ("progress_seconds", "0", 0.0),
+        ("stale_scratch_hours", "0", 0.0),
+        ("max_scratch", "6", 6),
+        ("data_probe", "off", False),
+        ("target", "replay", "replay"),
+    ],
+)
+def test_a_good_value_is_parsed(field: str, text: str, expected: object) -> None:
+    assert getattr(read({BY_FIELD[field].env: text}), field) == expected
+
+
+@pytest.mark.parametrize(
+    ("field", "text", "message"),
+    [
+        ("budget", "-5", "PRISMA_CONTRACT_BUDGET must be seconds above 0, or none, got '-5'"),
+        ("budget", "inf", "PRISMA_CONTRACT_BUDGET must be seconds above 0, or none"),
+        ("budget", "soon", "PRISMA_CONTRACT_BUDGET must be seconds above 0, or none"),
+        ("restore_timeout", "0", "PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds above 0, got '0'"),
+        ("restore_timeout", "-1", "PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds above 0"),
+        ("restore_timeout", "nan", "PRISMA_CONTRACT_RESTORE_TIMEOUT must be a number of seconds above 0"),
+        ("progress_seconds", "-1", "PRISMA_CONTRACT_PROGRESS_SECONDS must be a number of seconds 0 or more"),
+        ("stale_scratch_hours", "-2", "PRISMA_CONTRACT_STALE_SCRATCH_HOURS must be a number of hours 0 or more"),
+        ("max_scratch", "5", "PRISMA_CONTRACT_MAX_SCRATCH must be a whole number above 5"),
+        ("max_scratch", "7.5", "PRISMA_CONTRACT_MAX_SCRATCH must be a whole number above 5"),
+        ("data_probe", "maybe", "PRISMA_CONTRACT_DATA_PROBE must be on or off"),
+        ("target", "emulater", "PRISMA_CONTRACT_TARGET must be one of emulator, live, replay, got 'emulater'"),
+        ("partial", "perhaps", "PRISMA_CONTRACT_PARTIAL must be 1/true/yes/on or 0/false/no/off"),
+    ],
+)
+def test_a_bad_value_is_one_line_naming_the_variable(field: str, text: str, message: str) -> None:
+    with pytest.raises(SettingError) as raised:
+        read({BY_FIELD[field].env: text})
+    assert str(raised.value).startswith(message)
+    assert "\n" not in str(raised.value)
+
+
+def test_a_bad_option_is_named_as_the_option() -> None:
+    with pytest.raises(SettingError, match=r"^--restore-timeout must be a number of seconds above 0, got '-3'$"):
+        read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "30"}, {"restore_timeout": "-3"})
