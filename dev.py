@@ -28,8 +28,9 @@ PYTHON = BIN / "python"
 STAMP = VENV / ".installed-pyproject.sha256"
 
 # The contract suite: what a user runs every day against a target (default: the in-process emulator).
-CONTRACT_TESTS = ["tests/contract"]
+CONTRACT_TESTS = ["restore_contract/suite"]
 TESTS = ROOT / "tests"
+SUITE = ROOT / "restore_contract" / "suite"  # the contract suite, shipped in the package
 # The options whose value is a file or folder the run writes, and the variables that set them. pytest runs from the
 # project, so a relative one is made the caller's before it is passed on (`callers_paths`). The suite's --emulator-…
 # options name no file (emulator/config.py: --env-file is the server's own). commands/cli.py uses these too.
@@ -81,14 +82,19 @@ def pytest(args: list[str]) -> int:
 
 
 def _names_tests(arg: str) -> bool:
-    """Whether `arg` chooses tests itself: a node id (`path::name`), a test file, or a folder under tests/
-    (pytest runs from the project, so relative paths are the project's). An option's value is none of these."""
+    """Whether `arg` chooses tests itself: a node id (`path::name`), a test file, or a folder of tests (tests/ or the
+    contract suite; pytest runs from the project, so relative paths are the project's). An option's value is none of
+    these."""
     if arg.startswith("-"):
         return False
     path = (ROOT / arg.partition("::")[0]).resolve()
     if not path.exists():
         return False
-    return "::" in arg or path.suffix == ".py" or (path.is_dir() and path.is_relative_to(TESTS))
+    return (
+        "::" in arg
+        or path.suffix == ".py"
+        or (path.is_dir() and (path.is_relative_to(TESTS) or path.is_relative_to(SUITE)))
+    )
 
 
 def _callers(path: str, cwd: Path) -> str:

@@ -5,7 +5,7 @@
 
 Measures, each a median of R runs (default 3; ratios are between medians of this same invocation):
 
-1. the default suite (`tests/contract`, in-process emulator, Hypothesis profile `ci`): wall time, requests
+1. the default suite (`restore_contract/suite`, in-process emulator, Hypothesis profile `ci`): wall time, requests
    sent (from the summary line `target: emulator; requests sent: N`), requests/s. It must pass: that is our
    suite's false-alarm check on the healthy emulator;
 2. the same suite live over HTTP (`--target live`, profile `ci`) against

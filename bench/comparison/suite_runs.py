@@ -40,7 +40,7 @@ class SuiteRun:
 
 
 def suite_command(*args: str) -> list[str]:
-    return [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", *args]
+    return [sys.executable, "-m", "pytest", "restore_contract/suite", "-q", "-p", "no:cacheprovider", *args]
 
 
 def run_suite(settings: dict[str, str], *args: str) -> SuiteRun:

@@ -47,6 +47,9 @@ ARRANGED = restore_answers_the_arranged_world.__name__
 _DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connection", "x-schemathesis-testcaseid"}
 
 
+NO_TEST = "?"  # the driver's test between tests
+
+
 class Driver:
     def __init__(
         self,
@@ -68,7 +71,7 @@ class Driver:
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
         # The node id of the test running now: set by the plugin around each test (restore_contract/plugin), so a
         # request, a violation and a cut-short test are the test's that sent it, in any thread.
-        self.test = "?"
+        self.test = NO_TEST
 
     def send(
         self,

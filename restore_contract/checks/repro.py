@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 
+from restore_contract import workspace
 from restore_contract.redaction import SECRET_HEADERS, scrub_text
 from restore_contract.settings import ENV
 from restore_contract.targets.emulator import BASE_URL as EMULATOR_URL
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEV = ROOT / "dev.py"  # sets up the virtualenv and runs pytest in it, from the project: works from anywhere
 # Arguments that chose the tests or where the run wrote: a rerun chooses its one test and overwrites nothing.
 DROPPED_WITH_VALUE = {"-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--summary-json", "--junitxml",
-                      "--junit-xml", "--record"}  # fmt: skip
+                      "--junit-xml", "--record", "--rootdir"}  # fmt: skip
 DROPPED_FLAGS = {"--lf", "--last-failed", "--ff", "--failed-first", "--nf", "--new-first", "--sw", "--stepwise",
                  "--sw-skip", "--stepwise-skip", "--record-force"}  # fmt: skip
 DROPPED_ENV = {ENV["summary_json"], ENV["record"], ENV["record_force"]}
@@ -99,7 +100,9 @@ def rerun_command(test: str, invocation: Invocation, profile: str) -> str:
     env = {name: value for name, value in invocation.env.items() if name not in DROPPED_ENV}
     env[PROFILE_ENV] = profile  # explicit, whatever the shell it is pasted into exports
     assignments = [_assignment(name, value, invocation.directory) for name, value in sorted(env.items())]
-    command = ["python3", str(DEV), "contract", test, *_rerun_options(invocation)]
+    # From a checkout, dev.py (it sets the virtualenv up); from an install, the console command of that install.
+    runner = ["python3", str(DEV), "contract"] if workspace.CHECKOUT is not None else ["restore-contract", "run"]
+    command = [*runner, test, *_rerun_options(invocation)]
     return scrub_text(" ".join([*assignments, *map(shlex.quote, command)]))  # a DSN's password, typed as an option
 
 

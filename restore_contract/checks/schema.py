@@ -1,7 +1,7 @@
 """The contract's OpenAPI document as schemathesis sees it, configured by the project's own schemathesis.toml.
 
 Schemathesis looks for schemathesis.toml from the working directory up; a run started elsewhere
-(`cd /tmp && pytest /path/to/tests/contract`) found none and generated other requests (a replay then fails
+(`cd /tmp && pytest /path/to/restore_contract/suite`) found none and generated other requests (a replay then fails
 and asks to re-record). So the file is named here, from the project, and every user of the schema loads it
 through this module.
 """
@@ -14,5 +14,5 @@ import schemathesis
 
 from restore_contract.contracts import OPENAPI_PATH
 
-CONFIG_PATH = Path(__file__).resolve().parents[2] / "schemathesis.toml"
+CONFIG_PATH = Path(__file__).resolve().parent / "schemathesis.toml"  # package data: there from an install too
 SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH), config=schemathesis.Config.from_path(CONFIG_PATH))

@@ -1,9 +1,11 @@
 """`restore-contract`: the contract suite's console command (`python -m restore_contract.commands.cli`); see --help.
 
-`run`, `replay` and `record` start pytest on tests/contract from the project's root, passing every argument
-after the command (and NAME) on as given, but for two things: a relative path given to an option that names a file
-or folder (--summary-json, --reports, --junitxml, ...; dev.py's PATH_OPTIONS) is made the caller's, and `record`'s
-own --force. argparse is used only for the help, since it cannot pass on options it does not know.
+`run`, `replay` and `record` start pytest on the contract suite (restore_contract/suite), passing every argument
+after the command (and NAME) on as given, but for `record`'s own --force. From a checkout (pip install -e) pytest
+runs from the project's root, as `python3 dev.py contract` does, and a relative path given to an option that names a
+file or folder (--summary-json, --reports, --junitxml, ...; dev.py's PATH_OPTIONS) is made the caller's; from an
+install, pytest runs in the caller's folder (its root: reports/ and cassettes/ are there). argparse is used only for
+the help, since it cannot pass on options it does not know.
 """
 
 from __future__ import annotations
@@ -14,16 +16,19 @@ import importlib.util
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, cast
 
+from restore_contract import workspace
 from restore_contract.commands import seed_golden
 from restore_contract.targets.cassettes import FORCE_ENV
 
 PROG = "restore-contract"
-ROOT = Path(__file__).resolve().parents[2]  # the project: the parent of the `commands` package
-CONTRACT_TESTS = "tests/contract"
+ROOT = Path(__file__).resolve().parents[2]  # a checkout's root (with dev.py), or site-packages for an install
+SUITE = Path(__file__).resolve().parents[1] / "suite"  # the contract suite, in the package either way
+CONTRACT_TESTS = "restore_contract/suite"  # a checkout's, as its test ids name it
 PROFILE_ENV = "PRISMA_CONTRACT_PROFILE"
 EPILOG = """\
 pytest runs from the project's root with this Python; every argument after the command (and NAME) reaches it
@@ -35,7 +40,7 @@ replace a cassette already in cassettes/NAME/; record NAME --force (or PRISMA_CO
 A live run reads PRISMA_API_URL, PRISMA_API_TOKEN and PRISMA_CONTRACT_* from the environment: against the
 emulator, source what `restore-emulator --seed-golden --env-file F` writes to F."""
 COMMANDS = {  # name: (its arguments, what it does)
-    "run": ("[pytest args]", "run the contract suite: pytest tests/contract ARGS"),
+    "run": ("[pytest args]", "run the contract suite: pytest restore_contract/suite ARGS"),
     "replay": ("[NAME] [pytest args]", "replay cassette NAME offline: --target replay (default: the committed one)"),
     "record": ("NAME [pytest args]", "record the live API into cassettes/NAME/ (--force: replace one there)"),
     "seed-golden": ("[args]", "seed a golden source on the live API (README: Live; --help for its options)"),
@@ -89,19 +94,27 @@ def help_parser() -> argparse.ArgumentParser:
     )
 
 
+def is_checkout() -> bool:
+    """Installed from a checkout (pip install -e .), which has dev.py, or from a wheel, which has the package only."""
+    return workspace.CHECKOUT is not None
+
+
 def names_tests(arg: str, root: Path = ROOT) -> bool:
-    """Whether `arg` chooses tests itself (as in dev.py): a node id, a test file, or a folder under tests/; pytest
-    then runs those instead of tests/contract. An option, or an option's value, is none of these."""
+    """Whether `arg` chooses tests itself (as in dev.py): a node id, a test file, or a folder of tests (tests/ or
+    the suite) under `root`, where pytest runs; pytest then runs those instead of the whole suite. An option, or an
+    option's value, is none of these."""
     if arg.startswith("-"):
         return False
     path = (root / arg.partition("::")[0]).resolve()
     if not path.exists():
         return False
-    return "::" in arg or path.suffix == ".py" or (path.is_dir() and path.is_relative_to(root / "tests"))
+    folder = path.is_dir() and (path.is_relative_to(root / "tests") or path.is_relative_to(SUITE))
+    return "::" in arg or path.suffix == ".py" or folder
 
 
-def suite_args(args: list[str]) -> list[str]:
-    return args if any(names_tests(arg) for arg in args) else [CONTRACT_TESTS, *args]
+def suite_args(args: list[str], root: Path = ROOT) -> list[str]:
+    suite = CONTRACT_TESTS if root == ROOT and is_checkout() else str(SUITE)
+    return args if any(names_tests(arg, root) for arg in args) else [suite, *args]
 
 
 def pytest_run(
@@ -111,34 +124,43 @@ def pytest_run(
     the working directory), with `environ` (default: the process's). Raises UsageError."""
     environ = dict(os.environ) if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
-    dev = _dev()
-    # pytest runs from the project: relative paths the caller gave, in options or variables, are made the caller's
-    # (after suite_args, which judges test ids as the project's).
-    env = dev.callers_variables(environ, cwd)
+    if is_checkout():
+        # pytest runs from the project: relative paths the caller gave, in options or variables, are made the
+        # caller's (after suite_args, which judges test ids as the project's).
+        dev, root = _dev(), ROOT
+        env = dev.callers_variables(environ, cwd)
+        paths: Callable[[list[str]], list[str]] = functools.partial(dev.callers_paths, cwd=cwd)
+    else:  # pytest runs where the caller is, that folder its root: paths are the caller's as given
+        env, root = {}, cwd
+        paths = functools.partial(_rooted, root=cwd)
+
     if command == "run":
-        return PytestRun(dev.callers_paths(suite_args(args), cwd), env)
+        return PytestRun(paths(suite_args(args, root)), env)
     if command not in ("replay", "record"):
         raise UsageError(f"no command {command!r}: use one of {', '.join(COMMANDS)} (or --help)")
     if not environ.get(PROFILE_ENV, "").strip():
         env[PROFILE_ENV] = "replay"  # a cassette's profile
     if command == "record" and "--force" in args:  # record's own option: the suite reads it from the environment
         args, env[FORCE_ENV] = [arg for arg in args if arg != "--force"], "1"
-    named = bool(args) and not args[0].startswith("-") and not names_tests(args[0])
+    named = bool(args) and not args[0].startswith("-") and not names_tests(args[0], root)
     name, rest = (args[0], args[1:]) if named else (None, args)
     if command == "replay":
         cassette = ["--cassette", name] if name is not None else []
-        return PytestRun(dev.callers_paths(suite_args(["--target", "replay", *cassette, *rest]), cwd), env)
+        return PytestRun(paths(suite_args(["--target", "replay", *cassette, *rest], root)), env)
     if name is None:
         raise UsageError(f"record needs the cassette's NAME first: {PROG} record NAME [--force] [pytest args]")
-    return PytestRun(dev.callers_paths(suite_args(["--target", "live", "--record", name, *rest]), cwd), env)
+    return PytestRun(paths(suite_args(["--target", "live", "--record", name, *rest], root)), env)
+
+
+def _rooted(args: list[str], root: Path) -> list[str]:
+    return [*args, "--rootdir", str(root)]
 
 
 def run_pytest(run: PytestRun) -> int:
-    if not (ROOT / CONTRACT_TESTS).is_dir():
-        raise UsageError(f"no {CONTRACT_TESTS}/ in {ROOT}: install the project from its checkout (pip install -e .)")
     # Bytecode on, as dev.py has it: pytest caches its assertion rewrites of the plugins (~3 s per start).
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"} | run.env
-    with subprocess.Popen([sys.executable, "-m", "pytest", *run.args], cwd=ROOT, env=env) as process:
+    where = ROOT if is_checkout() else Path.cwd()
+    with subprocess.Popen([sys.executable, "-m", "pytest", *run.args], cwd=where, env=env) as process:
         while True:
             try:
                 return process.wait()

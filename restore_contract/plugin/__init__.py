@@ -2,7 +2,7 @@
 schemathesis ships its own): options and settings (`start`), the target, pool and driver fixtures (`fixtures`),
 what happens around each test (`tests`), and the run's record and summary (`finish`), over one `Run` (`run`).
 
-It acts only on runs that include the contract suite (tests/contract); elsewhere it only adds its options.
+It acts only on runs that include the contract suite (restore_contract/suite); elsewhere it only adds its options.
 """
 
 from restore_contract.plugin.finish import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown

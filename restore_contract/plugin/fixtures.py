@@ -11,7 +11,7 @@ import pytest
 from restore_contract.checks.budget import Budget
 from restore_contract.checks.configuration import RunSettings
 from restore_contract.checks.coverage import capabilities
-from restore_contract.checks.driver import Driver
+from restore_contract.checks.driver import NO_TEST, Driver
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.progress import Progress, clock
 from restore_contract.compat import terminal_fd
@@ -23,8 +23,6 @@ from restore_contract.targets.cassettes import Cassette, recording, replay_targe
 from restore_contract.targets.guard import UnsafeRequestRefused
 from restore_contract.targets.live import LiveSettings
 from restore_contract.targets.pool import Pool, fill_emulator_pool, fill_live_pool
-
-CONTRACT_TESTS = "tests/contract/"
 
 
 @pytest.fixture(scope="session")
@@ -135,7 +133,7 @@ def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
 
 def _progress(driver: Driver) -> str | None:
     """The line, while a contract test runs (the session's driver outlives them when other tests follow)."""
-    if not driver.test.startswith(CONTRACT_TESTS):
+    if driver.test == NO_TEST:
         return None
     report, budget, traffic = driver.report, driver.budget, driver.target.traffic
     verified = report.causes["started: verified end to end"] + report.causes["started: no data probe"]

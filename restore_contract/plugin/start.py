@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from restore_contract.checks.configuration import RunSettings, check_settings
-from restore_contract.checks.repro import ROOT, Invocation
+from restore_contract.checks.repro import Invocation
 from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
 from restore_contract.emulator.config import SUITE_PREFIX
 from restore_contract.emulator.config import add_options as add_emulator_options
@@ -21,7 +21,7 @@ from restore_contract.settings import add_options as add_setting_options
 from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
 from restore_contract.targets.base import TargetConfigurationError
 
-CONTRACT_SUITE = ROOT / "tests" / "contract"
+CONTRACT_SUITE = Path(__file__).resolve().parents[1] / "suite"  # the package's, installed or checked out
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -8,8 +8,9 @@ from collections.abc import Generator
 
 import pytest
 
+from restore_contract import workspace
 from restore_contract.checks.budget import StopExamples
-from restore_contract.checks.driver import Driver
+from restore_contract.checks.driver import NO_TEST, Driver
 from restore_contract.checks.report import Outcome
 from restore_contract.checks.repro import reproduce, rerun_id
 from restore_contract.checks.violation import ContractViolation, violations_in
@@ -63,6 +64,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     test = driver.test = pyfuncitem.nodeid
     driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))
     try:
+        return (yield from _verified(driver, test))
+    finally:
+        driver.test = NO_TEST
+
+
+def _verified(driver: Driver, test: str) -> Generator[None, object, object]:
+    try:
         result = yield
     except StopExamples:
         if test in driver.violated:  # never a pass, whatever stopped it
@@ -105,13 +113,21 @@ def pytest_runtest_makereport(
     if report.failed and run.invocation is not None:
         settings = checked_settings(item.config)
         emulator = emulator_server_options(item.config) if settings.emulator is not None else None
-        again = reproduce(rerun_id(item.nodeid, item.name), run.invocation, settings.profile, emulator)
+        again = reproduce(rerun_id(_rerun_node(item), item.name), run.invocation, settings.profile, emulator)
         report.sections.append(("reproduce", again))
     outcome = _outcome(report, call, again)
     # schemathesis gives one node id to every operation of a test; its item name tells them apart
     if outcome is not None:
         run.report.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
     return report
+
+
+def _rerun_node(item: pytest.Item) -> str:
+    """The test's node id as a rerun finds it: a checkout's (dev.py runs pytest from the project), or, from an
+    install, with the test file's full path (its node id is relative to a suite in site-packages)."""
+    if workspace.CHECKOUT is not None:
+        return item.nodeid
+    return f"{item.path}::{item.nodeid.partition('::')[2]}"
 
 
 def _outcome(report: pytest.TestReport, call: pytest.CallInfo[None], again: str) -> Outcome | None:

@@ -28,13 +28,14 @@ import httpx
 import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
+from restore_contract import workspace
 from restore_contract.compat import index_cassette
 from restore_contract.redaction import SECRET_HEADERS, scrub_body
 from restore_contract.settings import ENV, flag
 from restore_contract.targets.base import Target, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
 
-CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
+CASSETTES = workspace.root() / "cassettes"
 # Set to 1 (true, yes, on), a recording may replace the cassette already in its folder: what
 # `restore-contract record NAME --force` sets for the suite's `--record NAME`, which has no option of its own for it.
 FORCE_ENV = ENV["record_force"]

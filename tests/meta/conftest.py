@@ -35,7 +35,7 @@ def staging() -> Iterator[Staging]:
 
 
 def run_suite_with(
-    env: dict[str, str], *args: str, record: Path | None = None, tests: str = "tests/contract"
+    env: dict[str, str], *args: str, record: Path | None = None, tests: str = "restore_contract/suite"
 ) -> subprocess.CompletedProcess[str]:
     """`pytest TESTS ARGS` in a subprocess whose environment holds only `env` of the suite's settings; with
     `record`, the run writes its run record there (read it with `RunRecord.read`)."""
@@ -50,7 +50,7 @@ def run_suite_with(
     )
 
 
-def run_recorded(env: dict[str, str], folder: Path, *args: str, tests: str = "tests/contract") -> RunRecord:
+def run_recorded(env: dict[str, str], folder: Path, *args: str, tests: str = "restore_contract/suite") -> RunRecord:
     """Run the suite and return its run record (the terminal output is kept in it for failure messages)."""
     path = folder / "summary.json"
     done = run_suite_with(env, *args, record=path, tests=tests)

@@ -45,7 +45,7 @@ class Job:
     seed: int
     fault: Fault | None
     data_plane: str
-    tests: str = "tests/contract"
+    tests: str = "restore_contract/suite"
     extra: tuple[str, ...] = ()
 
     @property
@@ -65,7 +65,7 @@ def jobs_for(seed: int) -> list[Job]:
 # the module's fixture runs the selected jobs itself, two at a time, and would run them again in another worker.
 pytestmark = pytest.mark.xdist_group("fault-detection")
 
-HARNESS_ERROR = Job(0, None, "memory", "tests/contract/test_lifecycle.py", ("--emulator-clock=manual",))
+HARNESS_ERROR = Job(0, None, "memory", "restore_contract/suite/test_lifecycle.py", ("--emulator-clock=manual",))
 
 
 @dataclass(frozen=True)
@@ -198,9 +198,12 @@ def test_a_harness_error_is_not_a_detection(job: Job, run: Run) -> None:
 
 def test_every_fault_names_properties_the_suite_reports() -> None:
     """A name in CAUGHT_BY is a property a run record can name: a restore check, a built-in schemathesis check the
-    suite runs, or one a probe, the driver or a test raises itself (a literal in checks/ or tests/contract/)."""
+    suite runs, or one a probe, the driver or a test raises itself (a literal in checks/ or restore_contract/suite/)."""
     named = {check.name for check in RESTORE_CHECKS} | {name for name, how in DECISIONS.items() if how.runs_on}
-    sources = [*(ROOT / "restore_contract" / "checks").glob("*.py"), *(ROOT / "tests" / "contract").glob("*.py")]
+    sources = [
+        *(ROOT / "restore_contract" / "checks").glob("*.py"),
+        *(ROOT / "restore_contract" / "suite").glob("*.py"),
+    ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)
     unknown = {
         fault.value: sorted(prop for prop in props if prop not in named and f'"{prop}"' not in text)
@@ -212,7 +215,7 @@ def test_every_fault_names_properties_the_suite_reports() -> None:
 def test_a_violation_of_another_property_is_a_miss() -> None:
     """The verdict the fault runs are read with, on records built here."""
     ended = {"outcome": "failed", "violated": ["lifecycle_read_matches_model"], "error": "", "skip_reason": ""}
-    run = RunRecord(1, {"tests": {"tests/contract/test_lifecycle.py::test_lifecycle": ended}})
+    run = RunRecord(1, {"tests": {"restore_contract/suite/test_lifecycle.py::test_lifecycle": ended}})
     assert detection(run).detected  # any contract violation, when the caller names no property
     missed = detection(run, CAUGHT_BY[Fault.DATA_NOT_REPLACED])
     assert not missed.detected

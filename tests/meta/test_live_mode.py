@@ -28,6 +28,8 @@ from tests.meta.records import detection
 if TYPE_CHECKING:
     from tests.conftest import StartServer
 
+SUITE = "restore_contract/suite"  # the contract suite, as pytest is given it from the project
+
 
 def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging: Staging) -> None:
     golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
@@ -305,7 +307,16 @@ def test_scratch_databases_a_killed_run_left_are_listed_with_how_to_delete_them_
 def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
     """Start a live run, SIGKILL it once it has created scratch databases; their names."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "--target=live"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "restore_contract/suite",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--target=live",
+    ]
     process = subprocess.Popen(
         command, cwd=REPO, env={**clean, **live_env(staging)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -370,7 +381,16 @@ def test_an_interrupted_run_deletes_what_it_created(
     )
     staging = Staging(server, seeded_settings(server))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    command = [sys.executable, "-m", "pytest", "tests/contract", "-q", "-p", "no:cacheprovider", "--target=live"]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "restore_contract/suite",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "--target=live",
+    ]
     env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

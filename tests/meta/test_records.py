@@ -8,8 +8,8 @@ from typing import Any
 
 from tests.meta.records import MIN_LIFECYCLE_RESTORES, RunRecord, detection, pass_problems
 
-LIFECYCLE = "tests/contract/test_lifecycle.py::test_lifecycle"
-RESTORE = "tests/contract/test_properties.py::test_successful_restore_replaces_data_and_keeps_connections"
+LIFECYCLE = "restore_contract/suite/test_lifecycle.py::test_lifecycle"
+RESTORE = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_data_and_keeps_connections"
 
 
 def end(outcome: str, violated: tuple[str, ...] = (), error: str = "", skip_reason: str = "") -> dict[str, Any]:
@@ -19,7 +19,7 @@ def end(outcome: str, violated: tuple[str, ...] = (), error: str = "", skip_reas
 def record(**tests: dict[str, Any]) -> dict[str, Any]:
     """A healthy run's record, with the test endings given (keyword: a short name for the test)."""
     named = {LIFECYCLE: end("passed"), RESTORE: end("passed")}
-    named.update({f"tests/contract/test_x.py::{name}": ending for name, ending in tests.items()})
+    named.update({f"restore_contract/suite/test_x.py::{name}": ending for name, ending in tests.items()})
     return {
         "target": {"name": "emulator", "faults": ""},
         "statuses": {"200": 40, "404": 10},
@@ -60,7 +60,9 @@ def test_a_genuine_pass_has_no_problems(tmp_path: Path) -> None:
 
 def test_exit_0_is_not_a_pass_when_the_run_did_not_check() -> None:
     skipped = record(test_busy=end("skipped", skip_reason="needs the emulator"))
-    assert pass_problems(RunRecord(0, skipped)) == ["tests/contract/test_x.py::test_busy skipped: needs the emulator"]
+    assert pass_problems(RunRecord(0, skipped)) == [
+        "restore_contract/suite/test_x.py::test_busy skipped: needs the emulator"
+    ]
     no_restores = {**record(), "statuses": {"404": 10}}
     assert "no restore answered 200" in pass_problems(RunRecord(0, no_restores))[0]
     few = {**record(), "lifecycle": {"restores answered 200": MIN_LIFECYCLE_RESTORES - 1}}

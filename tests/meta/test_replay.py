@@ -76,4 +76,4 @@ def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Pat
     assert done.returncode != 0
     assert "is not in cassette 'tampered'" in output, output[-3000:]
     assert "--record" in output
-    assert str(REPO) in output or "tests/contract" in output
+    assert str(REPO) in output or "restore_contract/suite" in output

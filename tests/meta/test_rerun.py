@@ -39,7 +39,7 @@ def test_the_committed_cassette_replays_from_another_folder(
     tmp_path: Path, profile_option: list[str], env: dict[str, str]
 ) -> None:
     """The option and the variable choose the profile alike: the cassette's check, the summary, the literals."""
-    pytest_ = [sys.executable, "-m", "pytest", str(REPO / "tests" / "contract"), "-q", "-p", "no:cacheprovider"]
+    pytest_ = [sys.executable, "-m", "pytest", str(REPO / "restore_contract" / "suite"), "-q", "-p", "no:cacheprovider"]
     done = _run([*pytest_, "--target", "replay", *profile_option], tmp_path, **env)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
     assert "restore answers: 200 x" in done.stdout
@@ -52,7 +52,7 @@ def test_a_failure_prints_a_command_that_reruns_exactly_that_test_the_same_way(t
     started, pasted = tmp_path / "started", tmp_path / "pasted"
     started.mkdir()
     pasted.mkdir()
-    tests = str(REPO / "tests" / "contract" / "test_schemathesis.py")
+    tests = str(REPO / "restore_contract" / "suite" / "test_schemathesis.py")
     first = _run(
         [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", "--emulator-data", "memory"],
         started,
@@ -64,7 +64,7 @@ def test_a_failure_prints_a_command_that_reruns_exactly_that_test_the_same_way(t
     printed = re.search(r"This test again, the same way \(paste it\):\n  (.+)\n", output)
     assert printed, output[-3000:]
     command = printed.group(1)
-    assert "dev.py contract 'tests/contract/test_schemathesis.py::test_restore::test_restore[POST " in command
+    assert "dev.py contract 'restore_contract/suite/test_schemathesis.py::test_restore::test_restore[POST " in command
     assert "PRISMA_CONTRACT_FAULTS=source-not-echoed" in command
     assert "--emulator-data memory" in command
     again = _run(command, pasted)

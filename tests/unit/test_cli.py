@@ -56,7 +56,7 @@ def test_restore_emulator_help_lists_its_options() -> None:
 # --- what restore-contract passes to pytest -----------------------------------------------------------
 
 
-SUITE = "tests/contract"
+SUITE = "restore_contract/suite"
 PASSED = ["-k", "restore and not 404", "--junitxml=/srv/ci/junit.xml", "-x", "--hypothesis-profile", "replay"]
 REPLAY = {PROFILE_ENV: "replay"}
 FORCED = {**REPLAY, FORCE_ENV: "1"}
@@ -111,7 +111,7 @@ def test_record_needs_a_name() -> None:
 
 
 ELSEWHERE = Path("/tmp/elsewhere")
-NODE = "tests/contract/test_properties.py::test_unknown_database_is_404"
+NODE = "restore_contract/suite/test_properties.py::test_unknown_database_is_404"
 PATHS_GIVEN = ["--summary-json", "out.json", "--junitxml=reports/j.xml", "--reports", "/srv/reports", "-k", "out.json"]
 PATHS_PASSED = [
     "--summary-json",
@@ -234,3 +234,19 @@ def test_eval_of_print_env_leaves_the_server_running_with_the_settings_in_the_sh
         assert time.monotonic() < deadline, log.read_text()
         time.sleep(0.05)
     log.unlink()
+
+
+# --- installed from a wheel: no checkout, pytest runs where the caller is -------------------------------------
+
+
+def test_from_an_install_the_suite_runs_in_the_callers_folder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A wheel has the package only (no dev.py, no tests/): the suite is the package's, the caller's folder is
+    pytest's root (reports/ and cassettes/ there), and the caller's relative paths stay as given."""
+    monkeypatch.setattr("restore_contract.workspace.CHECKOUT", None)
+    installed = str(ROOT / SUITE)
+    run = pytest_run("run", ["--junitxml", "junit.xml", "-x"], {}, cwd=tmp_path)
+    assert run == PytestRun([installed, "--junitxml", "junit.xml", "-x", "--rootdir", str(tmp_path)], {})
+    replay = pytest_run("replay", ["mine"], {}, cwd=tmp_path)
+    assert replay.args == [installed, "--target", "replay", "--cassette", "mine", "--rootdir", str(tmp_path)]
+    (tmp_path / "test_own.py").write_text("def test_x(): pass\n")
+    assert pytest_run("run", ["test_own.py::test_x"], {}, cwd=tmp_path).args[0] == "test_own.py::test_x"

@@ -6,9 +6,9 @@ import ast
 from pathlib import Path
 from typing import Any, cast
 
-from tests.contract.test_lifecycle import Lifecycle, lifecycle
+from restore_contract.suite.test_lifecycle import Lifecycle, lifecycle
 
-CONTRACT = Path(__file__).resolve().parents[2] / "tests" / "contract"
+CONTRACT = Path(__file__).resolve().parents[2] / "restore_contract" / "suite"
 # The driver's concurrency (restores verified in the background): tests ask the driver, never these.
 CONCURRENCY = {"inflight", "settle", "first_free"}
 

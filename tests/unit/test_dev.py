@@ -15,7 +15,7 @@ from restore_contract.commands.cli import pytest_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ELSEWHERE = Path("/tmp/elsewhere")
-NODE = "tests/contract/test_properties.py::test_unknown_database_is_404"
+NODE = "restore_contract/suite/test_properties.py::test_unknown_database_is_404"
 
 
 def load_dev() -> ModuleType:
@@ -41,8 +41,8 @@ DEV = load_dev()
         (["--reports", "/srv/r", "--summary-json=/srv/s.json"], ["--reports", "/srv/r", "--summary-json=/srv/s.json"]),
         ([NODE, "-k", "out.json", "--target", "live"], [NODE, "-k", "out.json", "--target", "live"]),
         (
-            ["tests/contract", "--cassette", "cassettes/emulator-http"],
-            ["tests/contract", "--cassette", "cassettes/emulator-http"],
+            ["restore_contract/suite", "--cassette", "cassettes/emulator-http"],
+            ["restore_contract/suite", "--cassette", "cassettes/emulator-http"],
         ),
         (["--summary-json="], ["--summary-json="]),  # empty: no file, as given
         (["-x", "--", "--reports", "r"], ["-x", "--", "--reports", "r"]),  # after `--`: positional, as given

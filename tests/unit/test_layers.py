@@ -13,18 +13,31 @@ PACKAGE = "restore_contract."
 LAYERS: dict[str, set[str]] = {
     "compat": set(),  # the pinned libraries' private APIs, nothing of the project's
     "settings": set(),  # the settings table: what each setting is, nothing of what uses it
+    "workspace": set(),  # where the suite's own files are: a checkout, or the working directory
     "contracts": set(),
     "dataset": set(),
     "redaction": set(),
-    "strategies": {"contracts", "compat", "settings"},
+    "strategies": {"contracts", "compat", "settings", "workspace"},
     "emulator": {"contracts", "dataset", "redaction"},
-    "targets": {"contracts", "dataset", "redaction", "emulator", "compat", "settings"},
-    "checks": {"contracts", "dataset", "redaction", "targets", "compat", "settings"},
+    "targets": {"contracts", "dataset", "redaction", "emulator", "compat", "settings", "workspace"},
+    "checks": {"contracts", "dataset", "redaction", "targets", "compat", "settings", "workspace"},
     "harness": {"emulator"},
     "reporting": set(),  # reads the run record (plain data): it needs no other layer
-    "commands": {"contracts", "dataset", "redaction", "targets", "settings"},
+    # the contract suite's tests: what they arrange and judge with (the plugin gives them their fixtures)
+    "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "compat", "settings"},
+    "commands": {"contracts", "dataset", "redaction", "targets", "settings", "workspace"},
     # the pytest plugin: wires the layers below into a run
-    "plugin": {"compat", "settings", "contracts", "strategies", "emulator", "targets", "checks", "reporting"},
+    "plugin": {
+        "compat",
+        "settings",
+        "workspace",
+        "contracts",
+        "strategies",
+        "emulator",
+        "targets",
+        "checks",
+        "reporting",
+    },
     # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
     "parity": {"contracts", "dataset", "redaction", "targets", "emulator"},
 }

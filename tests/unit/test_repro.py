@@ -12,7 +12,7 @@ import pytest
 
 from restore_contract.checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
 
-NODE = "tests/contract/test_properties.py::test_missing_backup_is_404"
+NODE = "restore_contract/suite/test_properties.py::test_missing_backup_is_404"
 
 
 def _tokens(command: str) -> list[str]:
@@ -21,8 +21,8 @@ def _tokens(command: str) -> list[str]:
 
 def test_the_rerun_runs_that_test_through_dev_py_with_the_runs_target_options_and_settings() -> None:
     invocation = Invocation.of(
-        ["tests/contract", "-q", "--target", "live", "--emulator-clock=reads:2", "--hypothesis-seed", "7"],
-        ["tests/contract"],
+        ["restore_contract/suite", "-q", "--target", "live", "--emulator-clock=reads:2", "--hypothesis-seed", "7"],
+        ["restore_contract/suite"],
         ROOT,
         {"PRISMA_CONTRACT_FAULTS": "auth-ignored", "PRISMA_API_URL": "https://api.example", "HOME": "/root"},
     )
@@ -46,8 +46,8 @@ def test_the_rerun_runs_that_test_through_dev_py_with_the_runs_target_options_an
 def test_the_rerun_drops_test_selection_and_the_runs_outputs() -> None:
     args = ["-k", "restore", "-mslow", "--deselect=x", "--lf", "--summary-json", "r.json", "--junitxml=j.xml"]
     invocation = Invocation.of(
-        [*args, "--record", "nightly", "tests/contract", "--target=replay"],
-        ["tests/contract"],
+        [*args, "--record", "nightly", "restore_contract/suite", "--target=replay"],
+        ["restore_contract/suite"],
         ROOT,
         {"PRISMA_CONTRACT_SUMMARY_JSON": "s.json", "PRISMA_CONTRACT_RECORD": "nightly"},
     )
@@ -129,11 +129,14 @@ def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
     ("args", "runs"),
     [
         ([NODE, "--target", "live"], [NODE, "--target", "live"]),
-        (["tests/contract/test_properties.py"], ["tests/contract/test_properties.py"]),
-        ([f"{ROOT}/tests/contract", "-x"], [f"{ROOT}/tests/contract", "-x"]),
-        (["--target", "live", "-k", "restore"], ["tests/contract", "--target", "live", "-k", "restore"]),
-        (["--cassette", "cassettes/emulator-http"], ["tests/contract", "--cassette", "cassettes/emulator-http"]),
-        ([], ["tests/contract"]),
+        (["restore_contract/suite/test_properties.py"], ["restore_contract/suite/test_properties.py"]),
+        ([f"{ROOT}/restore_contract/suite", "-x"], [f"{ROOT}/restore_contract/suite", "-x"]),
+        (["--target", "live", "-k", "restore"], ["restore_contract/suite", "--target", "live", "-k", "restore"]),
+        (
+            ["--cassette", "cassettes/emulator-http"],
+            ["restore_contract/suite", "--cassette", "cassettes/emulator-http"],
+        ),
+        ([], ["restore_contract/suite"]),
     ],
 )
 def test_dev_contract_runs_the_tests_it_is_given_else_the_contract_suite(

@@ -31,8 +31,8 @@ from restore_contract.dataset.golden import fixture_data
 from restore_contract.dataset.tables import canonical
 from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
 from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
+from restore_contract.suite.arrange import indices, own_backup, pick, settled, unguarded, valid_body
 from restore_contract.targets.pool import Pool
-from tests.contract.arrange import indices, own_backup, pick, settled, unguarded, valid_body
 
 # Naming a backup that is not among the named database's: 'not found'.
 NO_SUCH_BACKUP = RestoreWorld(backup_exists=False, backup_status=None)

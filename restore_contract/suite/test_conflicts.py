@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 
 from restore_contract.checks.driver import Driver, restore_case
+from restore_contract.suite.arrange import indices, settled, valid_body
 from restore_contract.targets.pool import Pool
-from tests.contract.arrange import indices, settled, valid_body
 
 
 @pytest.mark.budget_weight(20)  # a 200 verified end to end and a 409 per example: as large a share as any
