@@ -28,7 +28,8 @@ from tests.meta.records import detection
 if TYPE_CHECKING:
     from tests.conftest import StartServer
 
-SUITE = "restore_contract/suite"  # the contract suite, as pytest is given it from the project
+# A live run of the contract suite, as a user starts it from the project (a process of its own: these tests signal it).
+LIVE_RUN = [sys.executable, "-m", "pytest", "restore_contract/suite", "-q", "-p", "no:cacheprovider", "--target=live"]
 
 
 def test_the_suite_passes_live_against_the_emulator_server_and_cleans_up(staging: Staging) -> None:
@@ -307,16 +308,7 @@ def test_scratch_databases_a_killed_run_left_are_listed_with_how_to_delete_them_
 def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
     """Start a live run, SIGKILL it once it has created scratch databases; their names."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "restore_contract/suite",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--target=live",
-    ]
+    command = LIVE_RUN
     process = subprocess.Popen(
         command, cwd=REPO, env={**clean, **live_env(staging)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
@@ -381,16 +373,7 @@ def test_an_interrupted_run_deletes_what_it_created(
     )
     staging = Staging(server, seeded_settings(server))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "restore_contract/suite",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "--target=live",
-    ]
+    command = LIVE_RUN
     env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
     process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
