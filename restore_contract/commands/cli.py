@@ -31,11 +31,12 @@ SUITE = Path(__file__).resolve().parents[1] / "suite"  # the contract suite, in 
 CONTRACT_TESTS = "restore_contract/suite"  # a checkout's, as its test ids name it
 PROFILE_ENV = "PRISMA_CONTRACT_PROFILE"
 EPILOG = """\
-pytest runs from the project's root with this Python; every argument after the command (and NAME) reaches it
-as given, --help included (pytest's help lists the suite's options: --target, --cassette, --record, ...), and
-the exit code is pytest's; only relative paths given to --summary-json, --reports, --junitxml, ... (and to
-PRISMA_CONTRACT_SUMMARY_JSON, PRISMA_CONTRACT_REPORTS) are made absolute: they are the caller's, not the
-project's. replay and record set PRISMA_CONTRACT_PROFILE=replay unless it is set already. record refuses to
+pytest runs with this Python, from the project's root when installed from a checkout (pip install -e), else from
+the current folder; every argument after the command (and NAME) reaches it as given, --help included (pytest's
+help lists the suite's options: --target, --cassette, --record, ...), and the exit code is pytest's; from a
+checkout, relative paths given to --summary-json, --reports, --junitxml, ... (and to PRISMA_CONTRACT_SUMMARY_JSON,
+PRISMA_CONTRACT_REPORTS) are made absolute: they are the caller's, not the project's. replay and record set
+PRISMA_CONTRACT_PROFILE=replay unless it is set already. record refuses to
 replace a cassette already in cassettes/NAME/; record NAME --force (or PRISMA_CONTRACT_RECORD_FORCE=1) replaces it.
 A live run reads PRISMA_API_URL, PRISMA_API_TOKEN and PRISMA_CONTRACT_* from the environment: against the
 emulator, source what `restore-emulator --seed-golden --env-file F` writes to F."""
