@@ -32,7 +32,7 @@ CONTRACT_TESTS = ["tests/contract"]
 TESTS = ROOT / "tests"
 # The options whose value is a file or folder the run writes, and the variables that set them. pytest runs from the
 # project, so a relative one is made the caller's before it is passed on (`callers_paths`). The suite's --emulator-…
-# options name no file (restore_contract/emulator/config.py: --env-file is the server's own). restore_contract/commands/cli.py uses these too.
+# options name no file (emulator/config.py: --env-file is the server's own). commands/cli.py uses these too.
 PATH_OPTIONS = ("--summary-json", "--reports", "--junitxml", "--junit-xml", "--basetemp", "--log-file")
 PATH_VARIABLES = ("PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_REPORTS")
 

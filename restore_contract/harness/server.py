@@ -1,4 +1,4 @@
-"""The emulator as a separate server process (`python -m restore_contract.emulator`), for tests and benchmarks that need real HTTP.
+"""The emulator as a separate server process (`restore-emulator`), for tests and benchmarks that need real HTTP.
 
 `start_server(*args)` starts it on a free loopback port, waits for the `export PRISMA_API_URL=…` line it prints,
 and returns a `Server` whose output lines (stdout's export lines and stderr's prose, in the order written) are
@@ -27,7 +27,7 @@ SERVER_START_TIMEOUT = 15.0
 
 @dataclass
 class Server:
-    """`python -m restore_contract.emulator` running in a subprocess; its output lines (stdout and stderr) are collected as they come."""
+    """`restore-emulator` running in a subprocess; its output lines (stdout and stderr) are collected as they come."""
 
     process: subprocess.Popen[str]
     url: str = ""

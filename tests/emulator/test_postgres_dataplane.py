@@ -157,7 +157,7 @@ def test_an_external_server_given_by_dsn_serves_the_emulator(make_api: MakeApi) 
 
 
 def test_the_data_probe_holds_a_bounded_number_of_sessions(pg: Api) -> None:
-    """The suite's data probe (restore_contract/targets/data.py) reads many databases, but keeps at most MAX_SESSIONS sessions
+    """The suite's data probe (targets/data.py) reads many databases, but keeps at most MAX_SESSIONS sessions
     open on the server at a time (staging databases have connection limits), and still reads each correctly."""
     from restore_contract.targets.data import MAX_SESSIONS, PostgresAccess
 

@@ -1,4 +1,4 @@
-"""`python -m restore_contract.emulator` (`restore-emulator`): what it prints, how it stops, and how it refuses a bad command line.
+"""`restore-emulator` (`restore-emulator`): what it prints, how it stops, and how it refuses a bad command line.
 
 The sourcing of its export lines by a shell, and stdout holding nothing else: tests/unit/test_cli.py."""
 

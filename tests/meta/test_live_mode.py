@@ -322,7 +322,7 @@ def _start_and_kill_a_live_run(staging: Staging) -> list[str]:
 
 
 def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_own(staging: Staging) -> None:
-    """Every client of a live target is guarded (restore_contract/targets/live.py puts the guard under the transport stack): a
+    """Every client of a live target is guarded (targets/live.py puts the guard under the transport stack): a
     restore, a delete or a new connection on the golden source never leaves the process, whatever code sends it."""
     golden = staging.settings["PRISMA_CONTRACT_SOURCE_DATABASE_ID"]
     settings = LiveSettings(

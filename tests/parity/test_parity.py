@@ -1,6 +1,6 @@
 """Parity of the emulator with recorded snapshots (issue 15).
 
-Servers are started once for the module, in parallel (`python -m restore_contract.emulator --no-control-plane --seed-golden`, as
+Servers are started once for the module, in parallel (`restore-emulator --no-control-plane --seed-golden`, as
 staging gives nothing but the public API), each with other correct options or a fault, and the scenario is
 recorded against each over HTTP. The emulator compared with a snapshot of itself shows no divergence; compared
 with one of another correct server, exactly the differences those options make, each docs silent (and the comparison
@@ -37,7 +37,7 @@ from restore_contract.targets.live import LiveSettings
 from tests.unit.test_cassettes import assert_no_secrets
 
 COMMITTED = SNAPSHOTS / "emulator.json"
-# What the committed snapshot was recorded against; its clock is what `python -m restore_contract.parity compare` gives the emulator.
+# What the committed snapshot was recorded against; its clock is what `parity compare` gives the emulator.
 COMMITTED_WITH = ("--no-control-plane", "--seed-golden", "--clock", CLOCK)
 LABEL = "restore-emulator " + " ".join(COMMITTED_WITH)
 KINDS = ("backup", "connection", "database", "project")
@@ -128,7 +128,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch, server: Server) -> None:
 
 
 def _compare(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[str]]:
-    """`python -m restore_contract.parity compare …` (the in-process emulator on the memory data plane): exit code, report lines."""
+    """`restore_contract.parity compare …` (the in-process emulator, memory data plane): exit code, report lines."""
     code = main(["compare", *argv, "--emulator-data", "memory"])
     return code, capsys.readouterr().out.splitlines()
 
@@ -137,7 +137,7 @@ def _compare(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, 
 
 
 def test_the_in_process_emulator_matches_the_committed_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
-    """What CI runs: `python -m restore_contract.parity compare emulator`, the in-process emulator with the default options."""
+    """What CI runs: `restore_contract.parity compare emulator`, the in-process emulator with the default options."""
     assert main(["compare", "emulator"]) == 0
     out = capsys.readouterr().out
     assert "0 divergence(s)" in out, out
@@ -150,7 +150,7 @@ def test_the_in_process_emulator_matches_the_committed_snapshot(capsys: pytest.C
 def test_recording_the_server_again_gives_the_committed_file(
     recorded: Recorded, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m restore_contract.parity record` from the environment's settings, against the server the committed snapshot was
+    """`restore_contract.parity record` from the environment's settings, against the server the committed snapshot was
     recorded against: byte for byte the committed file (normalised: nothing random is left)."""
     _environment(monkeypatch, recorded.servers["default"])
     assert main(["record", "again", "--dir", str(tmp_path), "--label", LABEL]) == 0
@@ -218,7 +218,7 @@ def test_a_fault_inside_a_409_window_recorded_over_http_is_contract_relevant(
 def test_the_in_process_emulator_with_a_409_window_fault_fails_the_comparison(
     fault: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`python -m restore_contract.parity compare emulator --emulator-fault no-conflict-while-…` (the default clock, reads:1, keeps the
+    """`parity compare emulator --emulator-fault no-conflict-while-…` (the default clock, reads:1, keeps the
     window open past the read just before; a slower one, reads:2, too): exit 1, the step contract-relevant."""
     step, busy = WINDOW_FAULTS[fault]
     for clock in ([], ["--emulator-clock", "reads:2"]):

@@ -48,7 +48,9 @@ def test_there_is_a_committed_cassette() -> None:
 
 
 def test_there_is_a_committed_parity_snapshot() -> None:
-    assert SNAPSHOTS / "emulator.json" in SNAPSHOT_FILES, "restore_contract/parity/snapshots/emulator.json should be committed"
+    assert SNAPSHOTS / "emulator.json" in SNAPSHOT_FILES, (
+        "restore_contract/parity/snapshots/emulator.json should be committed"
+    )
 
 
 @pytest.mark.parametrize("path", COMMITTED, ids=lambda p: p.parent.name)
@@ -92,7 +94,7 @@ def test_replay_blocks_real_connections() -> None:
 
 
 def test_replay_answers_identical_requests_in_recorded_order_once_each() -> None:
-    """The indexed lookup (restore_contract/targets/cassettes.py) plays what vcrpy's scan would: in order, each answer once."""
+    """The indexed lookup (targets/cassettes.py) plays what vcrpy's scan would: in order, each answer once."""
     cassette = Cassette(CASSETTES / "emulator-http")
     interactions = yaml.safe_load(cassette.session.read_text(encoding="utf-8"))["interactions"]
 

@@ -63,7 +63,7 @@ def test_path_variables_are_made_the_callers() -> None:
 
 @pytest.mark.parametrize("option", DEV.PATH_OPTIONS)
 def test_restore_contract_uses_the_same_list(option: str) -> None:
-    """One list of path options: dev.py's, which restore_contract/commands/cli.py loads (dev.py can import nothing installed)."""
+    """One list of path options: dev.py's, which commands/cli.py loads (dev.py can import nothing installed)."""
     assert pytest_run("run", [option, "x", f"{option}=y"], {}, cwd=ELSEWHERE).args[1:] == [
         option,
         f"{ELSEWHERE}/x",

@@ -102,7 +102,9 @@ def test_the_section_says_how_to_start_a_server_that_answers_the_emulators_curl(
     assert "dev.py contract" in section
     assert "-m restore_contract.emulator --port 8787 --fault auth-ignored" in section
     assert "http://emulator.local" in section
-    assert "-m restore_contract.emulator" not in reproduce(NODE, Invocation.of([], [], ROOT, {}), "ci", None)  # other targets
+    assert "-m restore_contract.emulator" not in reproduce(
+        NODE, Invocation.of([], [], ROOT, {}), "ci", None
+    )  # other targets
 
 
 def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:

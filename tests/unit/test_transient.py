@@ -1,4 +1,4 @@
-"""Transient answers are retried as far as a retry is safe, and nothing else is (restore_contract/targets/transient.py)."""
+"""Transient answers are retried as far as a retry is safe, and nothing else is (targets/transient.py)."""
 
 from __future__ import annotations
 

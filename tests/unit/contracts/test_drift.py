@@ -107,7 +107,7 @@ def test_inlining_refs_keeps_every_fact_and_unshares_places() -> None:
     contract = load_document()
     inlined = inline_refs(contract)
     assert document_facts(inlined) == document_facts(contract)
-    # In restore_contract/contracts/openapi.yaml both answers share one `status` node (a YAML anchor): a test mutating the
+    # In contracts/openapi.yaml both answers share one `status` node (a YAML anchor): a test mutating the
     # restore answer must not change the other operation's too.
     restore_status = _restore_200_data(inlined)["properties"]["status"]
     get_data = inlined["paths"]["/v1/databases/{databaseId}"]["get"]["responses"]["200"]["content"]
