@@ -134,7 +134,7 @@ def in_parallel(args: list[str]) -> list[str]:
         return []
     if any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg.endswith("no:xdist") for arg in args):
         return []
-    return ["-n", str(WORKERS), "--dist", "load"]
+    return ["-n", str(WORKERS), "--dist", "load", "--maxschedchunk", "1"]
 
 
 def main(argv: list[str]) -> int:

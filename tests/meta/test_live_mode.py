@@ -226,6 +226,7 @@ def test_the_golden_source_is_never_the_sacrificial_target(staging: Staging) -> 
     assert database_names(staging.server, staging.settings) == before
 
 
+@pytest.mark.waits(50)
 def test_the_coverage_table_is_in_every_summary_and_a_live_run_reaches_the_409_windows(
     launch_server: StartServer, tmp_path: Path
 ) -> None:
@@ -244,12 +245,12 @@ def test_the_coverage_table_is_in_every_summary_and_a_live_run_reaches_the_409_w
 @pytest.mark.parametrize(
     "fault",
     [
-        "no-conflict-while-recovering",
-        "no-conflict-while-provisioning",
-        "prefix-case-folded",
-        "encoded-slash-split",
-        "trailing-junk-trimmed",
-        "long-id-500",
+        pytest.param("no-conflict-while-recovering", marks=pytest.mark.waits(8)),
+        pytest.param("no-conflict-while-provisioning", marks=pytest.mark.waits(45)),
+        pytest.param("prefix-case-folded", marks=pytest.mark.waits(30)),
+        pytest.param("encoded-slash-split", marks=pytest.mark.waits(30)),
+        pytest.param("trailing-junk-trimmed", marks=pytest.mark.waits(30)),
+        pytest.param("long-id-500", marks=pytest.mark.waits(30)),
     ],
 )
 def test_a_faulty_server_is_caught_live_without_a_control_plane(
@@ -353,7 +354,11 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     assert "contract-golden-source" in database_names(staging.server, staging.settings)
 
 
-@pytest.mark.parametrize("after_s", [0.0, 8.0], ids=["while creating its databases", "while restoring"])
+@pytest.mark.parametrize(
+    "after_s",
+    [pytest.param(0.0, marks=pytest.mark.waits(8)), pytest.param(8.0, marks=pytest.mark.waits(20))],
+    ids=["while creating its databases", "while restoring"],
+)
 def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, after_s: float) -> None:
     """SIGINT, then a kill if the run is still there 30 s later: a slow correct server (restores of 2.5 s,
     provisioning of 1 s) once kept 8 scratch databases after that, when the interrupt came during the pool's set-up

@@ -110,7 +110,7 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
 )
 def test_every_test_runs_on_xdist_workers_unless_the_caller_chose(args: list[str], parallel: bool) -> None:
     chosen = DEV.in_parallel(args)
-    assert chosen == (["-n", str(DEV.WORKERS), "--dist", "load"] if parallel else [])
+    assert chosen == (["-n", str(DEV.WORKERS), "--dist", "load", "--maxschedchunk", "1"] if parallel else [])
 
 
 def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
