@@ -36,6 +36,9 @@ SUITE = ROOT / "restore_contract" / "suite"  # the contract suite, shipped in th
 # options name no file (emulator/config.py: --env-file is the server's own). commands/cli.py uses these too.
 PATH_OPTIONS = ("--summary-json", "--reports", "--junitxml", "--junit-xml", "--basetemp", "--log-file")
 PATH_VARIABLES = ("PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_REPORTS")
+# pytest-xdist workers for `test`, more than the cores: much of the time a worker waits on a server's clock (restores
+# that take seconds, time budgets) rather than computing.
+WORKERS = 2 * (os.cpu_count() or 1)
 
 
 def _say(message: str) -> None:
@@ -128,6 +131,18 @@ def callers_variables(environ: dict[str, str], cwd: Path) -> dict[str, str]:
     return {name: _callers(environ[name], cwd) for name in relative}
 
 
+def in_parallel(args: list[str]) -> list[str]:
+    """pytest-xdist's options for `test` over every test: the run is CPU-bound, and many meta-tests wait on a
+    server's clock meanwhile, so it runs on WORKERS workers (`--dist load`: tests go to whichever worker is free).
+    None when the caller chose tests (a file, a test: starting workers would be most of the run) or chose a number
+    of workers, a distribution or no xdist at all."""
+    if any(_names_tests(arg) for arg in args):
+        return []
+    if any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg.endswith("no:xdist") for arg in args):
+        return []
+    return ["-n", str(WORKERS), "--dist", "load", "--maxschedchunk", "1"]
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"contract", "test", "seed-golden", "setup"}:
         print(__doc__, file=sys.stderr)
@@ -140,7 +155,7 @@ def main(argv: list[str]) -> int:
         return pytest(rest if any(_names_tests(arg) for arg in rest) else [*CONTRACT_TESTS, *rest])
     if command == "seed-golden":
         return _run(PYTHON, "-m", "restore_contract.commands.seed_golden", *rest)
-    return lint_and_types() or pytest(rest)
+    return lint_and_types() or pytest([*in_parallel(rest), *rest])
 
 
 if __name__ == "__main__":

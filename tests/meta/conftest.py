@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ import pytest
 
 from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.harness.server import REPO, Server, seeded_settings, start_server
+from tests.meta.forked import run_pytest
 from tests.meta.records import RunRecord
 
 
@@ -25,29 +25,81 @@ class Staging:
     settings: dict[str, str]
 
 
-@pytest.fixture(scope="module")
-def staging() -> Iterator[Staging]:
-    server = start_server("--no-control-plane", "--seed-golden")
+@pytest.fixture(scope="session")
+def _stagings() -> Iterator[dict[str, Staging]]:
+    """The staging servers of this session, one per test module, stopped at its end."""
+    started: dict[str, Staging] = {}
     try:
-        yield Staging(server, seeded_settings(server))
+        yield started
     finally:
-        server.stop()
+        for each in started.values():
+            each.server.stop()
+
+
+@pytest.fixture
+def staging(request: pytest.FixtureRequest, _stagings: dict[str, Staging]) -> Staging:
+    """The module's staging server: every test of a module shares one, started when the first needs it. It lives
+    for the session (not only while the module's tests run, as a module fixture would): under pytest-xdist a worker
+    runs a module's tests between other modules' tests, and would start it again each time."""
+    module = request.module.__name__
+    if module not in _stagings:
+        server = start_server("--no-control-plane", "--seed-golden")
+        try:
+            _stagings[module] = Staging(server, seeded_settings(server))
+        except BaseException:
+            server.stop()
+            raise
+    return _stagings[module]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "waits(seconds): the test mostly waits, about `seconds` on 2 cores, on a server's clock or a time budget; a "
+        "scheduling hint only (under pytest-xdist these start first, each next to tests that compute)",
+    )
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`python3 dev.py test`), the order the workers take the tests in: the tests that mostly
+    wait (marked `waits`) first, the longest first, each followed by two runs of the fault meta-test, which compute;
+    then the rest as collected. A worker waiting on a server's clock leaves its core to a worker that computes, and
+    the run does not end on a long wait that started last. Without xdist the order stays the files' order."""
+    if not hasattr(config, "workerinput"):
+        return
+    waiting = sorted((item for item in items if item.get_closest_marker("waits")), key=_waits, reverse=True)
+    computing = [item for item in items if item.nodeid.startswith(FAULT_DETECTION)]
+    chosen = {id(item) for item in [*waiting, *computing]}
+    order: list[pytest.Item] = []
+    for item in waiting:
+        order += [item, *computing[:2]]
+        del computing[:2]
+    items[:] = order + computing + [item for item in items if id(item) not in chosen]
+
+
+FAULT_DETECTION = "tests/meta/test_fault_detection.py::"
+
+
+def _waits(item: pytest.Item) -> float:
+    marker = item.get_closest_marker("waits")
+    return float(marker.args[0]) if marker is not None else 0.0
 
 
 def run_suite_with(
     env: dict[str, str], *args: str, record: Path | None = None, tests: str = "restore_contract/suite"
 ) -> subprocess.CompletedProcess[str]:
-    """`pytest TESTS ARGS` in a subprocess whose environment holds only `env` of the suite's settings; with
-    `record`, the run writes its run record there (read it with `RunRecord.read`)."""
+    """`pytest TESTS ARGS` in a session of its own whose environment holds only `env` of the suite's settings; with
+    `record`, the run writes its run record there (read it with `RunRecord.read`). The session is forked from a
+    warmed-up process (tests/meta/forked.py): as isolated as `python -m pytest` in a subprocess, which it stands
+    for, without importing everything again (~1.5 s of CPU a run, and there are some sixty)."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_", "GITHUB_"))}
     # Each run's reports in a folder of its own, not the project's reports/ (many run at once).
     clean["PRISMA_CONTRACT_REPORTS"] = tempfile.mkdtemp(prefix="restore-contract-reports-")
     clean.pop("PYTHONDONTWRITEBYTECODE", None)
-    command = [sys.executable, "-m", "pytest", tests, "-q", "-p", "no:cacheprovider", *args]
+    command = [tests, "-q", "-p", "no:cacheprovider", *args]
     command += [f"--summary-json={record}"] if record is not None else []
-    return subprocess.run(
-        command, cwd=REPO, env={**clean, **env}, capture_output=True, text=True, timeout=600, check=False
-    )
+    return run_pytest(command, env={**clean, **env}, cwd=REPO, timeout=600)
 
 
 def run_recorded(env: dict[str, str], folder: Path, *args: str, tests: str = "restore_contract/suite") -> RunRecord:

@@ -10,7 +10,9 @@ Each run writes its run record (`--summary-json`), which is what is read here; t
 which fault is written to reports/fault-detection-seed-<seed>.md when every run of that seed ran.
 
 One test per run: select with -k, e.g. `-k "seed0 and data-not-replaced"`, `-k "seed1 and healthy"`; the selected
-runs (only those) go at once, two at a time.
+runs (only those) go at once, two at a time. Under pytest-xdist (`python3 dev.py test` runs the project's tests with
+it) the workers share this module's tests like any others, and each test's run goes when its test does, in the
+worker that has it. Every run is a session forked from a warmed-up process (tests/meta/forked.py).
 
 Faults of the data plane (data, passwords, roles) run on the embedded PostgreSQL, where the data probe logs
 in for real, as it does by default and on staging; the others break only the HTTP layer and run on the
@@ -20,10 +22,9 @@ in-memory data plane, which is twice as fast. The healthy emulator runs on both 
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
-import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,11 +34,13 @@ from restore_contract.checks.builtin import DECISIONS
 from restore_contract.checks.restore import RESTORE_CHECKS
 from restore_contract.emulator import DESCRIPTIONS, Fault
 from restore_contract.emulator.faults import CAUGHT_BY, DATA_PLANE_FAULTS
+from tests.meta.forked import FORKS, WORKERS
 from tests.meta.records import RunRecord, detection, pass_problems
 
 ROOT = Path(__file__).resolve().parents[2]
 REPORTS = ROOT / "reports"
 SEEDS = (0, 1, 2)
+TIMEOUT = 600  # seconds a run may take (a healthy one takes ~20), then it is killed and fails its test
 
 
 @dataclass(frozen=True)
@@ -61,10 +64,6 @@ def jobs_for(seed: int) -> list[Job]:
 
 # A run that exits 1 with no fault on: the lifecycle model cannot settle a database under a clock that never
 # moves. It must not count as a detection (it did, when any exit 1 counted).
-# Under xdist (`python3 dev.py test` runs the project's tests with it) every test of this module goes to one worker:
-# the module's fixture runs the selected jobs itself, two at a time, and would run them again in another worker.
-pytestmark = pytest.mark.xdist_group("fault-detection")
-
 HARNESS_ERROR = Job(0, None, "memory", "restore_contract/suite/test_lifecycle.py", ("--emulator-clock=manual",))
 
 
@@ -81,26 +80,58 @@ def _args(job: Job, record: Path) -> list[str]:
     return args + ([f"--emulator-fault={job.fault.value}"] if job.fault is not None else [])
 
 
+def _key(job: Job) -> str:
+    """A file name for the job's run (ids are not unique: the harness-error run has a healthy one's)."""
+    return hashlib.sha256(repr(job).encode()).hexdigest()[:16]
+
+
 def run_suites(jobs: list[Job], folder: Path) -> list[Run]:
-    """Every job as its own pytest session, forked from one warmed-up process (tests/meta/forked.py)."""
+    """Every job as its own pytest session, forked from one warmed-up process (tests/meta/forked.py), at most two
+    at a time; each run is also saved in `folder` (see `_save`)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PRISMA_", "PYTEST_"))}
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # lets pytest cache its assertion rewrites between the many runs
     env["PRISMA_CONTRACT_PROFILE"] = "meta"
     env["PRISMA_CONTRACT_REPORTS"] = str(folder / "reports")  # not the project's reports/: these runs are the tests'
-    outputs = [folder / f"run-{index}.txt" for index in range(len(jobs))]
-    records = [folder / f"run-{index}.json" for index in range(len(jobs))]
-    plan, results = folder / "jobs.json", folder / "results.json"
+    outputs = [folder / f"run-{_key(job)}.txt" for job in jobs]
+    records = [folder / f"run-{_key(job)}.json" for job in jobs]
     planned = zip(jobs, records, outputs, strict=True)
-    plan.write_text(json.dumps([{"args": _args(job, rec), "output": str(out)} for job, rec, out in planned]))
-    command = [sys.executable, "-m", "tests.meta.forked", str(plan), str(results)]
-    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1200, check=False)
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    plan = [
+        {"args": _args(job, rec), "output": str(out), "env": env, "cwd": str(ROOT), "timeout": TIMEOUT}
+        for job, rec, out in planned
+    ]
+    results = FORKS.run(plan, workers=WORKERS)
     runs = []
-    for job, output, record, result in zip(jobs, outputs, records, json.loads(results.read_text()), strict=True):
+    for job, output, record, result in zip(jobs, outputs, records, results, strict=True):
         tail = output.read_text(encoding="utf-8", errors="replace")[-3000:]
         read = dataclasses.replace(RunRecord.read(record, result["exit_code"]), output=tail)
-        runs.append(Run(job, read, result["seconds"]))
+        runs.append(_save(Run(job, read, result["seconds"]), folder))
     return runs
+
+
+def _save(run: Run, folder: Path) -> Run:
+    """Keep the run where the session's other runs are (under xdist: other workers' too), and write the table of
+    its seed once every run of that seed is there."""
+    saved = {"exit_code": run.result.exit_code, "record": run.result.record, "output": run.result.output}
+    _write_atomically(folder / f"done-{_key(run.job)}.json", json.dumps(saved | {"seconds": run.seconds}))
+    if run.job.seed in SEEDS and run.job in jobs_for(run.job.seed):
+        done = [_saved(job, folder) for job in jobs_for(run.job.seed)]
+        if all(done):
+            _write_report(run.job.seed, [each for each in done if each is not None])
+    return run
+
+
+def _saved(job: Job, folder: Path) -> Run | None:
+    path = folder / f"done-{_key(job)}.json"
+    if not path.is_file():
+        return None
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    return Run(job, RunRecord(saved["exit_code"], saved["record"], saved["output"]), saved["seconds"])
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    partial.write_text(text, encoding="utf-8")
+    partial.replace(path)
 
 
 def _properties(fault: Fault) -> str:
@@ -130,7 +161,7 @@ def _write_report(seed: int, runs: list[Run]) -> None:
             verdict, by = "yes" if found.detected else "NO", found.caught_by if found.detected else found.why
         row = (name, breaks, must, run.job.data_plane, verdict, by, f"{run.seconds:.1f}")
         lines.append("| " + " | ".join(row) + " |")
-    (REPORTS / f"fault-detection-seed-{seed}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_atomically(REPORTS / f"fault-detection-seed-{seed}.md", "\n".join(lines) + "\n")
 
 
 def _selected_jobs(request: pytest.FixtureRequest) -> list[Job]:
@@ -144,19 +175,33 @@ def _selected_jobs(request: pytest.FixtureRequest) -> list[Job]:
     return list(jobs)
 
 
+def _under_xdist() -> bool:
+    return "PYTEST_XDIST_WORKER" in os.environ
+
+
 @pytest.fixture(scope="module")
-def runs(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> dict[Job, Run]:
-    """Every run a selected test reads, at most two at a time so both cores stay busy."""
-    done = run_suites(_selected_jobs(request), tmp_path_factory.mktemp("fault-runs"))
-    by_job = {run.job: run for run in done}
-    for seed in SEEDS:
-        if all(job in by_job for job in jobs_for(seed)):  # a partial selection leaves the last full table in place
-            _write_report(seed, [by_job[job] for job in jobs_for(seed)])
-    return by_job
+def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the session's runs are kept: under xdist, one folder for every worker of this session."""
+    if not _under_xdist():
+        return tmp_path_factory.mktemp("fault-runs")
+    shared = tmp_path_factory.getbasetemp().parent / "fault-runs"
+    shared.mkdir(exist_ok=True)
+    return shared
+
+
+@pytest.fixture(scope="module")
+def runs(request: pytest.FixtureRequest, folder: Path) -> dict[Job, Run]:
+    """Every run a selected test reads, at most two at a time so both cores stay busy. Under xdist none: this
+    process runs only the tests xdist gives it, one at a time, and the other worker keeps the other core busy."""
+    if _under_xdist():
+        return {}
+    return {run.job: run for run in run_suites(_selected_jobs(request), folder)}
 
 
 @pytest.fixture
-def run(job: Job, runs: dict[Job, Run]) -> Run:
+def run(job: Job, runs: dict[Job, Run], folder: Path) -> Run:
+    if job not in runs:
+        [runs[job]] = run_suites([job], folder)
     return runs[job]
 
 

@@ -22,17 +22,20 @@ META = {"PRISMA_CONTRACT_PROFILE": "meta"}
     ("variant", "expected"),
     [
         # ids and the number of reads are HTTP matters: the in-memory data plane, twice as fast, is enough
-        (
+        pytest.param(
             ["--emulator-clock=reads:3", "--emulator-id-style=cuid2", "--emulator-no-alias", "--emulator-data=memory"],
             {"clock": "reads:3", "id_style": "cuid2", "alias_unprefixed": "false", "data_plane": "memory"},
+            id="slow-by-reads-cuid2-no-alias",
+            marks=pytest.mark.waits(37),
         ),
         # recovery that takes time, on PostgreSQL: the data probe must wait for `ready` before it reads
-        (
+        pytest.param(
             ["--emulator-clock=seconds:0.2", "--emulator-backups-oldest-first"],
             {"clock": "seconds:0.2", "backups_newest_first": "false", "data_plane": "postgres"},
+            id="slow-by-time-oldest-first",
+            marks=pytest.mark.waits(55),
         ),
     ],
-    ids=["slow-by-reads-cuid2-no-alias", "slow-by-time-oldest-first"],
 )
 def test_the_suite_passes_against_another_correct_server(
     variant: list[str], expected: dict[str, str], tmp_path: Path

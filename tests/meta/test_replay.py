@@ -38,7 +38,10 @@ def test_the_committed_cassette_replays() -> None:
     assert "restore answers: 200 x" in done.stdout
 
 
-@pytest.mark.parametrize(("fault", "breaks"), [(None, None), ("source-not-echoed", "restore_starts_recovering")])
+@pytest.mark.parametrize(
+    ("fault", "breaks"),
+    [pytest.param(None, None, marks=pytest.mark.waits(40)), ("source-not-echoed", "restore_starts_recovering")],
+)
 def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None, breaks: str | None) -> None:
     server = start_server("--no-control-plane", "--seed-golden", *(["--fault", fault] if fault else []))
     try:

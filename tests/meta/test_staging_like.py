@@ -108,6 +108,7 @@ def counting_proxy(upstream: str) -> Iterator[tuple[str, list[Answer]]]:
         client.close()
 
 
+@pytest.mark.waits(80)  # the budget, then the restores still in flight
 def test_the_live_run_passes_against_a_staging_like_server(launch_server: StartServer, tmp_path: Path) -> None:
     server = launch_server(*STAGING_LIKE)
     with counting_proxy(server.url) as (url, answers):
@@ -142,6 +143,7 @@ def test_the_live_run_passes_against_a_staging_like_server(launch_server: StartS
     assert any("restores started" in line and "budget left" in line for line in progress), run.output
 
 
+@pytest.mark.waits(10)
 @pytest.mark.parametrize(
     "fault", ["restore-answers-ready", "no-conflict-while-recovering", "restore-rotates-credentials"]
 )

@@ -96,7 +96,9 @@ def _start_and_record(name: str) -> tuple[Server, Snapshot]:
         raise
 
 
-@pytest.fixture(scope="module")
+# Session fixtures, though only this module uses them: under pytest-xdist a worker runs this module's tests between
+# other modules' tests, and a module fixture would start the servers and record them again each time.
+@pytest.fixture(scope="session")
 def recorded() -> Iterator[Recorded]:
     with ThreadPoolExecutor(max_workers=len(SERVERS)) as pool:
         futures = {name: pool.submit(_start_and_record, name) for name in SERVERS}
@@ -109,7 +111,7 @@ def recorded() -> Iterator[Recorded]:
             list(pool.map(Server.stop, started))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def emulator_snapshot() -> Snapshot:
     """The in-process emulator as `python -m restore_contract.parity compare` runs it by default."""
     return record_emulator(EmulatorConfig(data_plane="memory", clock=ClockConfig.parse(CLOCK)))

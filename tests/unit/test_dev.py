@@ -92,3 +92,38 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
     assert args[3:] == [NODE, "--summary-json", f"{tmp_path}/out.json", f"--junitxml={tmp_path}/j.xml"]
     assert kwargs["cwd"] == ROOT
     assert kwargs["env"]["PRISMA_CONTRACT_REPORTS"] == f"{tmp_path}/reports"
+
+
+@pytest.mark.parametrize(
+    ("args", "parallel"),
+    [
+        ([], True),  # every test: on pytest-xdist's workers
+        (["-x", "--durations=20"], True),
+        ([NODE], False),  # tests the caller chose: in this process
+        (["tests/unit"], False),
+        (["-n", "3"], False),  # the caller's own choice of workers, of distribution, or no xdist
+        (["-n3"], False),
+        (["--numprocesses=auto"], False),
+        (["--dist", "worksteal"], False),
+        (["-p", "no:xdist"], False),
+    ],
+)
+def test_every_test_runs_on_xdist_workers_unless_the_caller_chose(args: list[str], parallel: bool) -> None:
+    chosen = DEV.in_parallel(args)
+    assert chosen == (["-n", str(DEV.WORKERS), "--dist", "load", "--maxschedchunk", "1"] if parallel else [])
+
+
+def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[list[str]] = []
+
+    def call(args: list[str], **kwargs: Any) -> int:
+        calls.append(args)
+        return 0
+
+    dev = load_dev()
+    monkeypatch.setattr(dev, "setup", lambda: None)
+    monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
+    monkeypatch.setattr(subprocess, "call", call)
+    assert dev.main(["test"]) == 0
+    [args] = calls
+    assert args[3:] == dev.in_parallel([]) != []
