@@ -3,6 +3,7 @@ data, and a restore replaces the data while every role, password and connection 
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -173,11 +174,20 @@ def test_the_data_probe_holds_a_bounded_number_of_sessions(pg: Api) -> None:
         for _ in range(2):
             for index, secret in secrets.items():
                 assert access.read(secret) == {"items": [{"id": index}]}
-                with psycopg.connect(secrets[0]) as watcher:
-                    row = watcher.execute(
-                        "SELECT count(*) FROM pg_stat_activity WHERE usename = ANY(%s)", (users,)
-                    ).fetchone()
-                assert row is not None
-                assert row[0] - 1 <= MAX_SESSIONS  # minus the watcher's own session
+                assert _sessions_settle_at_most(secrets[0], users, MAX_SESSIONS)
     finally:
         access.close()
+
+
+def _sessions_settle_at_most(secret: str, users: list[str | None], most: int) -> bool:
+    """Whether the sessions of `users` come down to `most` within 2 s: a closed session's backend leaves
+    pg_stat_activity only once it has exited, which on a loaded machine takes a moment (a probe holding more
+    sessions would stay above it)."""
+    deadline = time.monotonic() + 2
+    with psycopg.connect(secret) as watcher:
+        while True:
+            row = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = ANY(%s)", (users,)).fetchone()
+            assert row is not None
+            if row[0] - 1 <= most or time.monotonic() > deadline:  # minus the watcher's own session
+                return bool(row[0] - 1 <= most)
+            time.sleep(0.05)
