@@ -56,7 +56,7 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "waits(seconds): the test mostly waits, about `seconds` on 2 cores, on a server's clock or a time budget; a "
-        "scheduling hint only (under pytest-xdist these start first, each next to tests that compute)",
+        "scheduling hint only (under pytest-xdist these are spread among tests that compute: see `scheduled`)",
     )
 
 
