@@ -37,8 +37,8 @@ SUITE = ROOT / "restore_contract" / "suite"  # the contract suite, shipped in th
 PATH_OPTIONS = ("--summary-json", "--reports", "--junitxml", "--junit-xml", "--basetemp", "--log-file")
 PATH_VARIABLES = ("PRISMA_CONTRACT_SUMMARY_JSON", "PRISMA_CONTRACT_REPORTS")
 # pytest-xdist workers for `test`, more than the cores: much of the time a worker waits on a server's clock (restores
-# that take seconds, time budgets) rather than computing.
-WORKERS = 2 * (os.cpu_count() or 1)
+# that take seconds, time budgets) rather than computing. At most 8: each holds the suite's imports and a fork server.
+WORKERS = min(2 * (os.cpu_count() or 1), 8)
 
 
 def _say(message: str) -> None:

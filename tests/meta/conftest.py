@@ -56,29 +56,47 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         "waits(seconds): the test mostly waits, about `seconds` on 2 cores, on a server's clock or a time budget; a "
-        "scheduling hint only (under pytest-xdist these start first, each next to tests that compute)",
+        "scheduling hint only (under pytest-xdist these are spread among tests that compute: see `scheduled`)",
     )
 
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (`python3 dev.py test`), the order the workers take the tests in: the tests that mostly
-    wait (marked `waits`) first, the longest first, each followed by two runs of the fault meta-test, which compute;
-    then the rest as collected. A worker waiting on a server's clock leaves its core to a worker that computes, and
-    the run does not end on a long wait that started last. Without xdist the order stays the files' order."""
-    if not hasattr(config, "workerinput"):
-        return
-    waiting = sorted((item for item in items if item.get_closest_marker("waits")), key=_waits, reverse=True)
-    computing = [item for item in items if item.nodeid.startswith(FAULT_DETECTION)]
-    chosen = {id(item) for item in [*waiting, *computing]}
-    order: list[pytest.Item] = []
-    for item in waiting:
-        order += [item, *computing[:2]]
-        del computing[:2]
-    items[:] = order + computing + [item for item in items if id(item) not in chosen]
+    """Under pytest-xdist (`python3 dev.py test`), the order the workers take the tests in (--maxschedchunk 1 hands
+    them out one at a time, in this order): see `scheduled`. Without xdist the order stays the files' order."""
+    if hasattr(config, "workerinput"):
+        items[:] = scheduled(items, int(config.workerinput.get("workercount", 1)), os.cpu_count() or 1)
 
 
 FAULT_DETECTION = "tests/meta/test_fault_detection.py::"
+COMPUTING_S = 4.0  # a fault-detection run, roughly, on a loaded machine (0.5-20 s)
+
+
+def scheduled(items: list[pytest.Item], workers: int, cores: int) -> list[pytest.Item]:
+    """`items` in the order for `workers` xdist workers on `cores` cores. The tests that mostly wait (marked
+    `waits`) go among the fault meta-test's runs, which compute, so that while some workers wait the others keep
+    the cores busy; then the rest, as collected.
+
+    The waits are planned like jobs on the workers the cores leave over (workers - cores, at least one): the longest
+    first, each on the lane that is free first, and each placed after as many fault runs as the cores get through
+    by its planned start (COMPUTING_S each). Not too many waits at once (when every worker waits, the cores idle),
+    and no long wait started last (the run would end on it)."""
+    lanes = [0.0] * max(1, workers - cores)  # when each lane is free, in seconds from the start
+    planned: list[tuple[float, pytest.Item]] = []
+    for item in sorted((item for item in items if item.get_closest_marker("waits")), key=_waits, reverse=True):
+        lane = lanes.index(min(lanes))
+        planned.append((lanes[lane], item))
+        lanes[lane] += _waits(item)
+    computing = [item for item in items if item.nodeid.startswith(FAULT_DETECTION)]
+    order: list[pytest.Item] = []
+    done = 0  # fault runs placed so far
+    for start, item in sorted(planned, key=lambda pair: pair[0]):
+        before = max(done, int(start * min(cores, workers) / COMPUTING_S))
+        order += [*computing[done:before], item]
+        done = max(done, before)
+    order += computing[done:]
+    placed = {id(item) for item in order}
+    return order + [item for item in items if id(item) not in placed]
 
 
 def _waits(item: pytest.Item) -> float:

@@ -129,36 +129,51 @@ def run(jobs: Sequence[Mapping[str, Any]], workers: int = WORKERS) -> list[dict[
     running: dict[int, tuple[int, float]] = {}  # pid → (job index, start time)
     killed: set[int] = set()
     waiting = list(range(len(jobs)))
-    while waiting or running:
-        while waiting and len(running) < max(1, workers):
-            index = waiting.pop(0)
-            sys.stdout.flush()
-            sys.stderr.flush()
-            pid = os.fork()
-            if pid == 0:
-                _child(jobs[index])
-            running[pid] = (index, time.monotonic())
-        if any(jobs[index].get("timeout") for index, _ in running.values()):
+    # A child's end is a SIGCHLD: held back, it is waited for with a timeout (the next job's deadline), not polled.
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGCHLD})
+    try:
+        while waiting or running:
+            while waiting and len(running) < max(1, workers):
+                index = waiting.pop(0)
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)
+                    _child(jobs[index])
+                running[pid] = (index, time.monotonic())
             pid, status, usage = os.wait4(-1, os.WNOHANG)
             if pid == 0:
-                for child, (index, started) in running.items():
-                    if child not in killed and time.monotonic() - started > float(jobs[index]["timeout"]):
-                        os.kill(child, signal.SIGKILL)
-                        killed.add(child)
-                time.sleep(0.01)
+                signal.sigtimedwait({signal.SIGCHLD}, _kill_overdue(jobs, running, killed))
                 continue
-        else:
-            pid, status, usage = os.wait4(-1, 0)
-        if pid not in running:
-            continue
-        index, started = running.pop(pid)
-        results[index] = {
-            "exit_code": os.waitstatus_to_exitcode(status),
-            "seconds": time.monotonic() - started,
-            "timed_out": pid in killed,
-            "cpu_s": usage.ru_utime + usage.ru_stime,  # the session's and every process it waited for
-        }
+            if pid not in running:
+                continue
+            index, started = running.pop(pid)
+            results[index] = {
+                "exit_code": os.waitstatus_to_exitcode(status),
+                "seconds": time.monotonic() - started,
+                "timed_out": pid in killed,
+                "cpu_s": usage.ru_utime + usage.ru_stime,  # the session's and every process it waited for
+            }
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
     return results
+
+
+def _kill_overdue(jobs: Sequence[Mapping[str, Any]], running: dict[int, tuple[int, float]], killed: set[int]) -> float:
+    """Kill the children past their job's timeout; the seconds until the next one is due (an hour if none)."""
+    now, due = time.monotonic(), 3600.0
+    for child, (index, started) in running.items():
+        timeout = jobs[index].get("timeout")
+        if timeout is None or child in killed:
+            continue
+        left = started + float(timeout) - now
+        if left <= 0:
+            os.kill(child, signal.SIGKILL)
+            killed.add(child)
+        else:
+            due = min(due, left)
+    return max(due, 0.01)
 
 
 def serve() -> int:
