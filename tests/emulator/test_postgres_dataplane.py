@@ -182,9 +182,10 @@ def test_the_data_probe_holds_a_bounded_number_of_sessions(pg: Api) -> None:
 def _sessions_settle_at_most(secret: str, users: list[str | None], most: int) -> bool:
     """Whether the sessions of `users` come down to `most` within 2 s: a closed session's backend leaves
     pg_stat_activity only once it has exited, which on a loaded machine takes a moment (a probe holding more
-    sessions would stay above it)."""
+    sessions would stay above it). Each look in a transaction of its own (autocommit): within one transaction
+    pg_stat_activity is the snapshot of its first read, and the count could never come down."""
     deadline = time.monotonic() + 2
-    with psycopg.connect(secret) as watcher:
+    with psycopg.connect(secret, autocommit=True) as watcher:
         while True:
             row = watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE usename = ANY(%s)", (users,)).fetchone()
             assert row is not None
