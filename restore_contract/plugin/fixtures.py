@@ -58,7 +58,7 @@ def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
     if not values.record:
         return live_target(settings.live, preflight=False), settings.live
     recorder = recording(
-        Cassette.named(values.record), settings.live.public(), settings.profile, force=values.record_force or None
+        Cassette.named(values.record), settings.live.public(), settings.profile, force=values.record_force
     )
     return live_target(settings.live, preflight=False, recorder=recorder), settings.live
 
