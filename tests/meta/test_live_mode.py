@@ -7,6 +7,7 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -371,7 +372,7 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     ids=["while creating its databases", "while restoring"],
 )
 def test_an_interrupted_run_deletes_what_it_created(
-    launch_server: StartServer, after_s: float, restore_s: float
+    launch_server: StartServer, tmp_path: Path, after_s: float, restore_s: float
 ) -> None:
     """SIGINT, then a kill if the run is still there 30 s later: a slow correct server (restores of 2.5 s,
     provisioning of 1 s) once kept 8 scratch databases after that, when the interrupt came during the pool's set-up
@@ -384,7 +385,10 @@ def test_an_interrupted_run_deletes_what_it_created(
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
     command = LIVE_RUN
     env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
-    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env["PYTHONFAULTHANDLER"] = "1"  # a run still there at the deadline is aborted: its threads' stacks say where
+    output = tmp_path / "interrupted-run.txt"
+    with output.open("wb") as log:
+        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def scratch() -> list[str]:
         return [n for n in database_names(server, staging.settings) if n.startswith("contract-scratch-")]
@@ -399,8 +403,11 @@ def test_an_interrupted_run_deletes_what_it_created(
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.kill()
-            pytest.fail("the interrupted run was still there 30 s after SIGINT")
+            process.send_signal(signal.SIGABRT)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=5)
+            tail = output.read_text(encoding="utf-8", errors="replace")[-6000:]
+            pytest.fail(f"the interrupted run was still there 30 s after SIGINT; where it was:\n{tail}")
     finally:
         process.kill()
         process.wait()
