@@ -1,7 +1,8 @@
-"""Fixtures every test layer may use: emulator servers started for one test."""
+"""Fixtures every test layer may use: emulator servers started for one test, Ctrl-C as in a terminal."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -25,3 +26,15 @@ def launch_server() -> Iterator[StartServer]:
     finally:
         for each in started:
             each.stop()
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[None]:
+    """SIGINT raises KeyboardInterrupt in this process and in those the test starts, as in a terminal. A process
+    started in the background by a non-interactive shell (`cmd &` in a script, `nohup`) inherits SIGINT ignored, and
+    Python keeps it so; there a test of what Ctrl-C does failed, though the code under test was right."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)

@@ -371,6 +371,7 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     [pytest.param(0.0, 2.5, marks=pytest.mark.waits(8)), pytest.param(8.0, 45.0, marks=pytest.mark.waits(20))],
     ids=["while creating its databases", "while restoring"],
 )
+@pytest.mark.usefixtures("ctrl_c")
 def test_an_interrupted_run_deletes_what_it_created(
     launch_server: StartServer, tmp_path: Path, after_s: float, restore_s: float
 ) -> None:

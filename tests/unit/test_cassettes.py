@@ -234,7 +234,7 @@ def test_an_interrupted_recording_leaves_the_folder_as_it_was(
         assert not cassette.exists()
 
 
-@pytest.mark.usefixtures("unforced")
+@pytest.mark.usefixtures("unforced", "ctrl_c")
 def test_a_ctrl_c_that_the_block_caught_still_discards_the_recording(tmp_path: Path) -> None:
     """pytest catches the KeyboardInterrupt of a Ctrl-C and tears the session down normally, so the recorder (closed
     with the target) sees no exception: the SIGINT itself marks the recording as interrupted."""
