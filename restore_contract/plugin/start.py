@@ -4,8 +4,11 @@ anything is written, the Hypothesis profile loaded, and the header line."""
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
+from types import FrameType
 
 import pytest
 
@@ -106,6 +109,8 @@ def pytest_configure(config: pytest.Config) -> None:
     invoked = config.invocation_params
     run.invocation = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
     config.pluginmanager.register(InterruptWatch(config), "restore-contract-interrupt")
+    if runs_contract_tests(config):
+        _terminate_as_interrupt(config)
     xdist_controller = bool(config.getoption("numprocesses", None)) and not is_xdist_worker(config)
     target = run.settings.target if run.settings is not None else None
     if xdist_controller and target == "replay":
@@ -136,6 +141,24 @@ class InterruptWatch:
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
         run_of(self.config).interrupted = True
+
+
+def _terminate_as_interrupt(config: pytest.Config) -> None:
+    """SIGTERM ends the run as Ctrl-C does: in-flight verifications dropped, scratch databases deleted, the report
+    saying it stopped. A CI job that is cancelled or times out, a container stopped, get SIGTERM, which by default
+    ends Python at once and leaves the run's databases for the next run's stale sweep. Only where nobody chose what
+    SIGTERM does (its default), and only in the main thread, where Python runs handlers; put back at the end."""
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        return
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+
+    def put_back() -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+    signal.signal(signal.SIGTERM, interrupt)
+    config.add_cleanup(put_back)
 
 
 def is_xdist_worker(config: pytest.Config) -> bool:

@@ -367,18 +367,23 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
 
 
 @pytest.mark.parametrize(
-    ("after_s", "restore_s"),
-    [pytest.param(0.0, 2.5, marks=pytest.mark.waits(8)), pytest.param(8.0, 45.0, marks=pytest.mark.waits(20))],
-    ids=["while creating its databases", "while restoring"],
+    ("stop", "after_s", "restore_s"),
+    [
+        pytest.param(signal.SIGINT, 0.0, 2.5, marks=pytest.mark.waits(8)),
+        pytest.param(signal.SIGINT, 8.0, 45.0, marks=pytest.mark.waits(20)),
+        pytest.param(signal.SIGTERM, 0.0, 2.5, marks=pytest.mark.waits(8)),
+    ],
+    ids=["SIGINT while creating its databases", "SIGINT while restoring", "SIGTERM while creating its databases"],
 )
 @pytest.mark.usefixtures("ctrl_c")
 def test_an_interrupted_run_deletes_what_it_created(
-    launch_server: StartServer, tmp_path: Path, after_s: float, restore_s: float
+    launch_server: StartServer, tmp_path: Path, stop: signal.Signals, after_s: float, restore_s: float
 ) -> None:
-    """SIGINT, then a kill if the run is still there 30 s later: a slow correct server (restores of 2.5 s,
-    provisioning of 1 s) once kept 8 scratch databases after that, when the interrupt came during the pool's set-up
-    or while restores were being verified. Restores of 45 s: a run that waited for the verifications in flight
-    (its test's, or the driver's at the end) instead of dropping them is still there at the kill."""
+    """SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job, a stopped container), then a kill if the run is still there
+    30 s later: a slow correct server (restores of 2.5 s, provisioning of 1 s) once kept 8 scratch databases after
+    that, when the interrupt came during the pool's set-up or while restores were being verified; SIGTERM ended the
+    run at once, keeping them all. Restores of 45 s: a run that waited for the verifications in flight (its test's,
+    or the driver's at the end) instead of dropping them is still there at the kill."""
     server = launch_server(
         "--no-control-plane", "--seed-golden", "--clock", f"seconds:{restore_s}", "--provisioning", "1"
     )
@@ -400,7 +405,7 @@ def test_an_interrupted_run_deletes_what_it_created(
             time.sleep(0.05)
         assert scratch(), "the run created no scratch database"
         time.sleep(after_s)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
@@ -408,7 +413,7 @@ def test_an_interrupted_run_deletes_what_it_created(
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
             tail = output.read_text(encoding="utf-8", errors="replace")[-6000:]
-            pytest.fail(f"the interrupted run was still there 30 s after SIGINT; where it was:\n{tail}")
+            pytest.fail(f"the interrupted run was still there 30 s after {stop.name}; where it was:\n{tail}")
     finally:
         process.kill()
         process.wait()
