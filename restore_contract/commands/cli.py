@@ -14,6 +14,7 @@ import argparse
 import functools
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -162,11 +163,17 @@ def run_pytest(run: PytestRun) -> int:
     env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"} | run.env
     where = ROOT if is_checkout() else Path.cwd()
     with subprocess.Popen([sys.executable, "-m", "pytest", *run.args], cwd=where, env=env) as process:
-        while True:
-            try:
-                return process.wait()
-            except KeyboardInterrupt:  # pytest got the Ctrl-C too: it stops, and says how with its exit code
-                continue
+        # SIGTERM comes to this process alone (`kill`, a cancelled CI job): pytest gets it too, and cleans up before
+        # it ends (a live run deletes its scratch databases), as dev.py's run_to_its_end does.
+        previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
+        try:
+            while True:
+                try:
+                    return process.wait()
+                except KeyboardInterrupt:  # pytest got the Ctrl-C too: it stops, and says how with its exit code
+                    continue
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -366,35 +367,60 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     assert "contract-golden-source" in database_names(staging.server, staging.settings)
 
 
+# The ways a user starts a live run: pytest itself, and the two wrappers that start pytest (the README's).
+DEV_CONTRACT = [sys.executable, "dev.py", "contract", "-q", "-p", "no:cacheprovider", "--target=live"]
+CLI_RUN = [sys.executable, "-m", "restore_contract.commands.cli", "run", "-q", "-p", "no:cacheprovider"]
+CLI_RUN += ["--target=live"]
+
+
+@dataclass(frozen=True)
+class Stop:
+    command: list[str]
+    signal: signal.Signals
+    group: bool = False  # to the whole process group, as a terminal's Ctrl-C; else to the started process only
+    after_s: float = 0.0  # seconds after the run's second scratch database appeared
+    restore_s: float = 2.5  # how long the server's restores take
+    latency_s: float = 0.0  # added to every answer: 0.1 makes deleting the scratch databases outlast 0.25 s
+
+
 @pytest.mark.parametrize(
-    ("stop", "after_s", "restore_s"),
+    "stop",
     [
-        pytest.param(signal.SIGINT, 0.0, 2.5, marks=pytest.mark.waits(8)),
-        pytest.param(signal.SIGINT, 8.0, 45.0, marks=pytest.mark.waits(20)),
-        pytest.param(signal.SIGTERM, 0.0, 2.5, marks=pytest.mark.waits(8)),
+        pytest.param(Stop(LIVE_RUN, signal.SIGINT), marks=pytest.mark.waits(8)),
+        pytest.param(Stop(LIVE_RUN, signal.SIGINT, after_s=8.0, restore_s=45.0), marks=pytest.mark.waits(20)),
+        pytest.param(Stop(DEV_CONTRACT, signal.SIGINT, group=True, latency_s=0.1), marks=pytest.mark.waits(10)),
+        pytest.param(Stop(DEV_CONTRACT, signal.SIGTERM, latency_s=0.1), marks=pytest.mark.waits(10)),
+        pytest.param(Stop(CLI_RUN, signal.SIGTERM, latency_s=0.1), marks=pytest.mark.waits(10)),
     ],
-    ids=["SIGINT while creating its databases", "SIGINT while restoring", "SIGTERM while creating its databases"],
+    ids=[
+        "SIGINT while creating its databases",
+        "SIGINT while restoring",
+        "Ctrl-C on dev.py contract",
+        "SIGTERM to dev.py contract",
+        "SIGTERM to restore-contract run",
+    ],
 )
 @pytest.mark.usefixtures("ctrl_c")
-def test_an_interrupted_run_deletes_what_it_created(
-    launch_server: StartServer, tmp_path: Path, stop: signal.Signals, after_s: float, restore_s: float
-) -> None:
+def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, tmp_path: Path, stop: Stop) -> None:
     """SIGINT (Ctrl-C) or SIGTERM (a cancelled CI job, a stopped container), then a kill if the run is still there
     30 s later: a slow correct server (restores of 2.5 s, provisioning of 1 s) once kept 8 scratch databases after
     that, when the interrupt came during the pool's set-up or while restores were being verified; SIGTERM ended the
-    run at once, keeping them all. Restores of 45 s: a run that waited for the verifications in flight (its test's,
-    or the driver's at the end) instead of dropping them is still there at the kill."""
+    run at once, keeping them all; and `dev.py contract` killed its pytest 0.25 s after a Ctrl-C, in the middle of
+    deleting them. Restores of 45 s: a run that waited for the verifications in flight (its test's, or the driver's
+    at the end) instead of dropping them is still there at the kill."""
     server = launch_server(
-        "--no-control-plane", "--seed-golden", "--clock", f"seconds:{restore_s}", "--provisioning", "1"
-    )
+        "--no-control-plane", "--seed-golden", "--clock", f"seconds:{stop.restore_s}", "--provisioning", "1",
+        "--latency", str(stop.latency_s),
+    )  # fmt: skip
     staging = Staging(server, seeded_settings(server))
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
-    command = LIVE_RUN
     env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
     env["PYTHONFAULTHANDLER"] = "1"  # a run still there at the deadline is aborted: its threads' stacks say where
     output = tmp_path / "interrupted-run.txt"
-    with output.open("wb") as log:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    with output.open("wb") as log:  # a session of its own: the signals sent to its group reach no one else
+        process = subprocess.Popen(
+            stop.command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
 
     def scratch() -> list[str]:
         return [n for n in database_names(server, staging.settings) if n.startswith("contract-scratch-")]
@@ -404,18 +430,22 @@ def test_an_interrupted_run_deletes_what_it_created(
         while time.monotonic() < deadline and len(scratch()) < 2:
             time.sleep(0.05)
         assert scratch(), "the run created no scratch database"
-        time.sleep(after_s)
-        process.send_signal(stop)
+        time.sleep(stop.after_s)
+        if stop.group:
+            os.killpg(process.pid, stop.signal)
+        else:
+            process.send_signal(stop.signal)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            process.send_signal(signal.SIGABRT)
+            os.killpg(process.pid, signal.SIGABRT)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=5)
             tail = output.read_text(encoding="utf-8", errors="replace")[-6000:]
-            pytest.fail(f"the interrupted run was still there 30 s after {stop.name}; where it was:\n{tail}")
+            pytest.fail(f"the interrupted run was still there 30 s after {stop.signal.name}; where it was:\n{tail}")
     finally:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # the wrapper's pytest too, if it is still there
         process.wait()
     assert scratch() == [], "an interrupted run left its scratch databases"
 

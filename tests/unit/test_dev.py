@@ -4,7 +4,6 @@ name a file or folder (and to the variables that set them) are made the caller's
 from __future__ import annotations
 
 import importlib.util
-import subprocess
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -82,7 +81,7 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
     dev = load_dev()
     monkeypatch.setattr(dev, "setup", lambda: None)
     monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
-    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setattr(dev, "run_to_its_end", call)
     monkeypatch.setenv("PRISMA_CONTRACT_REPORTS", "reports")
     monkeypatch.chdir(tmp_path)
 
@@ -123,7 +122,7 @@ def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatc
     dev = load_dev()
     monkeypatch.setattr(dev, "setup", lambda: None)
     monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
-    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setattr(dev, "run_to_its_end", call)
     assert dev.main(["test"]) == 0
     [args] = calls
     assert args[3:] == dev.in_parallel([]) != []
