@@ -103,13 +103,13 @@ def pytest_configure(config: pytest.Config) -> None:
     except UnknownProfile as error:
         pytest.exit(f"restore-contract: {error}", 2)
     config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
-    run = run_of(config)
-    if is_xdist_worker(config) and runs_contract_tests(config):
+    run, contract = run_of(config), runs_contract_tests(config)
+    if is_xdist_worker(config) and contract:
         checked_settings(config)  # the controller checked them, with the preflight; the worker parses its copy
     invoked = config.invocation_params
     run.invocation = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
     config.pluginmanager.register(InterruptWatch(config), "restore-contract-interrupt")
-    if runs_contract_tests(config):
+    if contract:
         _terminate_as_interrupt(config)
     xdist_controller = bool(config.getoption("numprocesses", None)) and not is_xdist_worker(config)
     target = run.settings.target if run.settings is not None else None

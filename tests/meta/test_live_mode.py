@@ -367,10 +367,9 @@ def test_the_live_transport_stack_refuses_every_write_to_what_the_run_does_not_o
     assert "contract-golden-source" in database_names(staging.server, staging.settings)
 
 
-# The ways a user starts a live run: pytest itself, and the two wrappers that start pytest (the README's).
-DEV_CONTRACT = [sys.executable, "dev.py", "contract", "-q", "-p", "no:cacheprovider", "--target=live"]
-CLI_RUN = [sys.executable, "-m", "restore_contract.commands.cli", "run", "-q", "-p", "no:cacheprovider"]
-CLI_RUN += ["--target=live"]
+# The same live run through the two wrappers that start pytest (the README's), which name the suite themselves.
+DEV_CONTRACT = [sys.executable, "dev.py", "contract", *LIVE_RUN[4:]]
+CLI_RUN = [sys.executable, "-m", "restore_contract.commands.cli", "run", *LIVE_RUN[4:]]
 
 
 @dataclass(frozen=True)
