@@ -221,6 +221,8 @@ class Driver:
         def verify() -> ContractViolation | None:
             started = time.monotonic()
             broken = _restore_failures(later, response, checks)
+            if self.inflight.abandoned:  # the run was interrupted meanwhile: nothing it found is reported
+                return None
             self.report.merge(later.tally)
             self.budget.verified_in(time.monotonic() - started)
             self.report.restored(observed.before.target_id, answered, ok=not broken)

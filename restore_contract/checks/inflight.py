@@ -39,6 +39,8 @@ class InFlight:
     _since: float = field(default_factory=time.monotonic)  # when the number in flight last changed
     _first: float = 0.0  # when the first verification started
     _failed_tests: set[str] = field(default_factory=set)
+    # An interrupted run: what is still verifying reads databases the pool is deleting; its verdict is nobody's.
+    abandoned: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self._pool = ThreadPoolExecutor(self.workers, "verify") if self.background else None
@@ -136,6 +138,7 @@ class InFlight:
         """Wait for everything still in flight; what failed (tests that ended without `finish` leave it here).
         `abandon` (an interrupted run): wait for nothing, drop what has not started, report nothing."""
         if abandon:
+            self.abandoned = True
             self._tests.clear()
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
