@@ -61,16 +61,25 @@ def capabilities(pool: Pool) -> dict[str, bool]:
     }
 
 
-def coverage(causes: Mapping[str, int], has: Mapping[str, bool], stopped: str | None = None) -> list[dict[str, object]]:
-    """Each row with how often it was exercised and, when never, why: the run's setup failing (`stopped`), the
-    first missing need, else the budget."""
+BUDGET_OR_TIMING = "not reached by this run's examples (budget or timing)"
+
+
+def coverage(
+    causes: Mapping[str, int],
+    has: Mapping[str, bool],
+    setup_failed: str | None = None,
+    interrupted: str | None = None,
+) -> list[dict[str, object]]:
+    """Each row with how often it was exercised and, when never, why: the run's setup failing, the first missing
+    need, the run stopped early (`interrupted`: by what), else the budget."""
+    unreached = f"the run was interrupted ({interrupted}) first" if interrupted else BUDGET_OR_TIMING
     table = []
     for row in ROWS:
         count = causes.get(row.counted_as, 0)
         missing = [NEEDS[need] for need in row.needs if not has.get(need, False)]
-        why = "" if count else (missing[0] if missing else "not reached by this run's examples (budget or timing)")
-        if not count and stopped:
-            why = f"the run's setup failed: {stopped}"
+        why = "" if count else (missing[0] if missing else unreached)
+        if not count and setup_failed:
+            why = f"the run's setup failed: {setup_failed}"
         table.append({"answer": row.answer, "cause": row.cause, "exercised": count, "why_not": why})
     return table
 

@@ -96,6 +96,7 @@ class RunRecord:
     stale_scratch_deleted: list[str] = _merged_by(_joined, factory=list)
     stale_scratch_kept: list[str] = _merged_by(_joined, factory=list)
     setup_failed: str | None = _merged_by(_first_set)
+    interrupted: str | None = _merged_by(_first_set)  # by what (SIGINT, SIGTERM), when the run was stopped early
     capabilities: dict[str, bool] = _merged_by(_met_by_any, factory=dict)
     causes: dict[str, int] = _merged_by(_counted, factory=dict)
     coverage: list[dict[str, Any]] = _merged_by(_derived, factory=list)
@@ -137,7 +138,7 @@ def merge(records: Iterable[RunRecord]) -> RunRecord:
         for item in dataclasses.fields(RunRecord)
     }
     merged = RunRecord(**values)
-    merged.coverage = coverage(merged.causes, merged.capabilities, stopped=merged.setup_failed)
+    merged.coverage = coverage(merged.causes, merged.capabilities, merged.setup_failed, merged.interrupted)
     return merged
 
 
@@ -169,6 +170,8 @@ def render(run: RunRecord) -> list[Line]:
         )
     if record.get("partial"):
         lines.append(("PARTIAL run (--partial): what it could not reach is listed below", "yellow"))
+    if record.get("interrupted"):
+        lines.append((f"INTERRUPTED by {record['interrupted']}: below is what it reached before it stopped", "red"))
     lines += [(line, "yellow" if "NOT CHECKED" in line else None) for line in render_coverage(record["coverage"])]
     lines += [
         (f"scratch database an earlier run left, deleted: {stale}", None) for stale in record["stale_scratch_deleted"]

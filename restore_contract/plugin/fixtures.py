@@ -77,6 +77,8 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             fill_live_pool(owned, live)
     except BaseException as error:  # an interrupt included: whatever the run created so far goes
         run.leftovers = owned.delete_scratch(sweep=True)
+        if isinstance(error, KeyboardInterrupt):  # not a failure: the summary says the run was interrupted
+            raise
         why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
         run.setup_failed = why
         run.report.failed("setting up the run's databases", why)
@@ -90,7 +92,7 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
     try:
         yield owned
     finally:
-        run.leftovers = owned.delete_scratch(sweep=run.interrupted)
+        run.leftovers = owned.delete_scratch(sweep=run.interrupted is not None)
 
 
 @pytest.fixture(scope="session")
@@ -107,7 +109,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     finally:
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
-        for left in run.inflight.close(abandon=run.interrupted):  # only a test that never ended leaves any
+        for left in run.inflight.close(abandon=run.interrupted is not None):  # only a test that never ended leaves any
             run.report.failed("in flight at the end of the run", str(left).partition("\n")[0])
 
 

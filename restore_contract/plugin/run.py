@@ -33,7 +33,7 @@ class Run:
     summary_json: Path | None = None
     report: RunReport = field(default_factory=RunReport)
     replay_in_one_process: bool = False
-    interrupted: bool = False
+    interrupted: str | None = None  # how the run was stopped early (SIGINT, SIGTERM): the summary says so
     # Filled by the fixtures: the target (when it closes), the pool (when filled and emptied), the driver.
     target: dict[str, str] | None = None  # described; None: the contract suite's target was never built
     live: LiveSettings | None = None  # what a live target (or the recording a replay plays) was built from
@@ -73,9 +73,10 @@ class Run:
             stale_scratch_deleted=list(self.stale[0]),
             stale_scratch_kept=list(self.stale[1]),
             setup_failed=self.setup_failed,
+            interrupted=self.interrupted,
             capabilities=has,
             causes=dict(report.causes),
-            coverage=coverage(report.causes, has, stopped=self.setup_failed),
+            coverage=coverage(report.causes, has, self.setup_failed, self.interrupted),
             **report.as_dict(),
         )
         budget, inflight = self.budget, self.inflight

@@ -140,7 +140,8 @@ class InterruptWatch:
         self.config = config
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        run_of(self.config).interrupted = True
+        # SIGTERM comes as the KeyboardInterrupt _terminate_as_interrupt raises, naming it; Ctrl-C's names nothing.
+        run_of(self.config).interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
 
 
 def _terminate_as_interrupt(config: pytest.Config) -> None:

@@ -21,6 +21,8 @@ def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]
 
 def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
     verdict = "passed" if record["exit_status"] == 0 else f"FAILED (exit {record['exit_status']})"
+    if record.get("interrupted"):  # what it reached is below; the rest was never checked
+        verdict = f"INTERRUPTED by {record['interrupted']} (exit {record['exit_status']})"
     workers = f", {record['workers']} workers" if record.get("workers", 1) > 1 else ""
     lines = [f"# Restore contract run: {verdict}", ""]
     lines.append(

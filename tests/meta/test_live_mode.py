@@ -8,6 +8,7 @@ must be gone afterwards, and bad configuration must end the run with one clear m
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -415,10 +416,11 @@ def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, 
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
     env = {**clean, **live_env(staging, PRISMA_CONTRACT_PROFILE="ci", PRISMA_CONTRACT_RESTORE_TIMEOUT="60")}
     env["PYTHONFAULTHANDLER"] = "1"  # a run still there at the deadline is aborted: its threads' stacks say where
-    output = tmp_path / "interrupted-run.txt"
+    output, summary = tmp_path / "interrupted-run.txt", tmp_path / "summary.json"
+    command = [*stop.command, f"--summary-json={summary}", f"--reports={tmp_path / 'reports'}"]
     with output.open("wb") as log:  # a session of its own: the signals sent to its group reach no one else
         process = subprocess.Popen(
-            stop.command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def scratch() -> list[str]:
@@ -447,6 +449,18 @@ def test_an_interrupted_run_deletes_what_it_created(launch_server: StartServer, 
             os.killpg(process.pid, signal.SIGKILL)  # the wrapper's pytest too, if it is still there
         process.wait()
     assert scratch() == [], "an interrupted run left its scratch databases"
+    # Its summary says it was interrupted, and by what; a check it never got to says so, and what the verifications
+    # it dropped met on the databases being deleted is no failure (it once was).
+    record = json.loads(summary.read_text(encoding="utf-8"))
+    assert record["interrupted"] == ("SIGTERM" if stop.signal == signal.SIGTERM else "SIGINT (Ctrl-C)"), record
+    assert record["failures"] == {}, record["failures"]
+    assert record["leftovers"] == []
+    unreached = {row["why_not"] for row in record["coverage"] if not row["exercised"]}
+    assert unreached, "an interrupted run reached every documented answer"
+    assert f"the run was interrupted ({record['interrupted']}) first" in unreached, unreached
+    assert f"INTERRUPTED by {record['interrupted']}" in output.read_text(encoding="utf-8", errors="replace")
+    title = (tmp_path / "reports" / "summary.md").read_text(encoding="utf-8").splitlines()[0]
+    assert title.startswith(f"# Restore contract run: INTERRUPTED by {record['interrupted']}"), title
 
 
 def test_a_setup_that_fails_deletes_what_it_created_and_says_so(launch_server: StartServer, tmp_path: Path) -> None:
