@@ -92,7 +92,7 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
     try:
         yield owned
     finally:
-        run.leftovers = owned.delete_scratch(sweep=run.interrupted is not None)
+        run.leftovers = owned.delete_scratch(sweep=run.stopped_early)
 
 
 @pytest.fixture(scope="session")
@@ -109,7 +109,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     finally:
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
-        for left in run.inflight.close(abandon=run.interrupted is not None):  # only a test that never ended leaves any
+        for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any
             run.report.failed("in flight at the end of the run", str(left).partition("\n")[0])
 
 

@@ -33,7 +33,8 @@ class Run:
     summary_json: Path | None = None
     report: RunReport = field(default_factory=RunReport)
     replay_in_one_process: bool = False
-    interrupted: str | None = None  # how the run was stopped early (SIGINT, SIGTERM): the summary says so
+    stopped_early: bool = False  # by a signal or pytest.exit: what is in flight is dropped, the pool sweeps
+    interrupted: str | None = None  # by which signal (SIGINT, SIGTERM), if one stopped it: the summary says so
     # Filled by the fixtures: the target (when it closes), the pool (when filled and emptied), the driver.
     target: dict[str, str] | None = None  # described; None: the contract suite's target was never built
     live: LiveSettings | None = None  # what a live target (or the recording a replay plays) was built from

@@ -140,8 +140,11 @@ class InterruptWatch:
         self.config = config
 
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-        # SIGTERM comes as the KeyboardInterrupt _terminate_as_interrupt raises, naming it; Ctrl-C's names nothing.
-        run_of(self.config).interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
+        run = run_of(self.config)
+        run.stopped_early = True  # a signal, or pytest.exit (the API unavailable, a set-up that failed)
+        if isinstance(excinfo.value, KeyboardInterrupt):
+            # SIGTERM comes as the KeyboardInterrupt _terminate_as_interrupt raises, naming it; Ctrl-C's names nothing.
+            run.interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
 
 
 def _terminate_as_interrupt(config: pytest.Config) -> None:
