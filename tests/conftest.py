@@ -8,8 +8,15 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from restore_contract.harness.server import Server, start_server
+from restore_contract.strategies.profiles import profile_in_effect, use_profile
 
 StartServer = Callable[..., Server]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The project's own Hypothesis tests run under the suite's profile too (ci unless chosen: derandomized, no
+    example database), as the contract suite does; the plugin loads it only for runs of the suite."""
+    use_profile(profile_in_effect(config))
 
 
 @pytest.fixture

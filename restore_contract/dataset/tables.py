@@ -9,11 +9,10 @@ not data (SQL tables are unordered): compare `canonical(...)` forms.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import psycopg
-from psycopg import sql
-from psycopg.types.json import Jsonb
+if TYPE_CHECKING:  # psycopg is imported where data is read or written: the types alone cost every pytest start
+    import psycopg
 
 Row = dict[str, Any]
 Tables = dict[str, list[Row]]
@@ -31,6 +30,8 @@ def canonical(tables: Tables) -> Tables:
 
 def read_tables(connection: psycopg.Connection[Any]) -> Tables:
     """Every table of schema `public` and its rows, as JSON-like values (bigint → int, jsonb → dict/list)."""
+    from psycopg import sql
+
     with connection.cursor() as cursor:
         names = [str(name) for (name,) in cursor.execute(_LIST_TABLES).fetchall()]
         tables: Tables = {}
@@ -47,6 +48,8 @@ def write_tables(connection: psycopg.Connection[Any], tables: Tables) -> None:
     Column types follow the first non-null value of each column (bool, bigint, double precision, text,
     otherwise jsonb), which round-trips through `read_tables` unchanged.
     """
+    from psycopg import sql
+
     with connection.transaction(), connection.cursor() as cursor:
         for (name,) in cursor.execute(_LIST_TABLES).fetchall():
             cursor.execute(sql.SQL("DROP TABLE public.{} CASCADE").format(sql.Identifier(name)))
@@ -88,4 +91,6 @@ def _type_of(value: Any) -> str | None:
 
 
 def _value(value: Any, kind: str) -> Any:
+    from psycopg.types.json import Jsonb
+
     return Jsonb(value) if kind == "jsonb" and value is not None else value

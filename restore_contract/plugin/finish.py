@@ -11,7 +11,7 @@ import pytest
 from restore_contract.checks.record import RunRecord, merge, render
 from restore_contract.compat import tear_down_session_fixtures, xml_key
 from restore_contract.plugin.run import run_of
-from restore_contract.plugin.start import is_xdist_worker
+from restore_contract.plugin.scope import is_xdist_worker
 from restore_contract.reporting.write import junit_properties, write_json, write_reports
 
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)

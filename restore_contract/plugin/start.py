@@ -16,32 +16,21 @@ from restore_contract.checks.configuration import RunSettings, check_settings
 from restore_contract.checks.repro import Invocation
 from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
 from restore_contract.emulator.config import SUITE_PREFIX
-from restore_contract.emulator.config import add_options as add_emulator_options
 from restore_contract.plugin.run import run_of
+from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
 from restore_contract.reporting.write import clear_reports, write_stopped
 from restore_contract.settings import SettingError, given_options, read
-from restore_contract.settings import add_options as add_setting_options
 from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
 from restore_contract.targets.base import TargetConfigurationError
 
-CONTRACT_SUITE = Path(__file__).resolve().parents[1] / "suite"  # the package's, installed or checked out
 
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("restore-contract")
-    add_setting_options(group.addoption)  # --target, --budget, --restore-timeout, …: one row each
-    add_emulator_options(group.addoption, suite=True)  # --emulator-clock, --emulator-fault, …
-
-
-@pytest.hookimpl(tryfirst=True)  # before pytest configures anything, and before xdist starts its workers
-def pytest_cmdline_main(config: pytest.Config) -> int | None:
+def start(config: pytest.Config) -> int | None:
     """Every setting is checked before the run starts or writes anything: a mistake is one line and exit code 2,
     printed once, with or without xdist. A contract run's reports of an earlier run go first, so a run that stops
-    here or is killed later never leaves the last one's "passed" behind."""
-    if config.option.help or config.option.version or is_xdist_worker(config):
-        return None
-    contract = runs_contract_tests(config)
-    if not contract:  # the project's own tests, or another project's (the plugin is installed): nothing to check
+    here or is killed later never leaves the last one's "passed" behind. Called from the entry module's
+    `pytest_cmdline_main`, before pytest configures anything and before xdist starts its workers; an xdist worker
+    checks nothing here (its controller did)."""
+    if is_xdist_worker(config):
         return None
     run = run_of(config)
     # Where the reports go first (plain paths: they cannot be wrong), so a mistake in any other setting is written
@@ -87,27 +76,19 @@ def checked_settings(config: pytest.Config) -> RunSettings:
     return run.settings
 
 
-def runs_contract_tests(config: pytest.Config) -> bool:
-    """Whether the tests the run was given include the contract suite (or lie inside it)."""
-    for arg in config.args or ["."]:
-        path = (config.invocation_params.dir / arg.split("::", 1)[0]).resolve()
-        if CONTRACT_SUITE.is_relative_to(path) or path.is_relative_to(CONTRACT_SUITE):
-            return True
-    return False
-
-
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
 def pytest_configure(config: pytest.Config) -> None:
     try:  # checked already, except where pytest_cmdline_main does not check (--help, an xdist worker)
         use_profile(profile_in_effect(config))
     except UnknownProfile as error:
         pytest.exit(f"restore-contract: {error}", 2)
-    config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
     run, contract = run_of(config), runs_contract_tests(config)
     if is_xdist_worker(config) and contract:
         checked_settings(config)  # the controller checked them, with the preflight; the worker parses its copy
     invoked = config.invocation_params
-    run.invocation = Invocation.of(invoked.args, config.option.file_or_dir, invoked.dir, os.environ)
+    # Positional arguments as pytest parsed them: absent where pytest only configures for --help or --version.
+    tests = getattr(config.option, "file_or_dir", None) or []
+    run.invocation = Invocation.of(invoked.args, tests, invoked.dir, os.environ)
     config.pluginmanager.register(InterruptWatch(config), "restore-contract-interrupt")
     if contract:
         _terminate_as_interrupt(config)
@@ -163,10 +144,6 @@ def _terminate_as_interrupt(config: pytest.Config) -> None:
 
     signal.signal(signal.SIGTERM, interrupt)
     config.add_cleanup(put_back)
-
-
-def is_xdist_worker(config: pytest.Config) -> bool:
-    return hasattr(config, "workerinput")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

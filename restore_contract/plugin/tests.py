@@ -14,8 +14,10 @@ from restore_contract.checks.driver import NO_TEST, Driver
 from restore_contract.checks.report import Outcome
 from restore_contract.checks.repro import reproduce, rerun_id
 from restore_contract.checks.violation import ContractViolation, violations_in
+from restore_contract.compat import distinct_node_ids
 from restore_contract.plugin.run import run_of
-from restore_contract.plugin.start import CONTRACT_SUITE, checked_settings, emulator_server_options, runs_contract_tests
+from restore_contract.plugin.scope import CONTRACT_SUITE, runs_contract_tests
+from restore_contract.plugin.start import checked_settings, emulator_server_options
 from restore_contract.targets.transient import RetriesExhausted
 
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
@@ -23,7 +25,9 @@ RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contra
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under a time budget the heaviest tests go first (the successful restores above all), so their shares come
-    out of the whole budget rather than out of what earlier tests left; otherwise file order, as always."""
+    out of the whole budget rather than out of what earlier tests left; otherwise file order, as always. Each
+    schemathesis operation gets a node id of its own (compat.distinct_node_ids)."""
+    distinct_node_ids(items)
     if runs_contract_tests(config) and checked_settings(config).budget is not None:
         items.sort(key=lambda item: -weight(item))
 
@@ -116,7 +120,6 @@ def pytest_runtest_makereport(
         again = reproduce(rerun_id(_rerun_node(item), item.name), run.invocation, settings.profile, emulator)
         report.sections.append(("reproduce", again))
     outcome = _outcome(report, call, again)
-    # schemathesis gives one node id to every operation of a test; its item name tells them apart
     if outcome is not None:
         run.report.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
     return report
