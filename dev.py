@@ -14,6 +14,7 @@ Only the standard library is used here, because nothing else exists before setup
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import signal
@@ -163,9 +164,21 @@ def in_parallel(args: list[str]) -> list[str]:
     return ["-n", str(WORKERS), "--dist", "load", "--maxschedchunk", "1"]
 
 
+COMMANDS = ("contract", "test", "seed-golden", "setup")
+
+
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"contract", "test", "seed-golden", "setup"}:
+    if argv[:1] in (["-h"], ["--help"], ["help"]):
+        print(__doc__)
+        return 0
+    if not argv:
         print(__doc__, file=sys.stderr)
+        return 2
+    if argv[0] not in COMMANDS:
+        near = difflib.get_close_matches(argv[0], COMMANDS, n=1)
+        hint = f"did you mean {near[0]!r}? " if near else ""
+        choices = f"use one of {', '.join(COMMANDS)} (--help: what each does)"
+        print(f"[dev] no command {argv[0]!r}: {hint}{choices}", file=sys.stderr)
         return 2
     command, rest = argv[0], argv[1:]
     setup()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol, cast
 
-from restore_contract import workspace
+from restore_contract import installed_version, workspace
 from restore_contract.commands import seed_golden
 from restore_contract.targets.cassettes import FORCE_ENV
 
@@ -89,7 +89,7 @@ def help_parser() -> argparse.ArgumentParser:
     listed = "\n".join(f"  {f'{name} {arguments}':{width}}  {text}" for name, (arguments, text) in COMMANDS.items())
     return argparse.ArgumentParser(
         prog=PROG,
-        usage="%(prog)s COMMAND [ARGS ...]",
+        usage="%(prog)s [--version] COMMAND [ARGS ...]",
         description=f"The restore endpoint's contract suite and its companions.\n\ncommands:\n{listed}",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -180,6 +180,9 @@ def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if args[:1] in (["-h"], ["--help"]):
         help_parser().print_help()
+        return 0
+    if args[:1] in (["-V"], ["--version"]):
+        print(f"{PROG} {installed_version()}")
         return 0
     try:
         if not args:

@@ -34,6 +34,7 @@ from pathlib import Path
 
 import uvicorn
 
+from restore_contract import installed_version
 from restore_contract.dataset.golden import GOLDEN_DATA, GOLDEN_NAME
 from restore_contract.emulator import Emulator, resources
 from restore_contract.emulator.config import add_options, config_from
@@ -47,6 +48,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="restore-emulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     add_options(parser.add_argument, suite=False)

@@ -250,3 +250,11 @@ def test_from_an_install_the_suite_runs_in_the_callers_folder(monkeypatch: pytes
     assert replay.args == [installed, "--target", "replay", "--cassette", "mine", "--rootdir", str(tmp_path)]
     (tmp_path / "test_own.py").write_text("def test_x(): pass\n")
     assert pytest_run("run", ["test_own.py::test_x"], {}, cwd=tmp_path).args[0] == "test_own.py::test_x"
+
+
+@pytest.mark.parametrize("command", ["restore-contract", "restore-emulator"])
+def test_each_console_command_says_its_version(command: str) -> None:
+    done = script(command, "--version")
+
+    assert done.returncode == 0, done.stderr
+    assert re.fullmatch(rf"{command} \d+\.\d+\.\d+\S*\n", done.stdout), done.stdout

@@ -4,6 +4,8 @@ name a file or folder (and to the variables that set them) are made the caller's
 from __future__ import annotations
 
 import importlib.util
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -126,3 +128,56 @@ def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatc
     assert dev.main(["test"]) == 0
     [args] = calls
     assert args[3:] == dev.in_parallel([]) != []
+
+
+# --- what a newcomer types first ------------------------------------------------------------------------------
+
+
+def dev(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(ROOT / "dev.py"), *args], capture_output=True, text=True, timeout=120)
+
+
+def test_dev_help_prints_the_commands_and_exits_0() -> None:
+    done = dev("--help")
+
+    assert done.returncode == 0, done.stderr
+    assert "python3 dev.py contract" in done.stdout
+
+
+def test_a_mistyped_command_is_named_in_one_line_with_the_nearest_one() -> None:
+    done = dev("contarct")
+
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "[dev] no command 'contarct': did you mean 'contract'? use one of contract, test, seed-golden, setup "
+        "(--help: what each does)"
+    ]
+
+
+def test_dev_contract_help_is_pytests_help_with_the_suites_options() -> None:
+    done = dev("contract", "--help")
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "restore-contract:" in done.stdout
+    assert "--target=NAME" in done.stdout
+    assert "Traceback" not in done.stderr
+
+
+LACKING_HTTPX = "import sys, pytest; sys.modules['httpx'] = None; raise SystemExit(pytest.main(sys.argv[1:]))"
+
+
+@pytest.mark.parametrize("tests", [[], ["tests/unit"], ["tests/meta"], ["restore_contract/suite/test_properties.py"]])
+def test_pytest_with_a_python_that_lacks_a_dependency_is_one_line(tests: list[str]) -> None:
+    """`python3 -m pytest` in the checkout with a Python other than .venv's (the checkout's egg-info registers the
+    plugin for any Python started there): one line saying what to run instead, not an import traceback."""
+    done = subprocess.run(
+        [sys.executable, "-c", LACKING_HTTPX, "-q", "-p", "no:cacheprovider", *tests],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert done.returncode == 2, lines[-20:]
+    assert lines == [
+        f"restore-contract: this Python ({sys.executable}) lacks httpx, which the suite needs: run python3 dev.py "
+        "contract (or python3 dev.py test): it sets up .venv/ and runs pytest with it"
+    ]
