@@ -18,6 +18,7 @@ from restore_contract.checks.budget import budget_seconds
 from restore_contract.checks.coverage import NEEDS
 from restore_contract.settings import Settings
 from restore_contract.targets.base import TargetConfigurationError
+from restore_contract.targets.cassettes import Cassette, check_recordable, check_replayable
 from restore_contract.targets.emulator import EmulatorConfig, suite_emulator_config
 from restore_contract.targets.live import LiveSettings, live_target
 
@@ -51,7 +52,8 @@ def check_settings(
             return RunSettings(values, profile, budget, emulator=suite_emulator_config(emulator_options))
         except ValueError as error:
             raise TargetConfigurationError(str(error)) from None
-    if not live:
+    if not live:  # a replay: its cassette must be there, recorded with this profile
+        check_replayable(Cassette.named(values.cassette), profile)
         return RunSettings(values, profile, budget)
     settings = LiveSettings.from_settings(values)
     if values.record:
@@ -60,6 +62,8 @@ def check_settings(
         settings = dataclasses.replace(settings, run_id="recorded", data_probe=False)
     if not values.partial:
         _refuse_a_run_that_cannot_restore(settings)
+    if values.record:
+        check_recordable(Cassette.named(values.record), values.record_force)
     if preflight:
         live_target(settings).close()  # its preflight reads the server; nothing is written
     return RunSettings(values, profile, budget, live=settings)

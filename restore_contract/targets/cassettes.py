@@ -141,13 +141,19 @@ def recording(
     complete). A block ended by an exception, a KeyboardInterrupt included, or by a SIGINT that the code inside
     caught (pytest catches Ctrl-C, then tears the target down normally), leaves the folder as it was.
     """
+    check_recordable(cassette, force)
+    return _recording(cassette, settings, profile)
+
+
+def check_recordable(cassette: Cassette, force: bool | None) -> None:
+    """TargetConfigurationError (one line) where a recording would replace a cassette without `force`. The
+    run's settings are checked with it before the session starts (checks/configuration.py), and again here."""
     if cassette.exists() and not (_forced() if force is None else force):
         where = f"cassettes/{cassette.name}" if cassette.given == cassette.name else cassette.given
         raise TargetConfigurationError(
             f"{where} already holds a cassette: pass --force (restore-contract record {cassette.given} --force, or "
             f"{FORCE_ENV}=1) to replace it, or choose another name"
         )
-    return _recording(cassette, settings, profile)
 
 
 def _forced() -> bool:
@@ -256,9 +262,9 @@ class ReplayTransport(httpx.BaseTransport):
             ) from None
 
 
-def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSettings]:
-    """The recorded run's target, served from the cassette: the same settings (never a token), no network, and
-    no data probe (a cassette holds HTTP only: there is nothing to log in to). `profile`: the one in effect."""
+def check_replayable(cassette: Cassette, profile: str) -> dict[str, Any]:
+    """The cassette's metadata, once it is known to replay with `profile`; TargetConfigurationError (one line) where
+    there is no cassette or it was recorded with another profile. Checked before the session starts too."""
     metadata = cassette.metadata()
     if metadata["profile"] != profile:
         raise TargetConfigurationError(
@@ -266,6 +272,13 @@ def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSetting
             f"with the same one (PRISMA_CONTRACT_PROFILE or --hypothesis-profile; now {profile}) so the same "
             "requests are generated"
         )
+    return metadata
+
+
+def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSettings]:
+    """The recorded run's target, served from the cassette: the same settings (never a token), no network, and
+    no data probe (a cassette holds HTTP only: there is nothing to log in to). `profile`: the one in effect."""
+    metadata = check_replayable(cassette, profile)
     settings = LiveSettings(**{**metadata["settings"], "data_probe": False}, token="replay-has-no-token")
     target = live_target(
         settings,

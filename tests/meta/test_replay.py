@@ -80,3 +80,37 @@ def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Pat
     assert "is not in cassette 'tampered'" in output, output[-3000:]
     assert "--record" in output
     assert str(REPO) in output or "restore_contract/suite" in output
+
+
+def only_line(done: subprocess.CompletedProcess[str]) -> str:
+    """The one line a configuration mistake prints: exit 2, nothing else on either stream (no pytest header, no
+    collection, no `Exit` banner)."""
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert done.returncode == 2, "\n".join(lines[-30:])
+    assert len(lines) == 1, "\n".join(lines[-30:])
+    assert lines[0].startswith("restore-contract: ")
+    return lines[0]
+
+
+def test_replaying_a_cassette_that_is_not_there_is_one_line() -> None:
+    line = only_line(replay("never-recorded"))
+    assert "no cassette at" in line
+    assert "never-recorded" in line
+
+
+def test_replaying_with_another_profile_is_one_line() -> None:
+    done = run_suite_with({"PRISMA_CONTRACT_PROFILE": "ci"}, "--target=replay", "--cassette=emulator-http")
+    assert "was recorded with the Hypothesis profile replay" in only_line(done)
+
+
+def test_recording_over_a_cassette_is_one_line_and_leaves_it_as_it_was() -> None:
+    server = start_server("--no-control-plane", "--seed-golden", "--data", "memory", "--port", "0")
+    try:
+        live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
+        settings = {**seeded_settings(server), **live}
+        before = {path.name: path.read_bytes() for path in (CASSETTES / "emulator-http").iterdir()}
+        done = run_suite_with(settings, "--target=live", "--record=emulator-http")
+    finally:
+        server.stop()
+    assert "cassettes/emulator-http already holds a cassette: pass --force" in only_line(done)
+    assert {path.name: path.read_bytes() for path in (CASSETTES / "emulator-http").iterdir()} == before
