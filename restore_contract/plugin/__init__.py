@@ -5,7 +5,12 @@ what happens around each test (`tests`), and the run's record and summary (`fini
 It acts only on runs that include the contract suite (restore_contract/suite); elsewhere it only adds its options.
 """
 
-from restore_contract.plugin.finish import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown
+from restore_contract.plugin.finish import (
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+    pytest_unconfigure,
+)
 from restore_contract.plugin.fixtures import driver, pool, target
 from restore_contract.plugin.start import (
     pytest_addoption,
@@ -28,5 +33,6 @@ __all__ = [
     "pytest_sessionfinish",
     "pytest_terminal_summary",
     "pytest_testnodedown",
+    "pytest_unconfigure",
     "target",
 ]

@@ -49,6 +49,7 @@ class Run:
     inflight: InFlight | None = None
     worker_records: list[RunRecord] = field(default_factory=list)  # an xdist controller's, one per worker
     record: RunRecord | None = None  # the run's, once it is written
+    written: list[Path] = field(default_factory=list)  # the report files it wrote, for the run's last line
 
     def checked(self) -> RunSettings:
         assert self.settings is not None, "the settings are checked when pytest starts (plugin/start.py)"

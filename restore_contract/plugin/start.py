@@ -18,7 +18,7 @@ from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
 from restore_contract.emulator.config import SUITE_PREFIX
 from restore_contract.emulator.config import add_options as add_emulator_options
 from restore_contract.plugin.run import run_of
-from restore_contract.reporting.write import clear_reports, write_stopped
+from restore_contract.reporting.write import clear_reports, where_written, write_stopped
 from restore_contract.settings import SettingError, given_options, read
 from restore_contract.settings import add_options as add_setting_options
 from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
@@ -61,7 +61,7 @@ def _stop(config: pytest.Config, line: str) -> int:
     print(line, file=sys.stderr, flush=True)
     run = run_of(config)
     if run.reports is not None:
-        write_stopped(run.reports, run.summary_json, line, 2)
+        print(where_written(write_stopped(run.reports, run.summary_json, line, 2)), file=sys.stderr, flush=True)
     return 2
 
 
