@@ -18,7 +18,12 @@ from restore_contract.plugin.start import (
     pytest_configure,
     pytest_report_header,
 )
-from restore_contract.plugin.tests import pytest_collection_modifyitems, pytest_pyfunc_call, pytest_runtest_makereport
+from restore_contract.plugin.tests import (
+    pytest_collection_modifyitems,
+    pytest_pyfunc_call,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+)
 
 __all__ = [
     "driver",
@@ -30,6 +35,7 @@ __all__ = [
     "pytest_pyfunc_call",
     "pytest_report_header",
     "pytest_runtest_makereport",
+    "pytest_runtest_setup",
     "pytest_sessionfinish",
     "pytest_terminal_summary",
     "pytest_testnodedown",

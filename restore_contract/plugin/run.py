@@ -28,6 +28,8 @@ from restore_contract.targets.live import LiveSettings
 @dataclass
 class Run:
     settings: RunSettings | None = None  # None until checked (an xdist worker checks its own copy)
+    # When the run started (pytest reading its settings): its time budget counts from here, setup included.
+    started: float = field(default_factory=time.monotonic)
     invocation: Invocation | None = None
     reports: Path | None = None
     summary_json: Path | None = None
