@@ -3,9 +3,11 @@
 Each test gets a share of the time left when it starts: its weight over the weights of the tests still to run, so
 time one test did not need goes to those after it. A test whose share is spent stops generating examples
 (`StopExamples`: it passes on what it checked, and the summary says it was cut short). Every test runs its first
-example, even once the budget is spent, so a run never reports a test it did not start. A share ends early enough
-to verify the restores still in flight (checks/inflight.py) before the test ends: the slowest verification seen so
-far is kept aside for them, and for the run's last ones.
+example while the run's budget lasts; once the run's budget is spent nothing new starts: a test still running stops
+before its next request, and a test not started yet is skipped, saying so (the plugin). So a run ends within its
+budget (its setup counted: the clock starts with the run) plus the restores still in flight at its end, which are
+verified, not dropped. A share ends early enough to verify the restores still in flight (checks/inflight.py) before
+the test ends: the slowest verification seen so far is kept aside for them, and for the run's last ones.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ class StopExamples(Skipped):  # Hypothesis lets pytest's skip pass straight thro
 @dataclass
 class Budget:
     seconds: float | None  # None: no budget, the profile's example counts alone size the run
-    started: float = field(default_factory=time.monotonic)
+    started: float = field(default_factory=time.monotonic)  # when the run started (plugin/run.py: before its setup)
     deadline: float | None = None  # the current test's share ends here
     sent: int = 0  # requests the current test has sent through the driver
     slowest_verification: float = 0.0
@@ -42,6 +44,16 @@ class Budget:
     @property
     def left(self) -> float | None:
         return None if self.seconds is None else self.seconds - (time.monotonic() - self.started)
+
+    @property
+    def spent(self) -> bool:
+        """The run's whole budget is spent: nothing new starts (what is in flight is still verified)."""
+        left = self.left
+        return left is not None and left <= 0
+
+    def not_started(self) -> str:
+        """Why a test that came after the run's budget was spent did not run: its skip reason."""
+        return f"not started: the run's time budget ({self.seconds:g} s) was spent before this test's turn"
 
     def begin(self, test: str, weight: float, weights_left: float) -> None:
         """A test starts: its share of the time left (weights_left counts this test's weight too). The verifications
@@ -57,9 +69,14 @@ class Budget:
         self.shares[test] = round(share, 2)
 
     def share_spent(self, verifying: bool) -> bool:
-        """The test has had its share. Its first example always runs (a test that started checks something); a test
-        with restores still being verified (`verifying`) stops early enough for them to end inside its share."""
-        if self.deadline is None or self.sent == 0:
+        """The test has had its share. Its first example runs while the run's budget lasts (a test that started
+        checks something); a test with restores still being verified (`verifying`) stops early enough for them to
+        end inside its share. Once the run's budget is spent, every test stops before its next request."""
+        if self.deadline is None:
+            return False
+        if self.spent:
+            return True
+        if self.sent == 0:
             return False
         return time.monotonic() + (self.slowest_verification if verifying else 0.0) >= self.deadline
 

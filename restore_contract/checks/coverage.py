@@ -17,6 +17,8 @@ NEEDS = {
     "target": "a database to restore into: set PRISMA_CONTRACT_PROJECT_ID (scratch databases) or "
     "PRISMA_CONTRACT_TARGET_DATABASE_ID",
     "backup": "a completed backup: set PRISMA_CONTRACT_SOURCE_DATABASE_ID (the golden source)",
+    "logins": "logging in to the databases, which a recording and its replay never do (a cassette holds HTTP "
+    "only): a live run without --record checks it",
     "data": "the data probe: PRISMA_CONTRACT_DATA_PROBE=on, on a machine that reaches the databases",
     "unusable backup": "a backup that is not completed: only the emulator's control plane makes one "
     "(on staging, the golden source lists none)",
@@ -35,7 +37,7 @@ class Row:
 
 ROWS = (
     Row("200", "recovering → ready, the backup's data, the same credentials", "started: verified end to end",
-        ("target", "backup", "data")),
+        ("target", "backup", "logins", "data")),
     Row("401", "missing token", "unauthorized: missing token", ()),
     Row("401", "invalid token", "unauthorized: invalid token", ()),
     Row("404", "target database not found", "target-missing", ()),
@@ -55,6 +57,7 @@ def capabilities(pool: Pool) -> dict[str, bool]:
     return {
         "target": bool(pool.ready),
         "backup": bool(completed),
+        "logins": not pool.target.cassette,
         "data": pool.target.data is not None and any(pool.credentials.values()),
         "unusable backup": len(completed) < len(pool.backups),
         "busy": bool(pool.busy) or pool.project_id is not None,

@@ -188,6 +188,12 @@ class Driver:
             return "its share of the run's time budget is spent"
         return None
 
+    def checkpoint(self) -> None:
+        """Between steps that send outside `send` (a model's creates, reads and deletes, each of which may wait for a
+        database to settle): the test stops here, as before a request, once it must. A step counts as a request: the
+        first step is the test's first example, which runs whatever its share."""
+        self._may_send(self.test)
+
     @contextlib.contextmanager
     def uninterrupted(self) -> Iterator[None]:
         """Send without stopping the test (a state machine's sequence must run to its end); it checks itself."""

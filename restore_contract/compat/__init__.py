@@ -42,7 +42,7 @@ def distinct_node_ids(items: list[pytest.Item]) -> None:
     id from `originalname`: every operation of a test got one id, and pytest's progress, which counts distinct ids,
     ended at 82 % after a complete run. Uses Node._id (no public setter); if pytest moves it, the ids stay shared
     and only the progress figure is wrong again."""
-    from _pytest.nodes import coerce_node_id
+    from _pytest.nodes import coerce_node_id  # type: ignore[attr-defined]
 
     shared = Counter(item.nodeid for item in items)
     for item in items:

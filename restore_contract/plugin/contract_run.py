@@ -2,10 +2,20 @@
 suite: settings and the header (`start`), the target, pool and driver fixtures (`fixtures`), what happens around each
 test (`tests`), and the run's record and summary (`finish`), over one `Run` (`run`)."""
 
-from restore_contract.plugin.finish import pytest_sessionfinish, pytest_terminal_summary, pytest_testnodedown
+from restore_contract.plugin.finish import (
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+    pytest_testnodedown,
+    pytest_unconfigure,
+)
 from restore_contract.plugin.fixtures import driver, pool, target
 from restore_contract.plugin.start import pytest_configure, pytest_report_header
-from restore_contract.plugin.tests import pytest_collection_modifyitems, pytest_pyfunc_call, pytest_runtest_makereport
+from restore_contract.plugin.tests import (
+    pytest_collection_modifyitems,
+    pytest_pyfunc_call,
+    pytest_runtest_makereport,
+    pytest_runtest_setup,
+)
 
 __all__ = [
     "driver",
@@ -15,8 +25,10 @@ __all__ = [
     "pytest_pyfunc_call",
     "pytest_report_header",
     "pytest_runtest_makereport",
+    "pytest_runtest_setup",
     "pytest_sessionfinish",
     "pytest_terminal_summary",
     "pytest_testnodedown",
+    "pytest_unconfigure",
     "target",
 ]

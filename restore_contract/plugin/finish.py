@@ -12,7 +12,7 @@ from restore_contract.checks.record import RunRecord, merge, render
 from restore_contract.compat import tear_down_session_fixtures, xml_key
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker
-from restore_contract.reporting.write import junit_properties, write_json, write_reports
+from restore_contract.reporting.write import junit_properties, where_written, write_json, write_reports
 
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
 
@@ -40,9 +40,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run.record = record
     data = record.to_json()
-    write_reports(run.reports or config.rootpath / "reports", data)
+    run.written = write_reports(run.reports or config.rootpath / "reports", data)
     if run.summary_json is not None:
         write_json(run.summary_json, data)
+        run.written.append(run.summary_json)
     junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
     if junit is not None:
         for name, value in junit_properties(data).items():
@@ -71,3 +72,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     for report in skipped:
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         terminalreporter.write_line(f"{report.nodeid}: {reason.removeprefix('Skipped: ')}", yellow=True)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own last line ("N passed in …"), so this one ends the output
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run's last line says where its reports went (a run that stops on a mistake in its settings says it
+    where it stops: plugin/start.py)."""
+    run = run_of(config)
+    terminal = config.pluginmanager.get_plugin("terminalreporter")
+    if run.written and terminal is not None:
+        terminal.write_line(where_written(run.written))

@@ -101,7 +101,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
-    run.budget = Budget(settings.budget)
+    run.budget = Budget(settings.budget, started=run.started)
     made = Driver(target, pool, run.report, run.inflight, run.budget)
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):

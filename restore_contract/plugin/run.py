@@ -28,6 +28,8 @@ from restore_contract.targets.live import LiveSettings
 @dataclass
 class Run:
     settings: RunSettings | None = None  # None until checked (an xdist worker checks its own copy)
+    # When the run started (pytest reading its settings): its time budget counts from here, setup included.
+    started: float = field(default_factory=time.monotonic)
     invocation: Invocation | None = None
     reports: Path | None = None
     summary_json: Path | None = None
@@ -49,6 +51,7 @@ class Run:
     inflight: InFlight | None = None
     worker_records: list[RunRecord] = field(default_factory=list)  # an xdist controller's, one per worker
     record: RunRecord | None = None  # the run's, once it is written
+    written: list[Path] = field(default_factory=list)  # the report files it wrote, for the run's last line
 
     def checked(self) -> RunSettings:
         assert self.settings is not None, "the settings are checked when pytest starts (plugin/start.py)"

@@ -50,7 +50,7 @@ def _stop(config: pytest.Config, line: str) -> int:
     print(line, file=sys.stderr, flush=True)
     run = run_of(config)
     if run.reports is not None:
-        write_stopped(run.reports, run.summary_json, line, 2)
+        write_stopped(run.reports, run.summary_json, line, 2)  # one line on the terminal: the mistake
     return 2
 
 

@@ -32,6 +32,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items.sort(key=lambda item: -weight(item))
 
 
+@pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may create databases and wait
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Once the run's time budget is spent, a test of the driver that has not started is skipped, saying so: a run
+    ends within its budget plus the restores still in flight (checks/budget.py), and a test that checked nothing
+    is no pass."""
+    budget = run_of(item.config).budget
+    if budget is not None and budget.spent and _uses_driver(item):
+        pytest.skip(budget.not_started())
+
+
 def weight(item: pytest.Item) -> float:
     marker = item.get_closest_marker("budget_weight")
     return float(marker.args[0]) if marker else 1.0

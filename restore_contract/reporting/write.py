@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,10 +48,11 @@ def clear_reports(folder: Path, summary_json: Path | None) -> None:
         path.unlink(missing_ok=True)
 
 
-def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_status: int) -> None:
-    """The reports of a run that stopped before it ran a test: the one line that says why."""
+def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_status: int) -> list[Path]:
+    """The reports of a run that stopped before it ran a test: the one line that says why; the files written."""
     record = {"exit_status": exit_status, "stopped": line}
-    for path in [folder / "summary.json"] + ([summary_json] if summary_json else []):
+    records = [folder / "summary.json"] + ([summary_json] if summary_json else [])
+    for path in records:
         write_json(path, record)
     text = f"# restore contract: stopped before any test ran\n\n{line}\n"
     (folder / "summary.md").write_text(text, encoding="utf-8")
@@ -59,6 +60,22 @@ def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_statu
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as page:
             page.write(text)
+    return [folder / "summary.md", *records]
+
+
+def where_written(files: Sequence[Path]) -> str:
+    """The run's last terminal line: where its reports are, summary.md (the one to read) first, by its full path,
+    then the others: by name when they are beside it, else by their full paths (--summary-json elsewhere)."""
+    paths = [path.resolve() for path in files]
+    first = next((path for path in paths if path.name == "summary.md"), paths[0])
+    beside = [path.name for path in paths if path != first and path.parent == first.parent]
+    elsewhere = [str(path) for path in paths if path != first and path.parent != first.parent]
+    line = f"reports: {first}"
+    if beside:
+        line += f" (beside it: {', '.join(beside)})"
+    if elsewhere:
+        line += f"; also {', '.join(elsewhere)}"
+    return line
 
 
 def junit_properties(record: Mapping[str, Any]) -> dict[str, str]:

@@ -21,7 +21,14 @@ from typing import Any, ClassVar
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from restore_contract.checks.driver import Driver, restore_case
 from restore_contract.checks.violation import violated
@@ -257,10 +264,24 @@ class Lifecycle(RuleBasedStateMachine):
             self.client.delete(f"/v1/databases/{database.id}")
 
 
+class WithinTheBudget(RuleBasedStateMachine):
+    """The time budget, checked after every step, not only before a restore: most of the model's steps send outside
+    the driver (creates, reads, deletes), each waiting for a database to settle, seconds to minutes on a staging.
+
+    Apart from `Lifecycle`, whose source seeds a derandomized run's sequences (Hypothesis digests the machine's
+    class): a change there changes every request a replay sends, and the committed cassette must be recorded again."""
+
+    driver: ClassVar[Driver]
+
+    @invariant()
+    def within_the_time_budget(self) -> None:
+        self.driver.checkpoint()
+
+
 def lifecycle(driver: Driver, pool: Pool) -> type[Lifecycle]:
     """The state machine bound to this run's driver and pool: a class of its own (Hypothesis instantiates it for
     every sequence), so nothing of one run stays on the model for another."""
-    return type("Lifecycle", (Lifecycle,), {"driver": driver, "pool": pool})
+    return type("Lifecycle", (Lifecycle, WithinTheBudget), {"driver": driver, "pool": pool})
 
 
 @pytest.mark.budget_weight(4)  # its restores are waited for one by one

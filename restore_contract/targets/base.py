@@ -63,6 +63,9 @@ class Target:
     guard: Allowlist | None = None  # live targets: the only databases a restore or delete may name
     described: Mapping[str, str] = field(default_factory=dict)  # what it was really built with, for the record
     concurrent: bool = False  # restores may be verified in the background, one per target at a time
+    # Recording a cassette or replaying one: HTTP only, so it never logs in to a database (a replay has nothing to
+    # log in to, and its recording must send the same requests), whatever the data probe's setting.
+    cassette: bool = False
     pace: Callable[[float], None] = time.sleep  # how polling waits between reads (a replay does not wait)
     release: Callable[[], None] = lambda: None  # what the builder acquired (an emulator, a cassette)
     _clients: list[httpx.Client] = field(default_factory=list, repr=False)

@@ -152,6 +152,7 @@ def live_target(
     http = httpx.HTTPTransport(retries=1)
     stack = ExitStack()
     stack.callback(http.close)
+    cassette = recorder is not None  # recording one, or replaying one
     target = Target(
         name=name,
         base_url=settings.url,
@@ -161,10 +162,11 @@ def live_target(
         project_id=settings.project_id,
         data=PostgresAccess() if settings.data_probe else None,
         guard=guard,
-        described={"url": settings.url, "recording": str(recorder is not None).lower()},
+        described={"url": settings.url, "recording": str(cassette).lower()},
+        cassette=cassette,
         # Restores verified in the background, several at a time, only where the order of requests does not have
         # to be the same on every run: a recording, and the replay of one, verify inline.
-        concurrent=name == "live" and recorder is None,
+        concurrent=name == "live" and not cassette,
         pace=time.sleep if waits else no_wait,
         release=stack.close,
     )

@@ -15,7 +15,7 @@ import pytest
 
 from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.harness.server import REPO, Server, seeded_settings, start_server
-from tests.meta.forked import run_pytest
+from tests.meta.forked import Session, run_pytest
 from tests.meta.records import RunRecord
 
 
@@ -106,7 +106,7 @@ def _waits(item: pytest.Item) -> float:
 
 def run_suite_with(
     env: dict[str, str], *args: str, record: Path | None = None, tests: str = "restore_contract/suite"
-) -> subprocess.CompletedProcess[str]:
+) -> Session:
     """`pytest TESTS ARGS` in a session of its own whose environment holds only `env` of the suite's settings; with
     `record`, the run writes its run record there (read it with `RunRecord.read`). The session is forked from a
     warmed-up process (tests/meta/forked.py): as isolated as `python -m pytest` in a subprocess, which it stands

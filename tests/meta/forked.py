@@ -259,9 +259,16 @@ class Forks:
 FORKS = Forks()
 
 
-def run_pytest(
-    args: list[str], *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float | None = None
-) -> subprocess.CompletedProcess[str]:
+class Session(subprocess.CompletedProcess[str]):
+    """A forked session's end, as `subprocess.run` gives it, and how long it ran: from its fork to its exit, so
+    without the interpreter's start and imports (the fork server made them once)."""
+
+    def __init__(self, args: list[str], returncode: int, stdout: str, stderr: str, seconds: float) -> None:
+        super().__init__(args, returncode, stdout, stderr)
+        self.seconds = seconds
+
+
+def run_pytest(args: list[str], *, env: Mapping[str, str], cwd: Path = ROOT, timeout: float | None = None) -> Session:
     """`subprocess.run([python, "-m", "pytest", *args], cwd=cwd, env=env, capture_output=True, text=True,
     timeout=timeout)`, as a session forked from this process's fork server."""
     command = [sys.executable, "-m", "pytest", *args]
@@ -273,7 +280,7 @@ def run_pytest(
         stderr = err.read_text(encoding="utf-8", errors="replace")
     if result["timed_out"]:
         raise subprocess.TimeoutExpired(command, timeout or 0.0, output=stdout, stderr=stderr)
-    return subprocess.CompletedProcess(command, int(result["exit_code"]), stdout, stderr)
+    return Session(command, int(result["exit_code"]), stdout, stderr, float(result["seconds"]))
 
 
 def main(argv: list[str]) -> int:

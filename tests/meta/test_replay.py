@@ -32,10 +32,29 @@ def verdict(done: subprocess.CompletedProcess[str]) -> str:
     return found.group(1)
 
 
-def test_the_committed_cassette_replays() -> None:
-    done = replay("emulator-http")
+SUCCESSFUL = "recovering → ready, the backup's data, the same credentials"  # the 200 row of the coverage table
+
+
+def why_the_200_is_not_checked(run: RunRecord) -> str:
+    """A cassette run's coverage table on its 200 row: why it was not verified end to end."""
+    [row] = [row for row in run.record["coverage"] if row["answer"] == "200"]
+    assert row["cause"] == SUCCESSFUL, row
+    assert row["exercised"] == 0, "a recording or a replay never logs in, so it never verifies a 200's data"
+    return str(row["why_not"])
+
+
+def assert_says_a_cassette_never_logs_in(run: RunRecord) -> None:
+    """The true reason, not the data probe's setting, which a recording or a replay ignores."""
+    why = why_the_200_is_not_checked(run)
+    assert "recording and its replay never" in why, why
+    assert "PRISMA_CONTRACT_DATA_PROBE" not in why, why
+
+
+def test_the_committed_cassette_replays(tmp_path: Path) -> None:
+    done = replay("emulator-http", record=tmp_path / "replayed.json")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-1000:]
     assert "restore answers: 200 x" in done.stdout
+    assert_says_a_cassette_never_logs_in(RunRecord.read(tmp_path / "replayed.json", done.returncode))
 
 
 @pytest.mark.parametrize(
@@ -64,6 +83,9 @@ def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str |
     assert live_run.violations() == replay_run.violations()
     broken = {prop for props in replay_run.violations().values() for prop in props}
     assert broken == ({breaks} if breaks else set()), replayed.stdout[-3000:]
+    # A recording never logs in (its replay could not), whatever PRISMA_CONTRACT_DATA_PROBE says: its report says so.
+    assert_says_a_cassette_never_logs_in(live_run)
+    assert_says_a_cassette_never_logs_in(replay_run)
 
 
 def test_a_request_missing_from_the_cassette_says_how_to_re_record(tmp_path: Path) -> None:

@@ -133,3 +133,28 @@ def test_a_contract_run_writes_reports_that_say_what_the_terminal_said(tmp_path:
     assert "](coverage.svg)" not in step_summary, "a job summary cannot show a picture from the artefact"
     assert record["exit_status"] == 0
     assert properties["restore_contract.exit_status"] == "0"
+
+    # The terminal ends by saying where all of that went, by the paths the run really used.
+    assert_the_last_line_names_the_reports(done.stdout, reports)
+
+
+def assert_the_last_line_names_the_reports(output: str, reports: Path) -> None:
+    """The output's last line starts `reports: ` with summary.md's full path, and names every other file there."""
+    last = output.rstrip("\n").rsplit("\n", 1)[-1]
+    assert last.startswith(f"reports: {reports.resolve() / 'summary.md'}"), f"the last line is {last!r}"
+    written = sorted(path.name for path in reports.iterdir())
+    assert "summary.md" in written, written
+    assert all(name in last for name in written), f"{last!r} does not name all of {written}"
+
+
+def test_a_run_stopped_by_a_wrong_setting_is_one_line_and_its_report_says_why(tmp_path: Path) -> None:
+    """A configuration mistake is one line on the terminal (the standard for every mistake); its reports, where the
+    user set them, replace the last run's with that line."""
+    reports = tmp_path / "elsewhere"
+    done = run_suite_with({"PRISMA_CONTRACT_REPORTS": str(reports), "PRISMA_CONTRACT_BUDGET": "-1"})
+    assert done.returncode == 2, done.stdout[-3000:] + done.stderr[-3000:]
+    lines = (done.stdout + done.stderr).strip().splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith("restore-contract: ")
+    assert "PRISMA_CONTRACT_BUDGET" in lines[0]
+    assert "PRISMA_CONTRACT_BUDGET" in (reports / "summary.md").read_text()
