@@ -95,6 +95,7 @@ class RunRecord:
     guard_refusals: list[str] = _merged_by(_joined, factory=list)
     stale_scratch_deleted: list[str] = _merged_by(_joined, factory=list)
     stale_scratch_kept: list[str] = _merged_by(_joined, factory=list)
+    sacrificial_lease: list[str] = _merged_by(_joined, factory=list)  # not used (another run's lease), a stale one gone
     setup_failed: str | None = _merged_by(_first_set)
     interrupted: str | None = _merged_by(_first_set)  # by what (SIGINT, SIGTERM), when the run was stopped early
     capabilities: dict[str, bool] = _merged_by(_met_by_any, factory=dict)
@@ -177,6 +178,7 @@ def render(run: RunRecord) -> list[Line]:
         (f"scratch database an earlier run left, deleted: {stale}", None) for stale in record["stale_scratch_deleted"]
     ]
     lines += [(f"scratch database of another run: {kept}", "yellow") for kept in record.get("stale_scratch_kept", [])]
+    lines += [(line, "yellow") for line in record.get("sacrificial_lease", [])]
     lines.append(("properties checked:", None))
     lines += [(f"  {name}: {count}", None) for name, count in sorted(record["checked"].items())]
     statuses = ", ".join(f"{status} x{count}" for status, count in sorted(record["statuses"].items()))

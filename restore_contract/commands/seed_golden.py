@@ -57,7 +57,7 @@ def seed(client: httpx.Client, database_id: str | None, project_id: str | None) 
             f"{database_id} is named {database['name']!r}; seeding replaces every table of a database, so it only "
             f"seeds databases named {SCRATCH_PREFIX}… (e.g. {GOLDEN_NAME!r})"
         )
-    secret = create_connection(client, database_id, name="contract-golden-seed")
+    secret = create_connection(client, database_id, name="contract-golden-seed").connection_string
     access = PostgresAccess()
     try:
         access.write(secret, GOLDEN_DATA)

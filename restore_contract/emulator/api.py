@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,9 @@ from restore_contract.emulator.models import REGIONS, Source
 from restore_contract.emulator.restore import start_restore
 from restore_contract.emulator.routing import Router
 from restore_contract.emulator.state import Store
+
+# The documented pattern of DELETE /v1/connections/{id} (only this operation of the connection routes is served).
+CONNECTION_ID = re.compile(r"(con_)?([cC][^\s-]{8,}|[a-z0-9]+)")
 
 
 @dataclass(frozen=True)
@@ -168,6 +172,14 @@ async def create_connection(call: Call) -> Reply:
     return Reply(200, {"data": data})
 
 
+async def delete_connection(call: Call) -> Reply:
+    connection_id = call.params["id"]
+    if not CONNECTION_ID.fullmatch(connection_id):
+        raise bad_input("id does not match the connection id pattern.")
+    resources.delete_connection(call.store, connection_id)
+    return Reply(204)
+
+
 async def restore(call: Call) -> Reply:
     database = start_restore(call.store, call.params["targetDatabaseId"], await call.request.body())
     return Reply(200, {"data": call.store.policy.restore_answer(render.database(call.store, database, call.base_url))})
@@ -181,4 +193,5 @@ def routes(router: Router) -> None:
     router.add("GET", "/v1/databases/{databaseId}/backups", list_backups)
     router.add("GET", "/v1/databases/{databaseId}/connections", list_connections)
     router.add("POST", "/v1/databases/{databaseId}/connections", create_connection)
+    router.add("DELETE", "/v1/connections/{id}", delete_connection)
     router.add("POST", "/v1/databases/{targetDatabaseId}/restore", restore)

@@ -68,6 +68,20 @@ def create_connection(store: Store, database_id: str, name: str) -> NewConnectio
         return _new_connection(store, store.database(database_id, reading=False), name)
 
 
+def delete_connection(store: Store, connection_id: str) -> None:
+    """The connection goes, and its login with it (a database's default connection too: the docs forbid nothing)."""
+    with store.lock:
+        for database in store.databases.values():
+            for connection in database.connections:
+                if connection.id == connection_id and not database.deleted:
+                    database.connections.remove(connection)
+                    store.data.drop_login(connection.user)
+                    if database.default_connection_id == connection_id:
+                        database.default_connection_id = None
+                    return
+        raise not_found("Connection")
+
+
 def list_databases(store: Store, project_id: str) -> list[Database]:
     with store.lock:
         project = store.project(project_id)

@@ -21,6 +21,7 @@ from restore_contract.plugin.start import checked_settings
 from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
 from restore_contract.targets.cassettes import Cassette, recording, replay_target
 from restore_contract.targets.guard import UnsafeRequestRefused
+from restore_contract.targets.lease import Terms, lease_seconds
 from restore_contract.targets.live import LiveSettings
 from restore_contract.targets.pool import Pool, fill_emulator_pool, fill_live_pool
 
@@ -74,9 +75,9 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             fill_emulator_pool(owned, target.control)
         else:
             assert live is not None, "a target without a control plane is built from live settings"
-            fill_live_pool(owned, live)
+            fill_live_pool(owned, live, _lease_terms(pytestconfig, live))
     except BaseException as error:  # an interrupt included: whatever the run created so far goes
-        run.leftovers = owned.delete_scratch(sweep=True)
+        run.leftovers = owned.release() + owned.delete_scratch(sweep=True)
         if isinstance(error, KeyboardInterrupt):  # not a failure: the summary says the run was interrupted
             raise
         why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
@@ -88,11 +89,21 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             pytest.exit(f"restore-contract: setting up the run's databases failed: {str(error).strip()}", returncode=1)
         raise
     run.stale = (owned.stale, owned.stale_kept)
+    run.sacrificial = owned.leased_by_other + owned.expired_leases
     run.capabilities = capabilities(owned)
     try:
         yield owned
     finally:
-        run.leftovers = owned.delete_scratch(sweep=run.stopped_early)
+        run.leftovers = owned.release() + owned.delete_scratch(sweep=run.stopped_early)
+
+
+def _lease_terms(config: pytest.Config, live: LiveSettings) -> Terms:
+    """The run's id in its lease on the sacrificial database: an xdist run's workers share theirs (one of them holds
+    it, the others restore into their scratch databases), and the lease lasts as long as the run may."""
+    worker = getattr(config, "workerinput", None)
+    run = str(worker["testrunuid"])[:8] if worker else live.run_id[:8]
+    settings = checked_settings(config)
+    return Terms(run, lease_seconds(settings.budget, live.restore_timeout), settings.values.partial)
 
 
 @pytest.fixture(scope="session")

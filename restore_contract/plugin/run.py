@@ -45,6 +45,7 @@ class Run:
     refused: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)
     stale: tuple[list[str], list[str]] = ([], [])  # earlier runs' scratch databases: deleted, kept
+    sacrificial: list[str] = field(default_factory=list)  # its lease: held by another run, a killed run's deleted
     capabilities: Mapping[str, bool] = field(default_factory=dict)
     setup_failed: str | None = None  # why the pool could not be filled: every coverage row says it
     budget: Budget | None = None
@@ -76,6 +77,7 @@ class Run:
             guard_refusals=list(self.refused),
             stale_scratch_deleted=list(self.stale[0]),
             stale_scratch_kept=list(self.stale[1]),
+            sacrificial_lease=list(self.sacrificial),
             setup_failed=self.setup_failed,
             interrupted=self.interrupted,
             capabilities=has,

@@ -77,6 +77,7 @@ def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
         *(f"scratch database NOT deleted, remove it by hand: {left}" for left in record["leftovers"]),
         *(f"scratch database an earlier run left, deleted: {stale}" for stale in record["stale_scratch_deleted"]),
         *(f"scratch database of another run: {kept}" for kept in record.get("stale_scratch_kept", [])),
+        *record.get("sacrificial_lease", []),
     ]
     if attention:
         lines += ["", "## Needs attention", ""] + [f"- {_cell(item)}" for item in attention]

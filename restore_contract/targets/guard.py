@@ -4,9 +4,11 @@ It sits in the HTTP layer, under every client the suite makes (the driver's, the
 so no code path, generated case or id found in a response can reach a database the run was not given
 or did not create. A write is any method but GET, HEAD and OPTIONS: a restore, a delete, but also a POST that
 issues a connection (it adds a role to the database). Writes under `/v1/databases/{id}` need an owned id; the
-only other write allowed is creating a database in the run's own project (or in one named by a minted token,
-which is nobody's). A refused request raises `UnsafeRequestRefused` before anything is sent, and the run fails
-loudly.
+only other writes allowed are creating a database in the run's own project (or in one named by a minted token,
+which is nobody's) and deleting, by its exact id, a connection named contract-… on a database the run owns that
+the run made (its lease on the sacrificial database, its probe connection there) or that is a killed run's expired
+lease there (targets/lease.py). A refused request raises `UnsafeRequestRefused` before anything is sent, and the
+run fails loudly.
 
 The suite also probes destructive routes with ids it derives from its own databases (prefix case changed,
 the unprefixed form, another segment and an encoded slash before it, trailing characters) and ids it mints
@@ -40,6 +42,7 @@ PREFIX = "db_"
 # path. Searched, so an API URL with a base path of its own is guarded as well.
 DATABASE_PATH = re.compile(r"/v1/databases/([^/]*)(/.*)?$")
 CREATE_PATH = re.compile(r"/v1/projects/([^/]*)/databases/?$")
+CONNECTION_PATH = re.compile(r"/v1/connections/([^/]*)/?$")
 # The only methods that change nothing; every other one is a write. Of writes, the suite needs only these.
 READS = {"GET", "HEAD", "OPTIONS"}
 NEEDED_WRITES = {"POST", "DELETE"}
@@ -77,6 +80,7 @@ class Allowlist:
     secret: str = field(default_factory=lambda: uuid.uuid4().hex)  # the run's randomness for minted tokens
     ids: set[str] = field(default_factory=set)
     projects: set[str] = field(default_factory=set)  # where the run may create (scratch) databases
+    connections: set[str] = field(default_factory=set)  # connections the run may delete (see `allow_connection`)
     tokens: set[str] = field(default_factory=set)
     refused: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -95,6 +99,22 @@ class Allowlist:
             )
         with self._lock:
             self.ids.add(database_id)
+
+    def forget(self, database_id: str) -> None:
+        """The run no longer writes to this database (a sacrificial database another run holds the lease of)."""
+        with self._lock:
+            self.ids.discard(database_id)
+
+    def allow_connection(self, connection_id: str, database_id: str, name: str) -> None:
+        """A connection the run may delete: only one named contract-… on a database the run owns, by its exact id
+        (one the run created itself, or an expired lease on the sacrificial database it now holds)."""
+        if not name.startswith(SCRATCH_PREFIX) or database_id not in self.ids:
+            raise UnsafeRequestRefused(
+                f"refusing to let this run delete connection {connection_id} ({name!r}) of database {database_id}: "
+                f"only connections named {SCRATCH_PREFIX}… on a database the run owns"
+            )
+        with self._lock:
+            self.connections.add(connection_id)
 
     def mint(self) -> str:
         """A token for probe ids; the guard lets a request through to ids that carry it."""
@@ -145,6 +165,12 @@ def refusal(allowlist: Allowlist, method: str, raw_path: str) -> str | None:
             f"it writes to database {unquote(segment)!r}, which this run was neither given "
             "(PRISMA_CONTRACT_TARGET_DATABASE_ID) nor created"
         )
+    connection = CONNECTION_PATH.search(raw_path)
+    if connection and method.upper() == "DELETE":
+        # Exactly as allowed: no other form, decoded or trimmed, can then name another connection.
+        if connection.group(1) in allowlist.connections:
+            return None
+        return f"it deletes connection {unquote(connection.group(1))!r}, which this run did not create"
     project = CREATE_PATH.search(raw_path)
     if project and method.upper() == "POST":
         if allowlist.may_create_in(project.group(1)):

@@ -24,6 +24,7 @@ from restore_contract.targets.base import Target, TargetConfigurationError
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import Credential, LoginRefused
 from restore_contract.targets.guard import SCRATCH_NAME, Allowlist
+from restore_contract.targets.lease import Lease, Terms, release, take
 from restore_contract.targets.live import STALE_FLOOR, LiveSettings
 from restore_contract.targets.waiting import wait_for
 
@@ -50,6 +51,11 @@ class Pool:
     scratch: list[str] = field(default_factory=list)  # databases this run created, deleted at the end
     stale: list[str] = field(default_factory=list)  # scratch databases of earlier runs this run deleted
     stale_kept: list[str] = field(default_factory=list)  # and those too young to be sure no run uses them
+    sacrificial: str | None = None  # PRISMA_CONTRACT_TARGET_DATABASE_ID
+    lease: Lease | None = None  # this run's on the sacrificial database: it restores there only while it holds it
+    leased_by_other: list[str] = field(default_factory=list)  # the sacrificial database another run holds: why not used
+    expired_leases: list[str] = field(default_factory=list)  # those of killed runs this run deleted
+    own_connections: list[str] = field(default_factory=list)  # made on the sacrificial database, deleted at the end
 
     def __post_init__(self) -> None:
         self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
@@ -120,12 +126,26 @@ class Pool:
         self.scratch.clear()
         return leftovers
 
+    def release(self) -> list[str]:
+        """The sacrificial database left as another run may find it: this run's connections there, then its lease,
+        deleted; what could not be, with why (a lease left behind expires by itself)."""
+        if self.lease is None:
+            return []
+        made, self.own_connections = [*self.own_connections, self.lease.connection_id], []
+        self.lease = None
+        return [problem for connection_id in made if (problem := release(self.client, connection_id))]
+
     def connect(self, database_id: str) -> Credential | None:
         """Have the API issue a connection for the database and log in with it once (None: no data probe).
 
         The connection is created even without a data probe, so a replay sends what the recording sent.
         """
-        secret = create_connection(self.client, database_id)
+        issued = create_connection(self.client, database_id)
+        if self.lease is not None and database_id == self.sacrificial:  # left as found: deleted at the end
+            if self.target.guard is not None:
+                self.target.guard.allow_connection(issued.id, database_id, PROBE_CONNECTION)
+            self.own_connections.append(issued.id)
+        secret = issued.connection_string
         if self.target.data is None:
             return None
         try:
@@ -145,12 +165,21 @@ class Pool:
             self.target.data.write(issued[0].connection_string, tables)
 
 
-def create_connection(client: httpx.Client, database_id: str, name: str = "contract-probe") -> str:
+@dataclass(frozen=True)
+class Issued:
+    id: str
+    connection_string: str  # shown once, in the answer that creates the connection
+
+
+PROBE_CONNECTION = "contract-probe"
+
+
+def create_connection(client: httpx.Client, database_id: str, name: str = PROBE_CONNECTION) -> Issued:
     response = client.post(f"/v1/databases/{database_id}/connections", json={"name": name})
     if response.status_code != 200:
         raise RuntimeError(f"creating a connection answered {response.status_code}: {response.text[:300]}")
-    secret: str = response.json()["data"]["endpoints"]["direct"]["connectionString"]
-    return secret
+    data = response.json()["data"]
+    return Issued(str(data["id"]), str(data["endpoints"]["direct"]["connectionString"]))
 
 
 def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
@@ -212,8 +241,9 @@ def wait_until_ready(
     return data
 
 
-def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
-    """Scratch databases the run creates, the configured sacrificial one, and the golden source's backups.
+def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = None) -> None:
+    """Scratch databases the run creates, the configured sacrificial one (when no other run holds its lease: asked
+    for on `lease`'s terms), and the golden source's backups.
 
     Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
     stays empty and the tests that need it skip.
@@ -235,10 +265,8 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
             client, target.project_id, target.guard, settings.stale_after
         )
     sacrificial = settings.target_database_id
-    if sacrificial:
-        data = wait_until_ready(client, sacrificial, target.restore_timeout, target.pace)
-        assert target.guard is not None
-        target.guard.allow(sacrificial, data["name"])  # refuses a database not named contract-…
+    if sacrificial and _lease_sacrificial(pool, sacrificial, lease or Terms(pool.run_id, STALE_FLOOR)):
+        wait_until_ready(client, sacrificial, target.restore_timeout, target.pace)
         pool.connect(sacrificial)
         pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
@@ -254,6 +282,34 @@ def fill_live_pool(pool: Pool, settings: LiveSettings) -> None:
         wait_until_ready(client, gone, target.restore_timeout, target.pace)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
+
+
+def _lease_sacrificial(pool: Pool, database_id: str, terms: Terms) -> bool:
+    """Whether this run holds the sacrificial database's lease (targets/lease.py); if not, it says whose it is and,
+    without a project to create scratch databases in, stops (it would have nothing to restore into) unless a partial
+    run was asked for or the holder is another worker of the same run (which restores there)."""
+    target = pool.target
+    assert target.guard is not None, "a live target is guarded"
+    response = pool.client.get(f"/v1/databases/{encode_segment(database_id)}")
+    if response.status_code != 200:
+        raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
+    target.guard.allow(database_id, response.json()["data"]["name"])  # refuses a database not named contract-…
+    outcome = take(
+        pool.client, target.guard, database_id, terms.run, pool.run_id or terms.run, terms.seconds, pace=target.pace
+    )
+    pool.expired_leases += outcome.expired
+    if outcome.held is not None:
+        pool.sacrificial, pool.lease = database_id, outcome.held
+        return True
+    assert outcome.other is not None
+    line = outcome.other.describe(database_id)
+    if target.project_id is None and outcome.other.run != terms.run and not terms.partial:
+        raise TargetConfigurationError(
+            f"{line}; with no PRISMA_CONTRACT_PROJECT_ID it has nothing to restore into: run it again once that run "
+            "has ended (or give it a project for scratch databases)"
+        )
+    pool.leased_by_other.append(line)
+    return False
 
 
 def delete_stale_scratch(

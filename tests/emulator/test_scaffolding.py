@@ -238,3 +238,15 @@ def test_a_helper_operation_answers_400_to_an_id_that_breaks_the_pattern(
 @pytest.mark.parametrize("operation_id", DATABASE_OPERATIONS.values(), ids=DATABASE_OPERATIONS.keys())
 def test_a_helper_operation_answers_404_for_an_unknown_database(api: Api, operation_id: str) -> None:
     assert api.call(operation_id, {"databaseId": MISSING_DATABASE}, json={"name": "x"}).status_code == 404
+
+
+def test_deleting_a_connection_removes_it_and_its_login(api: Api, seeded: Seeded) -> None:
+    """DELETE /v1/connections/{id} (204, then 404): a run releases its lease on the sacrificial database with it."""
+    created = api.create_connection(seeded.database_id, "contract-lease-run1-run1-until-1").json()["data"]
+
+    assert api.request("DELETE", f"/v1/connections/{created['id']}").status_code == 204
+
+    assert created["id"] not in _ids(api.list_connections(seeded.database_id).json()["data"])
+    assert api.authenticate(created["connectionString"]) is None
+    assert api.request("DELETE", f"/v1/connections/{created['id']}").status_code == 404
+    assert api.request("DELETE", "/v1/connections/a b").status_code == 400

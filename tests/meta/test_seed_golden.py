@@ -42,7 +42,7 @@ def test_it_creates_and_seeds_a_golden_source_that_a_fresh_login_reads(staging: 
     database_id = line.partition("=")[2]
     with client(staging) as api:
         assert api.get(f"/v1/databases/{database_id}").json()["data"]["name"] == GOLDEN_NAME
-        with psycopg.connect(create_connection(api, database_id)) as session:
+        with psycopg.connect(create_connection(api, database_id).connection_string) as session:
             assert canonical(read_tables(session)) == canonical(GOLDEN_DATA)
 
 

@@ -201,3 +201,57 @@ def test_an_allowed_segment_reaches_no_database_of_anyone_else(pieces: list[str]
             or token in looked_up
             or OWNED[3:] in looked_up
         ), f"{segment!r} → {looked_up!r} ({server.__name__})"
+
+
+# --- Deleting connections: only the run's own lease and probe connection on a database it owns (targets/lease.py) ---
+
+MINE = "con_cmineminemine000000001"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/connections/con_cseensomeoneelses00001",  # an id merely seen in a listing: someone else's connection
+        f"/v1/connections/{MINE}x",  # derived from the run's own: another connection
+        f"/v1/connections/{MINE[:-1]}",
+        f"/v1/connections/{MINE[4:]}",  # the unprefixed form is not the exact id the run was given
+        f"/v1/connections/{MINE}%2Fx",
+        f"/v1/connections/x%2F{MINE}",
+    ],
+)
+def test_deleting_a_connection_the_run_did_not_create_is_refused(path: str) -> None:
+    client, sent, allowlist = _client()
+    allowlist.allow_connection(MINE, OWNED, "contract-lease-run1-run1-until-1")
+    with pytest.raises(UnsafeRequestRefused, match="which this run did not create"):
+        client.delete(path)
+    assert sent == []
+
+
+def test_the_run_deletes_exactly_the_connection_it_created() -> None:
+    client, sent, allowlist = _client()
+    allowlist.allow_connection(MINE, OWNED, "contract-probe")
+    assert client.delete(f"/v1/connections/{MINE}").status_code == 200
+    assert [request.url.path for request in sent] == [f"/v1/connections/{MINE}"]
+
+
+@pytest.mark.parametrize(
+    ("database", "name"),
+    [("db_cnotmine000", "contract-lease-run1-run1-until-1"), (OWNED, "default"), (OWNED, "production-app")],
+    ids=["on a database the run does not own", "not named contract-…", "a user's connection"],
+)
+def test_a_connection_is_never_allowed_for_deletion_unless_contract_named_on_an_owned_database(
+    database: str, name: str
+) -> None:
+    _, _, allowlist = _client()
+    with pytest.raises(UnsafeRequestRefused, match="only connections named contract-"):
+        allowlist.allow_connection(MINE, database, name)
+    assert MINE not in allowlist.connections
+
+
+def test_a_forgotten_database_is_no_longer_written_to() -> None:
+    """A session that does not hold the sacrificial database's lease leaves it alone, by construction."""
+    client, sent, allowlist = _client()
+    allowlist.forget(OWNED)
+    with pytest.raises(UnsafeRequestRefused):
+        client.post(f"/v1/databases/{OWNED}/restore", json={})
+    assert sent == []
