@@ -16,7 +16,7 @@ import pytest
 
 from restore_contract import workspace
 from restore_contract.emulator.config import add_options as add_emulator_options
-from restore_contract.plugin.scope import runs_contract_tests
+from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
 from restore_contract.settings import add_options as add_setting_options
 
 
@@ -38,6 +38,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     contract = runs_contract_tests(config)
     if not (contract or config.rootpath == workspace.CHECKOUT):
         return None  # another project's tests: nothing of the suite's
+    if contract and not is_xdist_worker(config):
+        from restore_contract.plugin.stopping import begin, settings_mistake, stop
+
+        if (mistake := settings_mistake(config)) is not None:  # before the suite's imports (~2 s of CPU)
+            return stop(mistake, *begin(config))
     try:  # the project's own tests import all of it anyway: a Python that lacks a dependency is one line here
         from restore_contract.plugin import contract_run, start
     except ModuleNotFoundError as error:

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import threading
-from pathlib import Path
 from types import FrameType
 
 import pytest
@@ -18,7 +16,7 @@ from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
 from restore_contract.emulator.config import SUITE_PREFIX
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
-from restore_contract.reporting.write import clear_reports, write_stopped
+from restore_contract.plugin.stopping import begin, stop
 from restore_contract.settings import SettingError, given_options, read
 from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
 from restore_contract.targets.base import TargetConfigurationError
@@ -33,25 +31,12 @@ def start(config: pytest.Config) -> int | None:
     if is_xdist_worker(config):
         return None
     run = run_of(config)
-    # Where the reports go first (plain paths: they cannot be wrong), so a mistake in any other setting is written
-    # there instead of an earlier run's verdict.
-    paths = read(os.environ, given_options(config.getoption), only=("reports", "summary_json"))
-    run.reports = Path(paths.reports) if paths.reports else config.rootpath / "reports"
-    run.summary_json = Path(paths.summary_json) if paths.summary_json else None
-    clear_reports(run.reports, run.summary_json)
+    run.reports, run.summary_json = begin(config)
     try:
         run.settings = settings_of(config, preflight=not config.option.collectonly)
     except TargetConfigurationError as error:
-        return _stop(config, f"restore-contract: {error}")
+        return stop(f"restore-contract: {error}", run.reports, run.summary_json)
     return None
-
-
-def _stop(config: pytest.Config, line: str) -> int:
-    print(line, file=sys.stderr, flush=True)
-    run = run_of(config)
-    if run.reports is not None:
-        write_stopped(run.reports, run.summary_json, line, 2)  # one line on the terminal: the mistake
-    return 2
 
 
 def settings_of(config: pytest.Config, *, preflight: bool = True) -> RunSettings:

@@ -7,7 +7,9 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
+ROOT = Path(__file__).resolve().parents[2]
 # What the plugin proper needs and a run of another project must not pay for.
 HEAVY = ("httpx", "psycopg", "schemathesis", "jsonschema", "starlette", "uvicorn", "vcr", "pygal", "yaml")
 ENTRY_MODULES = {
@@ -34,3 +36,22 @@ def test_the_plugins_entry_imports_the_option_table_and_nothing_heavy() -> None:
     assert ours - ENTRY_MODULES <= table | {"restore_contract.dataset", "restore_contract.dataset.tables"}
     assert "restore_contract.emulator.app" not in ours
     assert "restore_contract.plugin.contract_run" not in ours
+
+
+def test_a_setting_the_table_refuses_stops_the_run_before_the_suites_imports(tmp_path: Path) -> None:
+    """A budget that is not a number is one line, found before the suite's modules are imported (they cost ~2 s of
+    CPU before the line, and the run imported them for nothing)."""
+    script = (
+        "import json, sys, pytest; code = pytest.main(sys.argv[1:]); "
+        "print(json.dumps([int(code), sorted(m for m in sys.modules if m.startswith('restore_contract.'))]))"
+    )
+    args = ["restore_contract/suite", "-p", "no:cacheprovider", "--budget=soon", f"--reports={tmp_path}"]
+    done = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    code, imported = json.loads(done.stdout.strip().splitlines()[-1])
+    assert code == 2, done.stderr
+    (line,) = done.stderr.strip().splitlines()
+    assert line.startswith("restore-contract: "), line
+    assert "restore_contract.plugin.contract_run" not in imported
+    assert not [name for name in imported if name.startswith(("restore_contract.targets", "restore_contract.checks"))]
+    assert "soon" in (tmp_path / "summary.md").read_text()
