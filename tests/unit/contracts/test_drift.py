@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ import yaml
 
 from restore_contract.contracts import drift, load_document
 from restore_contract.contracts.facts import document_facts
+from restore_contract.settings import given_options, read
 from tests.unit.contracts.upstream_like import inline_refs, upstream_like
 
 RESTORE = "/v1/databases/{targetDatabaseId}/restore"
@@ -59,8 +62,14 @@ def _real_upstream(given: str | None, local_copy: Path) -> Path:
     )
 
 
+def _given_upstream(config: pytest.Config, environ: Mapping[str, str]) -> str | None:
+    """--upstream-openapi, else PRISMA_UPSTREAM_OPENAPI: read as every setting is (the option's registered default
+    is None, so the variable was silently ignored when only the option was asked)."""
+    return read(environ, given_options(config.getoption), only=("upstream_openapi",)).upstream_openapi
+
+
 def test_contract_matches_upstream(request: pytest.FixtureRequest) -> None:
-    path = _real_upstream(request.config.getoption("--upstream-openapi"), drift.DEFAULT_UPSTREAM_PATH)
+    path = _real_upstream(_given_upstream(request.config, os.environ), drift.DEFAULT_UPSTREAM_PATH)
     report = drift.check(path)
     assert not report.drifted, report.render()
 
@@ -77,6 +86,13 @@ def test_real_upstream_comes_from_the_option_else_the_local_copy(tmp_path: Path)
         _real_upstream(str(missing), present)
     with pytest.raises(pytest.skip.Exception, match=r"--upstream-openapi PATH \(or set PRISMA_UPSTREAM_OPENAPI"):
         _real_upstream(None, missing)
+
+
+def test_the_upstream_document_is_named_by_the_option_or_else_the_variable(pytestconfig: pytest.Config) -> None:
+    given = pytestconfig.getoption("--upstream-openapi")
+    environ = {"PRISMA_UPSTREAM_OPENAPI": "/srv/from-the-variable.json"}
+    assert _given_upstream(pytestconfig, environ) == (given or "/srv/from-the-variable.json")
+    assert _given_upstream(pytestconfig, {}) == given
 
 
 # --- the conforming document the tests below mutate ----------------------------------------------------------
