@@ -21,6 +21,7 @@ __all__ = [
     "distinct_node_ids",
     "index_cassette",
     "local_constants",
+    "save_cassette",
     "tear_down_session_fixtures",
     "terminal_fd",
     "xml_key",
@@ -56,6 +57,13 @@ def tear_down_session_fixtures(session: pytest.Session) -> None:
     setup_state = getattr(session, "_setupstate", None)
     if setup_state is not None:
         setup_state.teardown_exact(None)
+
+
+def save_cassette(tape: Any) -> None:
+    """Write the vcrpy cassette now, also with no interaction in it: vcrpy writes nothing for a block without
+    requests, and a replay needs the file. Uses Cassette._save(force=True); if vcrpy renames it, recording fails
+    loudly at its end (AttributeError), never silently without a file."""
+    tape._save(force=True)
 
 
 def index_cassette(tape: Any, identity: Callable[[Any], Hashable]) -> None:

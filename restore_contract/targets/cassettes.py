@@ -29,7 +29,7 @@ import vcr
 from vcr.errors import CannotOverwriteExistingCassetteException
 
 from restore_contract import workspace
-from restore_contract.compat import index_cassette
+from restore_contract.compat import index_cassette, save_cassette
 from restore_contract.redaction import SECRET_HEADERS, scrub_body
 from restore_contract.settings import ENV, flag
 from restore_contract.targets.base import Target, TargetConfigurationError
@@ -173,7 +173,7 @@ def _recording(cassette: Cassette, settings: dict[str, Any], profile: str) -> It
         recorder = _recorder("all").use_cassette(str(partial.session), record_on_exception=False)
         with _interrupts_noticed() as interrupted, recorder as tape:
             yield
-            tape._save(force=True)  # vcrpy writes nothing for a block without requests; a replay needs the file
+            save_cassette(tape)  # an empty block's file too: a replay needs it
         if interrupted.is_set():
             return
         meta = {
