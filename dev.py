@@ -4,7 +4,9 @@
     python3 dev.py contract [pytest args]   set up, then run the contract suite (the main job), or the tests
                                             the args name (a node id, a file or folder of tests)
     python3 dev.py test [pytest args]       set up, then lint, type-check and run every test
-    python3 dev.py seed-golden [args]       set up, then seed a golden source on a live API (README: Live)
+    python3 dev.py seed-golden [args]       set up, then seed a golden source on a live API (docs/nightly.md)
+    python3 dev.py docs [--serve]           set up, regenerate docs/configuration.md and build the docs into
+                                            site/ (--serve: then serve them at http://127.0.0.1:8000)
     python3 dev.py setup                    only create/refresh the virtualenv
 
 Setup creates `.venv/` and installs the project with its dev extras; it is skipped when
@@ -164,7 +166,24 @@ def in_parallel(args: list[str]) -> list[str]:
     return ["-n", str(WORKERS), "--dist", "load", "--maxschedchunk", "1"]
 
 
-COMMANDS = ("contract", "test", "seed-golden", "setup")
+COMMANDS = ("contract", "test", "seed-golden", "docs", "setup")
+SITE = ROOT / "site"  # the built docs (git-ignored)
+
+
+def docs(args: list[str]) -> int:
+    """Regenerate the configuration reference from the settings tables, then build the site with MkDocs, strict (a
+    warning, a broken link included, fails); `--serve` serves it afterwards with live reload."""
+    if args not in ([], ["--serve"]):
+        print(f"[dev] docs takes no arguments but --serve, got {' '.join(args)}", file=sys.stderr)
+        return 2
+    code = _run(PYTHON, "-m", "restore_contract.commands.reference")
+    # Material's banner about its successor is not a warning of this site's: kept out of the build's output.
+    env = os.environ | {"NO_MKDOCS_2_WARNING": "1"}
+    for mkdocs in [["build", "--strict", "--site-dir", str(SITE)], *([["serve", "--strict"]] if args else [])]:
+        if code == 0:
+            _say("python -m mkdocs " + " ".join(mkdocs))
+            code = run_to_its_end([str(PYTHON), "-m", "mkdocs", *mkdocs], cwd=ROOT, env=env)
+    return code
 
 
 def main(argv: list[str]) -> int:
@@ -188,6 +207,8 @@ def main(argv: list[str]) -> int:
         return pytest(rest if any(_names_tests(arg) for arg in rest) else [*CONTRACT_TESTS, *rest])
     if command == "seed-golden":
         return _run(PYTHON, "-m", "restore_contract.commands.seed_golden", *rest)
+    if command == "docs":
+        return docs(rest)
     return lint_and_types() or pytest([*in_parallel(rest), *rest])
 
 

@@ -99,7 +99,7 @@ def restore_check(
 # On a live target the suite trusts that the golden source's backups hold the golden fixture: say so.
 GOLDEN_HINT = (
     "\n    (a golden source's backups must hold the golden fixture: was this backup taken after seeding it with "
-    "`python3 dev.py seed-golden`? README: What the nightly needs)"
+    "`python3 dev.py seed-golden`? docs/nightly.md: Setting up the golden source)"
 )
 
 

@@ -45,7 +45,7 @@ COMMANDS = {  # name: (its arguments, what it does)
     "run": ("[pytest args]", "run the contract suite: pytest restore_contract/suite ARGS"),
     "replay": ("[NAME] [pytest args]", "replay cassette NAME offline: --target replay (default: the committed one)"),
     "record": ("NAME [pytest args]", "record the live API into cassettes/NAME/ (--force: replace one there)"),
-    "seed-golden": ("[args]", "seed a golden source on the live API (README: Live; --help for its options)"),
+    "seed-golden": ("[args]", "seed a golden source on the live API (docs/nightly.md; --help for its options)"),
 }
 
 

@@ -44,12 +44,13 @@ from restore_contract.emulator.faults import DESCRIPTIONS
 URL_SETTING = "PRISMA_API_URL"
 
 
-def parse_args(argv: list[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The server's command line (docs/configuration.md lists it: restore_contract/commands/reference.py)."""
     parser = argparse.ArgumentParser(
         prog="restore-emulator", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {installed_version()}")
-    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--host", default="127.0.0.1", help="the address to listen on")
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     add_options(parser.add_argument, suite=False)
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
@@ -68,7 +69,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="start the server in the background, print its export lines once it is ready, and exit: for eval "
         '"$(restore-emulator --print-env ...)"; stop it with kill "$RESTORE_EMULATOR_PID"',
     )
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def seed_golden(emulator: Emulator) -> dict[str, str]:

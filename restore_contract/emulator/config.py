@@ -86,8 +86,8 @@ class Option:
 # fmt: off
 OPTIONS = {  # `EmulatorConfig` field: the option that sets it, in the order `--help` lists them
     "token": Option("token", default=DEFAULT_TOKEN, help="the bearer token clients must send", in_suite=False),
-    "clock": Option("clock", ClockConfig.parse, default="immediate", help="immediate | manual | reads:N | seconds:T",
-                    env="PRISMA_CONTRACT_EMULATOR_CLOCK"),
+    "clock": Option("clock", ClockConfig.parse, default="immediate", metavar="CLOCK",
+                    help="immediate | manual | reads:N | seconds:T", env="PRISMA_CONTRACT_EMULATOR_CLOCK"),
     "faults": Option("fault", parse_faults, action="append", default=[], metavar="NAME",
                      help="turn a fault on (repeatable)", env="PRISMA_CONTRACT_FAULTS"),
     "id_style": Option("id-style", IdStyle, choices=[style.value for style in IdStyle], default=IdStyle.CUID.value,
@@ -106,7 +106,8 @@ OPTIONS = {  # `EmulatorConfig` field: the option that sets it, in the order `--
     "provisioning": Option("provisioning", parse_seconds, metavar="SECONDS",
                            help="a new database is provisioning for SECONDS of wall time, whatever {prefix}clock "
                            "says (recovery keeps to the clock)"),
-    "seed": Option("seed", type=int, default=0, in_suite=False),
+    "seed": Option("seed", type=int, default=0, metavar="N", in_suite=False,
+                   help="seeds the ids minted and the sequence of --transient-503 answers"),
     "data_plane": Option("data", choices=DATA_PLANES, default="postgres", env="PRISMA_CONTRACT_EMULATOR_DATA",
                          help="postgres: each database is a real PostgreSQL database (embedded cluster, ~1 s to "
                          "start); memory: plain Python objects, no connection string works"),

@@ -19,7 +19,7 @@ indices = st.integers(min_value=0, max_value=1_000)
 
 def pick(items: list[str], index: int, what: str = "restorable databases") -> str:
     if not items:
-        pytest.skip(f"this target offers no {what} (see README: live targets)")
+        pytest.skip(f"this target offers no {what} (see docs/nightly.md)")
     return items[index % len(items)]
 
 
@@ -28,7 +28,7 @@ def settled(driver: Driver, pool: Pool, index: int) -> str:
     answer 409, not what the test arranged): the indexed one, or the next free one after it, waiting when all are
     busy. With restores verified inline nothing is ever in flight, so this is always the indexed one."""
     if not pool.ready:
-        pytest.skip("this target offers no restorable databases (see README: live targets)")
+        pytest.skip("this target offers no restorable databases (see docs/nightly.md)")
     start = index % len(pool.ready)
     return driver.free_target(pool.ready[start:] + pool.ready[:start])
 

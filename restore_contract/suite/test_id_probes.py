@@ -51,7 +51,7 @@ def probe_id(pool: Pool, kind: str, index: int) -> str:
     """Derived from a database the run may restore into (never from the golden source: the guard would refuse)."""
     owned = pool.ready
     if not owned and kind in DERIVED:
-        pytest.skip("ids derived from the run's own databases need one (see README: live targets)")
+        pytest.skip("ids derived from the run's own databases need one (see docs/nightly.md)")
     return PROBES[kind](owned[index % len(owned)] if owned else "", pool.mint())
 
 
@@ -94,7 +94,7 @@ def test_the_unprefixed_form_reaches_the_database_or_nothing(driver: Driver, poo
     (the restore is judged on the world the GET showed, by the driver)."""
     owned = pool.ready
     if not owned:
-        pytest.skip("needs a database the run owns to restore into (see README: live targets)")
+        pytest.skip("needs a database the run owns to restore into (see docs/nightly.md)")
     database_id = owned[index % len(owned)]
     if not database_id.startswith("db_"):
         pytest.skip("this server's ids have no db_ prefix to leave out")

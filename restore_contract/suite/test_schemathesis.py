@@ -43,7 +43,7 @@ class Mix:
 @pytest.fixture(scope="session")
 def mix(pool: Pool, target: Target) -> Mix:
     if not pool.restore_targets or not pool.backups:
-        pytest.skip("this target offers no databases to restore into or no backups (see README: live targets)")
+        pytest.skip("this target offers no databases to restore into or no backups (see docs/nightly.md)")
     # Known backups, mostly named with their own database (→ 200), sometimes with another one (→ 404).
     own = [(backup.database_id, backup.id) for backup in pool.backups]
     foreign = [

@@ -258,7 +258,7 @@ class ReplayTransport(httpx.BaseTransport):
                 f"({error.reason}). The suite or the recording changed: re-record with\n"
                 f"  PRISMA_CONTRACT_PROFILE=replay python3 {CASSETTES.parent / 'dev.py'} contract --target live "
                 f"--record {self._cassette.folder}\n"
-                "(see README: cassettes)"
+                "(see docs/replay.md)"
             ) from None
 
 

@@ -254,7 +254,7 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
     if source:
         pool.sources.append(source)
         pool.backups += _listed_backups(client, source)
-        # A golden source's completed backups hold the golden fixture (README: seeding a golden source).
+        # A golden source's completed backups hold the golden fixture (docs/nightly.md: Setting up the golden source).
         pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
         # The preflight checked that the backup named is completed and that there is one (targets/live.py).
         wanted = settings.backup_id

@@ -158,7 +158,7 @@ def test_recording_the_server_again_gives_the_committed_file(
     assert main(["record", "again", "--dir", str(tmp_path), "--label", LABEL]) == 0
     assert "recorded 24 steps" in capsys.readouterr().out
     assert (tmp_path / "again.json").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), (
-        "re-record the committed snapshot if the scenario changed (README: Parity with staging)"
+        "re-record the committed snapshot if the scenario changed (docs/parity.md)"
     )
     assert compare(load(COMMITTED), recorded.snapshots["default"]) == []
 

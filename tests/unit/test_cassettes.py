@@ -44,7 +44,7 @@ def assert_no_secrets(text: str, where: str) -> None:
 
 
 def test_there_is_a_committed_cassette() -> None:
-    assert COMMITTED, "cassettes/emulator-http/ should be committed (README: cassettes)"
+    assert COMMITTED, "cassettes/emulator-http/ should be committed (docs/replay.md)"
 
 
 def test_there_is_a_committed_parity_snapshot() -> None:

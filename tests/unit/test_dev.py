@@ -149,7 +149,7 @@ def test_a_mistyped_command_is_named_in_one_line_with_the_nearest_one() -> None:
 
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
-        "[dev] no command 'contarct': did you mean 'contract'? use one of contract, test, seed-golden, setup "
+        "[dev] no command 'contarct': did you mean 'contract'? use one of contract, test, seed-golden, docs, setup "
         "(--help: what each does)"
     ]
 

@@ -25,7 +25,8 @@ LAYERS: dict[str, set[str]] = {
     "reporting": set(),  # reads the run record (plain data): it needs no other layer
     # the contract suite's tests: what they arrange and judge with (the plugin gives them their fixtures)
     "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "compat", "settings"},
-    "commands": {"contracts", "dataset", "redaction", "targets", "settings", "workspace"},
+    # emulator: docs/configuration.md is rendered from its options table (commands/reference.py)
+    "commands": {"contracts", "dataset", "redaction", "emulator", "targets", "settings", "workspace"},
     # the pytest plugin: wires the layers below into a run
     "plugin": {
         "compat",
