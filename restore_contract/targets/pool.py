@@ -314,6 +314,13 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
         wait_until_ready(client, gone, target.restore_timeout, target.pace)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
+    if pool.other_client is not None and target.other_project_id:
+        # The second workspace's own database, to restore into from the golden source's backups (which it must not
+        # reach): created, and restored into, with that workspace's token only.
+        foreign = pool.create_foreign_database("other-workspace")
+        wait_until_ready(pool.other_client, foreign, target.restore_timeout, target.pace)
+        pool.connect(foreign)
+        pool.write(foreign, fixture_data(f"{settings.run_id}-other-workspace"))
 
 
 def _lease_sacrificial(pool: Pool, database_id: str, terms: Terms) -> bool:
