@@ -3,8 +3,8 @@
 Stdout carries only lines a shell can source, ``export NAME=VALUE`` (values shell-quoted): PRISMA_API_TOKEN,
 with ``--seed-golden`` the PRISMA_CONTRACT_* ids and the other principals' tokens (one of the workspace without
 workspace:admin, an admin one of a second workspace, and a project there), RESTORE_EMULATOR_PID, and last
-PRISMA_API_URL (so whoever waits for the URL line has them all). Everything else (where it listens, the data plane, the faults on, "emulator
-stopped") goes to stderr. The settings a live run needs, in a shell (bash, zsh, sh):
+PRISMA_API_URL (so whoever waits for the URL line has them all). Everything else (where it listens, the data plane,
+the faults on, "emulator stopped") goes to stderr. The settings a live run needs, in a shell (bash, zsh, sh):
 
     rm -f /tmp/emu.env
     restore-emulator --seed-golden --env-file /tmp/emu.env &           # written once it is ready
