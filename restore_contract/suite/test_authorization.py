@@ -27,17 +27,16 @@ from restore_contract.contracts import RestoreWorld
 from restore_contract.settings import ENV
 from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies
 from restore_contract.suite.arrange import indices, pick, valid_body
-from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, SETTING_OF
 from restore_contract.targets.pool import Pool
 
 READS = ("getV1DatabasesByDatabaseId", "getV1DatabasesByDatabaseIdBackups", "getV1DatabasesByDatabaseIdConnections")
-SETTING = {NO_ADMIN: ENV["no_admin_token"], OTHER_WORKSPACE: ENV["other_workspace_token"]}
 
 
 def token_of(driver: Driver, kind: str) -> str:
     token = driver.target.tokens.get(kind)
     if token is None:
-        pytest.skip(f"not checked: set {SETTING[kind]} ({kind} token; see README: live targets)")
+        pytest.skip(f"not checked: set {SETTING_OF[kind]} ({kind} token; see README: live targets)")
     return token
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from restore_contract.settings import ENV
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import DataAccess
 from restore_contract.targets.guard import Allowlist
@@ -25,6 +26,7 @@ from restore_contract.targets.guard import Allowlist
 NO_ADMIN = "no-admin"
 OTHER_WORKSPACE = "other-workspace"
 PRINCIPALS = (NO_ADMIN, OTHER_WORKSPACE)
+SETTING_OF = {NO_ADMIN: ENV["no_admin_token"], OTHER_WORKSPACE: ENV["other_workspace_token"]}  # each one's variable
 
 
 class TargetConfigurationError(Exception):
