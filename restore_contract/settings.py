@@ -6,8 +6,8 @@ environment's, which wins over the default); a bad value is a `SettingError` who
 The emulator's own options (`--emulator-clock`, `--emulator-fault`, …) are declared once too, in their own table
 (restore_contract/emulator/config.py), because the emulator's server command shares them.
 
-The token is the one setting with no option: a command line is visible to every process on the machine and is
-copied into CI logs and into the lines that rerun a failed test.
+The tokens are the settings with no option (`secret`): a command line is visible to every process on the machine and
+is copied into CI logs and into the lines that rerun a failed test.
 """
 
 from __future__ import annotations
@@ -49,6 +49,9 @@ class Settings:
     upstream_openapi: str | None = None
     api_url: str | None = None
     api_token: str | None = None
+    no_admin_token: str | None = None
+    other_workspace_token: str | None = None
+    other_workspace_project_id: str | None = None
     project_id: str | None = None
     target_database_id: str | None = None
     source_database_id: str | None = None
@@ -131,12 +134,13 @@ def budget(value: str) -> float:
 class Setting:
     field: str  # of Settings
     env: str
-    option: str | None  # None: environment only (the token; see the module's docstring)
+    option: str | None  # None: environment only (the tokens; see the module's docstring)
     parse: Parse
     help: str
     metavar: str = "VALUE"
     is_flag: bool = False  # an option without a value (`--partial`); its variable takes 1/0
     owned_by: str = ""  # another plugin adds the option (Hypothesis: --hypothesis-profile); read, not added
+    secret: bool = False  # a token: never an option, never written anywhere (restore_contract/redaction)
 
     def source(self, from_option: bool) -> str:
         return str(self.option) if from_option else self.env
@@ -176,7 +180,16 @@ TABLE: tuple[Setting, ...] = (
             "PATH"),
     Setting("api_url", "PRISMA_API_URL", "--api-url", text,
             "--target live: the API's origin (paths start with /v1), e.g. https://api.prisma.io", "URL"),
-    Setting("api_token", "PRISMA_API_TOKEN", None, text, "--target live: the bearer (service) token"),
+    Setting("api_token", "PRISMA_API_TOKEN", None, text, "--target live: the bearer (service) token", secret=True),
+    Setting("no_admin_token", "PRISMA_CONTRACT_NO_ADMIN_TOKEN", None, text,
+            "--target live, optional: a valid token of the same workspace WITHOUT the scope workspace:admin (e.g. a "
+            "read-only service token); the run checks it cannot restore its scratch databases", secret=True),
+    Setting("other_workspace_token", "PRISMA_CONTRACT_OTHER_WORKSPACE_TOKEN", None, text,
+            "--target live, optional: an admin token of a SECOND workspace; the run checks it neither sees nor "
+            "restores its databases", secret=True),
+    Setting("other_workspace_project_id", "PRISMA_CONTRACT_OTHER_WORKSPACE_PROJECT_ID", "--other-workspace-project-id",
+            text, "--target live, optional: a project of that second workspace, where the run creates (and deletes) "
+            "one contract-scratch-… database to check it cannot restore from the golden source's backups", "ID"),
     Setting("project_id", "PRISMA_CONTRACT_PROJECT_ID", "--project-id", text,
             "--target live: the project in which the run creates (and deletes) its contract-… scratch databases",
             "ID"),
@@ -202,6 +215,8 @@ TABLE: tuple[Setting, ...] = (
 )
 # fmt: on
 BY_FIELD: Mapping[str, Setting] = {setting.field: setting for setting in TABLE}
+SECRETS = frozenset(setting.field for setting in TABLE if setting.secret)
+assert all(BY_FIELD[name].option is None for name in SECRETS), "a secret is never an option"
 ENV: Mapping[str, str] = {setting.field: setting.env for setting in TABLE}  # field → its variable
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from restore_contract.settings import ENV
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.pool import Pool
 
 # What a run needs to reach a cause, and the setting that provides it.
@@ -24,6 +26,10 @@ NEEDS = {
     "(on staging, the golden source lists none)",
     "busy": "a database held provisioning or recovering: the emulator's control plane, or a window a live run "
     "catches (a scratch database before it is ready, a target right after a restore: PRISMA_CONTRACT_PROJECT_ID)",
+    NO_ADMIN: f"a token of the workspace without workspace:admin: set {ENV['no_admin_token']}",
+    OTHER_WORKSPACE: f"an admin token of a second workspace: set {ENV['other_workspace_token']}",
+    "other workspace database": "a database of the second workspace to restore into: set "
+    f"{ENV['other_workspace_project_id']} (a project there, for a scratch database)",
 }
 
 
@@ -48,6 +54,11 @@ ROWS = (
     Row("422", "invalid source type", "source-type-not-backup", ("target", "backup")),
     Row("422", "backup not usable", "backup-not-usable", ("target", "unusable backup")),
     Row("422", "malformed body (a 400 is tolerated)", "body-malformed", ("target",)),
+    Row("401/403", "token without workspace:admin (403 tolerated)", "scope-missing", ("target", "backup", NO_ADMIN)),
+    Row("404", "target of another workspace (its admin token)", "target-in-another-workspace",
+        ("target", "backup", OTHER_WORKSPACE)),
+    Row("404", "source of another workspace (a backup of this one's)", "source-in-another-workspace",
+        ("backup", OTHER_WORKSPACE, "other workspace database")),
 )  # fmt: skip
 
 
@@ -61,6 +72,9 @@ def capabilities(pool: Pool) -> dict[str, bool]:
         "data": pool.target.data is not None and any(pool.credentials.values()),
         "unusable backup": len(completed) < len(pool.backups),
         "busy": bool(pool.busy) or pool.project_id is not None,
+        NO_ADMIN: NO_ADMIN in pool.target.tokens,
+        OTHER_WORKSPACE: OTHER_WORKSPACE in pool.target.tokens,
+        "other workspace database": bool(pool.foreign),
     }
 
 

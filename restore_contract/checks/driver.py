@@ -26,7 +26,7 @@ from restore_contract.checks.budget import Budget, StopExamples
 from restore_contract.checks.builtin import RESTORE as RESTORE_KIND
 from restore_contract.checks.builtin import SCAFFOLDING, checks_for
 from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.probe import Probe
+from restore_contract.checks.probe import OTHER, OWN, Before, OtherWorkspace, Probe
 from restore_contract.checks.report import RunReport, Tally
 from restore_contract.checks.repro import curl, explain_failure
 from restore_contract.checks.restore import (
@@ -39,7 +39,7 @@ from restore_contract.checks.schema import SCHEMA
 from restore_contract.checks.violation import ContractViolation, property_of
 from restore_contract.contracts import RESTORE, RestoreWorld, encode_segment, operations
 from restore_contract.dataset.tables import Tables
-from restore_contract.targets.base import Target
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
 from restore_contract.targets.pool import Pool
 
 AnyCase = Case[Any]
@@ -67,7 +67,8 @@ class Driver:
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
-        self.probe = Probe(self.client, target.data, pool.credentials_of)
+        other = OtherWorkspace(pool.other_client, pool.foreign.__contains__) if pool.other_client is not None else None
+        self.probe = Probe(self.client, target.data, pool.credentials_of, other)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
         # The node id of the test running now: set by the plugin around each test (restore_contract/plugin), so a
         # request, a violation and a cut-short test are the test's that sent it, in any thread.
@@ -120,8 +121,7 @@ class Driver:
             self.client if token is None and authenticated else self.target.client(token, authenticated=authenticated)
         )
         is_restore = case.operation.definition.raw.get("operationId") == RESTORE
-        token_kind = "missing" if not authenticated else "valid" if token in (None, self.target.token) else "invalid"
-        observed = self._observe(case, content, token_kind, world)
+        observed = self._observe(case, content, self._token_kind(token, authenticated), world)
         request = client.build_request(
             kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
         )
@@ -213,6 +213,15 @@ class Driver:
             raise StopExamples(why)
         self.budget.sending()
 
+    def _token_kind(self, token: str | None, authenticated: bool) -> str:
+        """Which caller sends: missing, valid (the run's admin), one of the other principals (targets/base.py), or
+        invalid (any other token)."""
+        if not authenticated:
+            return "missing"
+        if token in (None, self.target.token):
+            return "valid"
+        return next((kind for kind, known in self.target.tokens.items() if known == token), "invalid")
+
     def _verify_later(self, observed: Observation, response: httpx.Response) -> list[RestoreCheck]:
         """The checks that wait for the end of a recovery, when restores are verified in the background."""
         if not self.inflight.background or response.status_code != 200 or observed.before.target is None:
@@ -260,14 +269,16 @@ class Driver:
         target_id = unquote(str(case.path_parameters.get("targetDatabaseId", "")))
         # A restore still being verified is finished first: its checks read the target's data.
         self.inflight.settle(target_id)
-        before = self.probe.before(target_id, content, token_valid=token == "valid")
+        valid = token not in ("missing", "invalid")
+        before = self.probe.before(target_id, content, token_valid=valid)
         found = before.target.id if before.target is not None else target_id
         if found != target_id and self.inflight.busy(found):
             # The path names the database another way (`c…` for `db_c…`), and verifications are keyed by the id the
             # server gives: that one may still be recovering. Read again once it has ended, or the world is stale
             # (recovering, so a 409) when the restore is sent (ready, so a 200).
             self.inflight.settle(found)
-            before = self.probe.before(target_id, content, token_valid=token == "valid")
+            before = self.probe.before(target_id, content, token_valid=valid)
+        before = _as_the_caller(before, token)
         return Observation(
             before=before,
             probe=self.probe,
@@ -286,6 +297,21 @@ class Driver:
         except FailureGroup as group:
             return [(property_of(failure), f"{failure.title}: {failure.message}") for failure in group.exceptions]
         return []
+
+
+def _as_the_caller(before: Before, token: str) -> Before:
+    """The world the probe read (with the tokens that see each database), with the caller's authority in it: its
+    scope, and which of the databases named are another workspace's than its own."""
+    if token in ("missing", "invalid"):
+        return before
+    caller = OTHER if token == OTHER_WORKSPACE else OWN
+    world = dataclasses.replace(
+        before.world,
+        token_admin=token != NO_ADMIN,
+        target_foreign=before.target is not None and before.target.workspace != caller,
+        source_foreign=before.source_workspace is not None and before.source_workspace != caller,
+    )
+    return dataclasses.replace(before, world=world)
 
 
 def _restore_failures(

@@ -25,6 +25,8 @@ from restore_contract.dataset.tables import Tables
 from restore_contract.targets.data import Credential, DataAccess, LoginRefused
 
 DATABASE_PATH = "/v1/databases/{databaseId}"
+# Whose workspace a database is in: the run's (its admin token's), or the other one (the OTHER_WORKSPACE token's).
+OWN, OTHER = "own", "other"
 BACKUPS_PATH = "/v1/databases/{databaseId}/backups"
 
 
@@ -44,6 +46,7 @@ class DatabaseView:
     default_connection_id: str | None
     source: Any
     data: Tables | None  # None when there is no data probe for it (no access, no credential, busy)
+    workspace: str = OWN
 
     def same_identity(self, other: DatabaseView) -> bool:
         """Connections and the default connection: what a restore must never change."""
@@ -59,15 +62,29 @@ class Before:
     target: DatabaseView | None
     source_id: str | None
     backup_id: str | None
+    source_workspace: str | None = None  # None: no source database found
+
+
+@dataclass(frozen=True)
+class OtherWorkspace:
+    """How the probe sees the databases the run made in another workspace: only that workspace's token can."""
+
+    client: httpx.Client  # with the other workspace's admin token
+    holds: Callable[[str], bool]  # is this database id one the run made there?
 
 
 class Probe:
     def __init__(
-        self, client: httpx.Client, data: DataAccess | None, credentials: Callable[[str], list[Credential]]
+        self,
+        client: httpx.Client,
+        data: DataAccess | None,
+        credentials: Callable[[str], list[Credential]],
+        other: OtherWorkspace | None = None,
     ) -> None:
         self.client = client
         self.data = data
         self.credentials = credentials
+        self.other = other
 
     def read_data(self, database_id: str) -> Tables | None:
         """The database's data, read through the first connection the run had the API issue for it."""
@@ -83,11 +100,17 @@ class Probe:
                 f"('Connections and credentials are preserved'): {refused}",
             ) from None
 
+    def _of_other(self, database_id: str) -> bool:
+        """A database the run made in the other workspace: only that workspace's token sees it."""
+        return self.other is not None and self.other.holds(database_id)
+
     def database(self, database_id: str, *, with_data: bool = False) -> DatabaseView | None:
         """The database as GET shows it; None when it does not exist (404)."""
         if not matches_database_id(database_id):
             return None
-        response = self.client.get(expand_path(DATABASE_PATH, {"databaseId": database_id}))
+        other = self._of_other(database_id)
+        client = self.other.client if other and self.other is not None else self.client
+        response = client.get(expand_path(DATABASE_PATH, {"databaseId": database_id}))
         if response.status_code == 404:
             return None
         if response.status_code != 200:
@@ -99,12 +122,19 @@ class Probe:
         settled = data["status"] not in BUSY_STATUSES
         tables = self.read_data(data["id"]) if with_data and settled else None
         return DatabaseView(
-            data["id"], data["status"], connections, data["defaultConnectionId"], data.get("source"), tables
+            data["id"],
+            data["status"],
+            connections,
+            data["defaultConnectionId"],
+            data.get("source"),
+            tables,
+            OTHER if other else OWN,
         )
 
     def backup(self, source_id: str, backup_id: str) -> tuple[bool, str | None]:
         """Is `backup_id` among the backups of `source_id`, and with which status?"""
-        response = self.client.get(expand_path(BACKUPS_PATH, {"databaseId": source_id}), params={"limit": 100})
+        client = self.other.client if self._of_other(source_id) and self.other is not None else self.client
+        response = client.get(expand_path(BACKUPS_PATH, {"databaseId": source_id}), params={"limit": 100})
         if response.status_code != 200:
             raise ProbeError(f"listing backups of {source_id!r} answered {response.status_code}: {response.text[:300]}")
         for item in response.json()["data"]:
@@ -135,4 +165,5 @@ class Probe:
             backup_exists=backup_found,
             backup_status=backup_status,
         )
-        return Before(world, target_id, target, source.id if source else None, facts.backup_id)
+        source_workspace = source.workspace if source else None
+        return Before(world, target_id, target, source.id if source else None, facts.backup_id, source_workspace)

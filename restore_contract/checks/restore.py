@@ -291,3 +291,46 @@ def _changes(before: DatabaseView, after: DatabaseView | None) -> list[str]:
     if not settling and known and canonical(after.data or {}) != canonical(before.data or {}):
         changes.append(f"data: {before.data} → {after.data}")
     return changes
+
+
+def lacks_admin_scope(observed: Observation) -> bool:
+    world = observed.before.world
+    return world.token_valid and not world.token_admin
+
+
+def crosses_workspaces(observed: Observation) -> bool:
+    world = observed.before.world
+    return world.token_valid and (world.target_foreign or world.source_foreign)
+
+
+@restore_check("a token without workspace:admin restores nothing", ANY_ANSWER, lacks_admin_scope)
+def restore_requires_admin_scope(observed: Observation, response: httpx.Response) -> None:
+    """'Scope: workspace:admin, offline_access': a valid token without it is refused (401, or the 403 the other
+    database routes declare), whatever else is wrong with the request, and the target is exactly as before."""
+    _refused_unchanged(observed, response, "a valid token without the scope workspace:admin")
+
+
+@restore_check("a token restores nothing of another workspace", ANY_ANSWER, crosses_workspaces)
+def restore_stays_in_its_workspace(observed: Observation, response: httpx.Response) -> None:
+    """An admin token of another workspace neither restores this workspace's database nor restores from its backups
+    (another tenant's data): not found for it (404; 401 or 403 tolerated), and the target is exactly as before."""
+    world = observed.before.world
+    what = "this workspace's database" if world.target_foreign else "a backup of another workspace's database"
+    _refused_unchanged(observed, response, f"an admin token of another workspace, restoring {what}")
+
+
+def _refused_unchanged(observed: Observation, response: httpx.Response, who: str) -> None:
+    """The oracle's answer for the world (authorization first), and no change to the target: the worst bug of a
+    destructive call is one that lets the wrong caller run it."""
+    expectation = expected_statuses(observed.before.world)
+    problems = []
+    if not expectation.accepts(response.status_code):
+        problems.append(
+            f"answered {response.status_code}; the docs allow {sorted(expectation.codes)} "
+            f"(tolerated: {sorted(expectation.tolerated)}): {expectation.explain()}"
+        )
+    before = observed.before.target
+    if before is not None:
+        problems += _changes(before, observed.probe.database(before.id, with_data=True))
+    if problems:
+        raise AssertionError(f"{who} was let through:\n  " + "\n  ".join(problems))

@@ -16,6 +16,8 @@ from restore_contract.contracts.loader import OPENAPI_PATH, Operation, load_docu
 from restore_contract.contracts.oracle import (
     AUTH_RULE,
     BUSY_STATUSES,
+    SCOPE_RULE,
+    WORKSPACE_RULES,
     Expectation,
     RestoreWorld,
     TargetState,
@@ -40,6 +42,8 @@ __all__ = [
     "DATABASE_ID_PATTERN",
     "OPENAPI_PATH",
     "RESTORE",
+    "SCOPE_RULE",
+    "WORKSPACE_RULES",
     "BodyFacts",
     "Expectation",
     "Operation",

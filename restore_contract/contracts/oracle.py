@@ -8,13 +8,19 @@ the documentation is silent:
   simultaneous errors is not documented);
 * a regex-invalid target id may be answered 404 or 422 (no status is declared for it);
 * invalid input answered 400 instead of 422 is *tolerated but reported* as a documentation
-  deviation (restore declares no 400).
+  deviation (restore declares no 400);
+* authorization beyond a valid token: the page names the scope `workspace:admin, offline_access`, yet declares
+  only 401. A valid token without `workspace:admin` must not restore: 401, or the 403 every other database route
+  declares (tolerated and reported), whatever else is wrong with the request. A token of another workspace must
+  see nothing of this one: its database is not found for it (404; a 401 or 403 tolerated and reported), as is a
+  source database of this workspace named in its own restore.
 
 Quotes are from the restore documentation page and the upstream OpenAPI document.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -41,6 +47,7 @@ class RestoreWorld:
     """
 
     token_valid: bool = True
+    token_admin: bool = True  # the (valid) token has the scope `workspace:admin` the restore page names
     target_id_empty: bool = False  # no path segment at all: the URL names another route
     target_id_matches_regex: bool = True
     target: TargetState = TargetState.READY
@@ -49,6 +56,10 @@ class RestoreWorld:
     source_database_exists: bool | None = True
     backup_exists: bool | None = True  # exists *and* belongs to the named source database
     backup_status: str | None = "completed"
+    # The target, or the source database, exists but belongs to another workspace than the token's: for that token
+    # it must be as if it did not exist (the fields above describe it as it is).
+    target_foreign: bool = False
+    source_foreign: bool = False
 
 
 @dataclass(frozen=True)
@@ -146,6 +157,42 @@ AUTH_RULE = Rule(
 )
 
 
+# A token's workspace must neither see nor touch another workspace's databases: tolerated, but a 401 or 403 tells the
+# caller that the database exists, which a 404 would not.
+_WORKSPACE_REFUSAL = (
+    "{code} for a database of another workspace: 404 is the answer that reveals nothing (restore declares 404 for a "
+    "target or source database not found, and 401 only for a missing or invalid token)"
+)
+WORKSPACE_RULES = (
+    Rule(
+        "target-in-another-workspace",
+        "404: Target database ... not found. (the token's workspace does not hold the target: it must not see it, "
+        "so it is not found there)",
+        lambda w: w.token_valid and w.target_foreign,
+        frozenset({404}),
+        {code: _WORKSPACE_REFUSAL.format(code=code) for code in (401, 403)},
+    ),
+    Rule(
+        "source-in-another-workspace",
+        "404: ... source database ... not found. (a backup of another workspace's database is not found from this "
+        "one: restoring from it would copy another tenant's data)",
+        lambda w: w.token_valid and w.source_foreign,
+        frozenset({404}),
+        {code: _WORKSPACE_REFUSAL.format(code=code) for code in (401, 403)},
+    ),
+)
+
+SCOPE_RULE = Rule(
+    "scope-missing",
+    "Scope: workspace:admin, offline_access (the restore page). Restore declares only 401 ('Missing or invalid "
+    "authorization token'); the other database routes declare 403, so either refuses a token without the scope, "
+    "before anything else: a read-only token learns nothing and changes nothing",
+    lambda w: w.token_valid and not w.token_admin,
+    frozenset({401}),
+    {403: "403 for a token without workspace:admin: restore declares only 401 (the other database routes declare 403)"},
+)
+
+
 @dataclass(frozen=True)
 class Expectation:
     """The answer of the oracle: accepted codes, tolerated (reported) codes, and why."""
@@ -165,9 +212,11 @@ class Expectation:
 
 def expected_statuses(world: RestoreWorld) -> Expectation:
     """The set of status codes a correct server may answer in `world`."""
-    if AUTH_RULE.applies(world):
-        return Expectation(AUTH_RULE.codes, {}, (AUTH_RULE,))
-    applicable = tuple(rule for rule in RULES if rule.applies(world))
+    for first in (AUTH_RULE, SCOPE_RULE):  # checked before anything else
+        if first.applies(world):
+            return Expectation(first.codes, first.tolerated, (first,))
+    workspace = tuple(rule for rule in WORKSPACE_RULES if rule.applies(world))
+    applicable = workspace + tuple(rule for rule in RULES if rule.applies(as_the_token_sees_it(world)))
     codes = frozenset().union(*(rule.codes for rule in applicable))
     tolerated: dict[int, str] = {}
     for rule in applicable:
@@ -175,3 +224,12 @@ def expected_statuses(world: RestoreWorld) -> Expectation:
     if not codes:
         codes = frozenset({200})
     return Expectation(codes, {c: why for c, why in tolerated.items() if c not in codes}, applicable)
+
+
+def as_the_token_sees_it(world: RestoreWorld) -> RestoreWorld:
+    """The world with what belongs to another workspace than the token's left out: not found."""
+    if world.target_foreign:
+        world = dataclasses.replace(world, target=TargetState.MISSING)
+    if world.source_foreign:
+        world = dataclasses.replace(world, source_database_exists=False, backup_exists=None, backup_status=None)
+    return world

@@ -1,9 +1,10 @@
 """Run the emulator as an HTTP server: ``restore-emulator --port 8787`` (or ``python -m restore_contract.emulator``).
 
 Stdout carries only lines a shell can source, ``export NAME=VALUE`` (values shell-quoted): PRISMA_API_TOKEN,
-with ``--seed-golden`` the PRISMA_CONTRACT_* ids, RESTORE_EMULATOR_PID, and last PRISMA_API_URL (so whoever waits
-for the URL line has them all). Everything else (where it listens, the data plane, the faults on, "emulator
-stopped") goes to stderr. The settings a live run needs, in a shell (bash, zsh, sh):
+with ``--seed-golden`` the PRISMA_CONTRACT_* ids and the other principals' tokens (one of the workspace without
+workspace:admin, an admin one of a second workspace, and a project there), RESTORE_EMULATOR_PID, and last
+PRISMA_API_URL (so whoever waits for the URL line has them all). Everything else (where it listens, the data plane,
+the faults on, "emulator stopped") goes to stderr. The settings a live run needs, in a shell (bash, zsh, sh):
 
     rm -f /tmp/emu.env
     restore-emulator --seed-golden --env-file /tmp/emu.env &           # written once it is ready
@@ -54,7 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--port", type=int, default=8787, help="0 picks a free port")
     add_options(parser.add_argument, suite=False)
     parser.add_argument("--list-faults", action="store_true", help="print the fault catalogue and exit")
-    golden = "create a project and a golden source database with backups, and export their ids"
+    golden = (
+        "create a project and a golden source database with backups, and export their ids; and the other principals: "
+        "a token without workspace:admin, an admin token of a second workspace and a project there"
+    )
     parser.add_argument("--seed-golden", action="store_true", help=golden)
     parser.add_argument(
         "--env-file",
@@ -88,7 +92,16 @@ def seed_golden(emulator: Emulator) -> dict[str, str]:
     resources.write_data(store, source.id, GOLDEN_DATA)
     for status in ("running", "failed", "completed"):
         resources.create_backup(store, source.id, status)
-    return {"PRISMA_CONTRACT_PROJECT_ID": project.id, "PRISMA_CONTRACT_SOURCE_DATABASE_ID": source.id}
+    # Last, so the ids above are those they were before there were workspaces (the committed snapshots name them).
+    other = resources.create_workspace(store, "contract-other-workspace")
+    other_project = resources.create_project(store, "contract-other-project", other)
+    return {
+        "PRISMA_CONTRACT_PROJECT_ID": project.id,
+        "PRISMA_CONTRACT_SOURCE_DATABASE_ID": source.id,
+        "PRISMA_CONTRACT_NO_ADMIN_TOKEN": resources.mint_token(store, scopes=frozenset({"offline_access"})),
+        "PRISMA_CONTRACT_OTHER_WORKSPACE_TOKEN": resources.mint_token(store, other),
+        "PRISMA_CONTRACT_OTHER_WORKSPACE_PROJECT_ID": other_project.id,
+    }
 
 
 def export_lines(settings: dict[str, str]) -> list[str]:

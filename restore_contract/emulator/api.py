@@ -14,7 +14,7 @@ from starlette.requests import Request
 from restore_contract.contracts import matches_database_id, matches_project_id
 from restore_contract.emulator import render, resources
 from restore_contract.emulator.errors import ApiError
-from restore_contract.emulator.models import REGIONS, Source
+from restore_contract.emulator.models import REGIONS, Grant, Source
 from restore_contract.emulator.restore import start_restore
 from restore_contract.emulator.routing import Router
 from restore_contract.emulator.state import Store
@@ -36,6 +36,7 @@ class Call:
     params: dict[str, str]
     store: Store
     base_url: str
+    grant: Grant | None = None  # what the request's token may do (None: the control plane, which takes no token)
 
     async def json_body(self, *, required: bool) -> Any:
         raw = await self.request.body()
@@ -93,17 +94,17 @@ def _page(items: list[Any], call: Call) -> dict[str, Any]:
 
 
 async def get_database(call: Call) -> Reply:
-    database = call.store.database(_id(call))
+    database = call.store.database(_id(call), grant=call.grant)
     return Reply(200, {"data": render.database(call.store, database, call.base_url)})
 
 
 async def delete_database(call: Call) -> Reply:
-    resources.delete_database(call.store, _id(call))
+    resources.delete_database(call.store, _id(call), call.grant)
     return Reply(204)
 
 
 async def list_databases(call: Call) -> Reply:
-    found = resources.list_databases(call.store, _id(call, "projectId", matches_project_id))
+    found = resources.list_databases(call.store, _id(call, "projectId", matches_project_id), call.grant)
     return Reply(200, _page([render.database(call.store, d, call.base_url) for d in found], call))
 
 
@@ -120,7 +121,13 @@ async def create_database(call: Call) -> Reply:
     if not isinstance(is_default, bool):
         raise bad_input("isDefault must be a boolean.")
     database, first = resources.create_database(
-        call.store, project_id, name, "us-east-1" if region == "inherit" else region, is_default, _creation_source(body)
+        call.store,
+        project_id,
+        name,
+        "us-east-1" if region == "inherit" else region,
+        is_default,
+        _creation_source(body),
+        call.grant,
     )
     return Reply(201, {"data": render.created_database(call.store, database, first, call.base_url)})
 
@@ -151,13 +158,13 @@ def _creation_source(body: dict[str, Any]) -> Source | None:
 async def list_backups(call: Call) -> Reply:
     database_id = _id(call)
     limit = _limit(call, default=25, maximum=100)
-    found = resources.list_backups(call.store, database_id)
+    found = resources.list_backups(call.store, database_id, call.grant)
     data, pagination = [render.backup(b) for b in found[:limit]], {"hasMore": len(found) > limit, "limit": limit}
     return Reply(200, {"data": data, "meta": {"backupRetentionDays": 7}, "pagination": pagination})
 
 
 async def list_connections(call: Call) -> Reply:
-    database = call.store.database(_id(call))
+    database = call.store.database(_id(call), grant=call.grant)
     connections = [render.connection(call.store, c, call.base_url) for c in database.connections]
     return Reply(200, _page(connections, call))
 
@@ -167,7 +174,7 @@ async def create_connection(call: Call) -> Reply:
     body = await call.json_body(required=True)
     if not isinstance(body, dict) or not isinstance(body.get("name"), str):
         raise bad_input("The body must be {name: string}.")
-    created = resources.create_connection(call.store, database_id, body["name"])
+    created = resources.create_connection(call.store, database_id, body["name"], call.grant)
     data = render.connection(call.store, created.connection, call.base_url, created.connection_string)
     return Reply(200, {"data": data})
 
@@ -176,12 +183,12 @@ async def delete_connection(call: Call) -> Reply:
     connection_id = call.params["id"]
     if not CONNECTION_ID.fullmatch(connection_id):
         raise bad_input("id does not match the connection id pattern.")
-    resources.delete_connection(call.store, connection_id)
+    resources.delete_connection(call.store, connection_id, call.grant)
     return Reply(204)
 
 
 async def restore(call: Call) -> Reply:
-    database = start_restore(call.store, call.params["targetDatabaseId"], await call.request.body())
+    database = start_restore(call.store, call.params["targetDatabaseId"], await call.request.body(), call.grant)
     return Reply(200, {"data": call.store.policy.restore_answer(render.database(call.store, database, call.base_url))})
 
 

@@ -18,6 +18,7 @@ from restore_contract.emulator.config import EmulatorConfig
 from restore_contract.emulator.dataplane import DataPlane, new_data_plane
 from restore_contract.emulator.errors import ApiError
 from restore_contract.emulator.faults import FaultPolicy
+from restore_contract.emulator.models import Grant
 from restore_contract.emulator.routing import Router
 from restore_contract.emulator.staging import Staging
 from restore_contract.emulator.state import Store
@@ -86,16 +87,21 @@ class Emulator:
             if request.method == "OPTIONS":
                 return api.Reply(204, headers={"Allow": allowed})
             raise ApiError(405, "method_not_allowed", f"Use one of {allowed}.", headers={"Allow": allowed})
-        if public and not store.policy.lets_in(self._token_valid(request)):
+        grant = self._grant(request, store) if public else None
+        if public and not store.policy.lets_in(grant is not None):
             raise ApiError(401, "unauthorized", "Missing or invalid authorization token.")
+        if public and grant is None:  # the fault auth-ignored: served as if the configured token had been sent
+            grant = store.grants[self.config.token]
         params = store.policy.on_request(match.params, public=public)
         base_url = self.config.base_url or str(request.base_url).rstrip("/")
-        reply: api.Reply = await match.handler(api.Call(request, params, store, base_url))
+        reply: api.Reply = await match.handler(api.Call(request, params, store, base_url, grant))
         return reply
 
-    def _token_valid(self, request: Request) -> bool:
+    @staticmethod
+    def _grant(request: Request, store: Store) -> Grant | None:
+        """What the request's bearer token may do; None: no token, or one the emulator never issued."""
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and token == self.config.token
+        return store.grants.get(token) if scheme.lower() == "bearer" else None
 
     def _reply(self, reply: api.Reply, policy: FaultPolicy, error: ApiError | None = None) -> Response:
         body, media_type = policy.wire_response(reply.body, error)

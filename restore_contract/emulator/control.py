@@ -1,7 +1,8 @@
 """The control plane under `/_emulator/`: what tests need and the public API cannot do.
 
-Reset, seed, take a backup now, set a backup's or a database's status, read and write data, check a
-connection string's credentials, switch faults and the clock, and list the requests received. It
+Reset, seed (workspaces, projects in them, a bearer token per workspace and scopes), take a backup now, set a
+backup's or a database's status, read and write data, check a connection string's credentials, switch faults and the
+clock, and list the requests received. It
 never shares a path with the public API (`/v1/...`) and takes no token.
 """
 
@@ -15,7 +16,7 @@ from restore_contract.emulator import render, resources
 from restore_contract.emulator.api import Call, Reply, bad_input
 from restore_contract.emulator.clock import ClockConfig
 from restore_contract.emulator.faults import DESCRIPTIONS, parse_faults
-from restore_contract.emulator.models import BACKUP_STATUSES, DATABASE_STATUSES
+from restore_contract.emulator.models import BACKUP_STATUSES, DATABASE_STATUSES, DEFAULT_WORKSPACE, SCOPES
 from restore_contract.emulator.routing import Router
 
 PREFIX = "/_emulator"
@@ -57,9 +58,24 @@ def routes(router: Router, reset_emulator: Callable[[], None], requests: deque[d
             raise bad_input(str(error)) from None
         return await get_clock(call)
 
+    async def create_workspace(call: Call) -> Reply:
+        name = str((await call.json_object()).get("name", "other-workspace"))
+        return Reply(201, {"id": resources.create_workspace(call.store, name), "name": name})
+
+    async def mint_token(call: Call) -> Reply:
+        """A bearer token of `workspaceId` (default: the configured token's) with `scopes` (default: all of them)."""
+        body = await call.json_object()
+        workspace_id, scopes = body.get("workspaceId", DEFAULT_WORKSPACE), body.get("scopes", list(SCOPES))
+        if not isinstance(scopes, list) or not all(isinstance(scope, str) for scope in scopes):
+            raise bad_input(f"scopes must be a list of some of {', '.join(SCOPES)}.")
+        token = resources.mint_token(call.store, str(workspace_id), frozenset(scopes))
+        return Reply(201, {"token": token, "workspaceId": workspace_id, "scopes": sorted(scopes)})
+
     async def create_project(call: Call) -> Reply:
-        project = resources.create_project(call.store, str((await call.json_object()).get("name", "contract-project")))
-        return Reply(201, {"id": project.id, "name": project.name})
+        body = await call.json_object()
+        name, workspace_id = str(body.get("name", "contract-project")), str(body.get("workspaceId", DEFAULT_WORKSPACE))
+        project = resources.create_project(call.store, name, workspace_id)
+        return Reply(201, {"id": project.id, "name": project.name, "workspaceId": project.workspace_id})
 
     async def create_backup(call: Call) -> Reply:
         body = await call.json_object()
@@ -107,6 +123,8 @@ def routes(router: Router, reset_emulator: Callable[[], None], requests: deque[d
         ("PUT", "/faults", set_faults),
         ("GET", "/clock", get_clock),
         ("PUT", "/clock", set_clock),
+        ("POST", "/workspaces", create_workspace),
+        ("POST", "/tokens", mint_token),
         ("POST", "/projects", create_project),
         ("POST", "/databases/{databaseId}/backups", create_backup),
         ("PUT", "/backups/{backupId}/status", set_backup_status),

@@ -37,6 +37,9 @@ class Fault(StrEnum):
     DELETED_DATABASE_RESTORABLE = "deleted-database-restorable"
     FAILED_RESTORE_MUTATES = "failed-restore-mutates"
     AUTH_IGNORED = "auth-ignored"
+    SCOPE_IGNORED = "scope-ignored"
+    OTHER_WORKSPACE_TARGET_ACCEPTED = "other-workspace-target-accepted"
+    OTHER_WORKSPACE_BACKUP_ACCEPTED = "other-workspace-backup-accepted"
     UNICODE_ID_500 = "unicode-id-500"
     PREFIX_CASE_FOLDED = "prefix-case-folded"
     ENCODED_SLASH_SPLIT = "encoded-slash-split"
@@ -67,6 +70,11 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.DELETED_DATABASE_RESTORABLE: "a deleted database can still be restored (200 instead of 404)",
     Fault.FAILED_RESTORE_MUTATES: "a rejected restore (404/422) still wipes the target's data",
     Fault.AUTH_IGNORED: "requests without a valid token are served instead of 401",
+    Fault.SCOPE_IGNORED: "a valid token without workspace:admin can restore (200 instead of 401/403)",
+    Fault.OTHER_WORKSPACE_TARGET_ACCEPTED: "an admin token of another workspace restores this one's database (200 "
+    "instead of 404)",
+    Fault.OTHER_WORKSPACE_BACKUP_ACCEPTED: "a restore takes a backup of another workspace's database as its source "
+    "(another tenant's data copied in: 200 instead of 404)",
     Fault.UNICODE_ID_500: "an id with non-ASCII characters crashes the server (500)",
     Fault.PREFIX_CASE_FOLDED: "an id prefixed 'DB_' or 'Db_' reaches the database 'db_…' instead of 400/422",
     Fault.ENCODED_SLASH_SPLIT: "an id 'x%2F<id>' is split at the decoded '/' and reaches <id> instead of 4xx",
@@ -108,6 +116,10 @@ CAUGHT_BY: dict[Fault, frozenset[str]] = {
     Fault.DELETED_DATABASE_RESTORABLE: frozenset({"restore_status_follows_docs"}),
     Fault.FAILED_RESTORE_MUTATES: frozenset({"rejected_restore_changes_nothing"}),
     Fault.AUTH_IGNORED: frozenset({"restore_status_follows_docs"}),
+    # Found by the probes of restore_contract/suite/test_authorization.py, with the extra tokens.
+    Fault.SCOPE_IGNORED: frozenset({"restore_requires_admin_scope"}),
+    Fault.OTHER_WORKSPACE_TARGET_ACCEPTED: frozenset({"restore_stays_in_its_workspace"}),
+    Fault.OTHER_WORKSPACE_BACKUP_ACCEPTED: frozenset({"restore_stays_in_its_workspace"}),
     # A 500 on a read of a minted id (schemathesis's check) or on the probe's read of the target (seed 2).
     Fault.UNICODE_ID_500: frozenset({"not_a_server_error", "probe_reads_answer_as_documented"}),
     Fault.PREFIX_CASE_FOLDED: frozenset({"restore_status_follows_docs"}),
@@ -160,6 +172,15 @@ class FaultPolicy:
     # --- on the wire
     def lets_in(self, token_valid: bool) -> bool:
         return token_valid or Fault.AUTH_IGNORED in self.active
+
+    def ignores_missing_scope(self) -> bool:
+        return Fault.SCOPE_IGNORED in self.active
+
+    def accepts_foreign_target(self) -> bool:
+        return Fault.OTHER_WORKSPACE_TARGET_ACCEPTED in self.active
+
+    def accepts_foreign_source(self) -> bool:
+        return Fault.OTHER_WORKSPACE_BACKUP_ACCEPTED in self.active
 
     def on_request(self, params: dict[str, str], *, public: bool) -> dict[str, str]:
         """The route's (decoded) parameters as the handler gets them; `public`: a `/v1` route, not the control plane."""

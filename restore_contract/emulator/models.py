@@ -18,6 +18,9 @@ REGIONS = {
 }
 BACKUP_STATUSES = ("running", "completed", "failed", "unknown")
 DATABASE_STATUSES = ("failure", "provisioning", "ready", "recovering")
+ADMIN_SCOPE = "workspace:admin"  # what the restore page's scope names; every write needs it
+SCOPES = (ADMIN_SCOPE, "offline_access")  # the scopes the docs name, those a token may be minted with
+DEFAULT_WORKSPACE = "wksp_emulator"  # the workspace of the configured token (a fixed id: minting one would shift ids)
 Source = dict[str, str]  # where a database's data came from: {"type", "databaseId", "backupId"} as the API shows it
 
 
@@ -25,10 +28,23 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+@dataclass(frozen=True)
+class Grant:
+    """What a bearer token may do: act in one workspace, with some scopes."""
+
+    workspace_id: str
+    scopes: frozenset[str] = frozenset(SCOPES)
+
+    @property
+    def admin(self) -> bool:
+        return ADMIN_SCOPE in self.scopes
+
+
 @dataclass
 class Project:
     id: str
     name: str
+    workspace_id: str = DEFAULT_WORKSPACE
     created_at: str = field(default_factory=now_iso)
 
 

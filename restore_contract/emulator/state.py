@@ -1,5 +1,8 @@
 """The emulator's state, apart from HTTP (moto-style): the resources, the data plane, the clock, the faults.
 
+Authorization is part of the state too: the workspaces, and a `Grant` (a workspace, scopes) per bearer token. A
+database belongs to its project's workspace; a token of another workspace finds none of it (404).
+
 The rules that change it live in `resources` and `restore`; each public one holds `store.lock` for its whole work,
 so concurrent requests (uvicorn, threads sharing an in-process client) see one consistent order: of 50
 simultaneous restores exactly one starts.
@@ -15,7 +18,7 @@ from restore_contract.emulator.dataplane import DataPlane
 from restore_contract.emulator.errors import not_found
 from restore_contract.emulator.faults import FaultPolicy
 from restore_contract.emulator.ids import IdMinter
-from restore_contract.emulator.models import Backup, Database, Project
+from restore_contract.emulator.models import DEFAULT_WORKSPACE, Backup, Database, Grant, Project
 
 
 class Store:
@@ -29,6 +32,8 @@ class Store:
         self.projects: dict[str, Project] = {}
         self.databases: dict[str, Database] = {}
         self.backups: dict[str, Backup] = {}  # never removed, so in creation order
+        self.workspaces: dict[str, str] = {DEFAULT_WORKSPACE: "contract-workspace"}  # id → name
+        self.grants: dict[str, Grant] = {config.token: Grant(DEFAULT_WORKSPACE)}  # bearer token → what it may do
 
     def set_clock(self, config: ClockConfig) -> None:
         with self.lock:
@@ -41,12 +46,20 @@ class Store:
             database = self.databases.get("db_" + database_id)
         return database
 
-    def database(self, database_id: str, *, reading: bool = True, include_deleted: bool = False) -> Database:
-        """The live database with this id (or its unprefixed alias); 404 otherwise. A read may end a transition."""
+    def workspace_of(self, database: Database) -> str:
+        return self.projects[database.project_id].workspace_id
+
+    def database(
+        self, database_id: str, *, reading: bool = True, include_deleted: bool = False, grant: Grant | None = None
+    ) -> Database:
+        """The live database with this id (or its unprefixed alias), in `grant`'s workspace when one is given (a
+        request's; None: the emulator's own use); 404 otherwise. A read may end a transition."""
         with self.lock:
             database = self.resolve(database_id)
             if database is None or (database.deleted and not include_deleted):
                 raise not_found("Database")
+            if grant is not None and self.workspace_of(database) != grant.workspace_id:
+                raise not_found("Database")  # not "forbidden": that would tell the caller it exists
             self.advance(database, reading)
             return database
 
@@ -58,10 +71,10 @@ class Store:
             if transition.on_done is not None:
                 transition.on_done()
 
-    def project(self, project_id: str) -> Project:
+    def project(self, project_id: str, grant: Grant | None = None) -> Project:
         project = self.projects.get(project_id)
         if project is None and not project_id.startswith("proj_"):
             project = self.projects.get("proj_" + project_id)
-        if project is None:
+        if project is None or (grant is not None and project.workspace_id != grant.workspace_id):
             raise not_found("Project")
         return project

@@ -37,7 +37,7 @@ from restore_contract.contracts import (
 )
 from restore_contract.parity.normalise import Normaliser
 from restore_contract.parity.snapshot import FORMAT, Snapshot
-from restore_contract.targets.base import Target
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, SETTING_OF, Target
 from restore_contract.targets.pool import Pool, create_connection
 from restore_contract.targets.waiting import wait_for
 
@@ -140,7 +140,11 @@ class Session:
         self.client = self.pool.client  # the pool's client: what the pool creates is recorded too
         self.anonymous = self.target.client(authenticated=False)
         self.wrong_token = self.target.client(token=WRONG_TOKEN)
-        for client, auth in ((self.client, "token"), (self.anonymous, "none"), (self.wrong_token, "wrong token")):
+        clients = [(self.client, "token"), (self.anonymous, "none"), (self.wrong_token, "wrong token")]
+        # The other principals the target has (never recorded: a step's `auth` names the kind only).
+        self.principals = {kind: self.target.client(token) for kind, token in self.target.tokens.items()}
+        clients += [(client, f"{kind} token") for kind, client in self.principals.items()]
+        for client, auth in clients:
             client.event_hooks["response"].append(partial(self._capture, auth))
 
     def _capture(self, auth: str, response: httpx.Response) -> None:
@@ -326,6 +330,29 @@ def _restore_unusable(s: Session) -> None:
     s.restore(s.scratch, s.body(backup_id=s.unusable))
 
 
+def _as(s: Session, kind: str) -> httpx.Client | None:
+    """The other principal's client; None (the step skipped, naming the setting) when the target has none."""
+    client = s.principals.get(kind)
+    if client is None:
+        s.skip(f"no {kind} token (live: set {SETTING_OF[kind]})")
+    return client
+
+
+def _restore_without_admin_scope(s: Session) -> None:
+    if (client := _as(s, NO_ADMIN)) is not None:
+        s.restore(s.scratch, client=client)
+
+
+def _get_from_another_workspace(s: Session) -> None:
+    if (client := _as(s, OTHER_WORKSPACE)) is not None:
+        client.get(f"/v1/databases/{encode_segment(s.scratch)}")
+
+
+def _restore_from_another_workspace(s: Session) -> None:
+    if (client := _as(s, OTHER_WORKSPACE)) is not None:
+        s.restore(s.scratch, client=client)
+
+
 def _delete_scratch(s: Session) -> None:
     s.client.delete(f"/v1/databases/{encode_segment(s.scratch)}")
 
@@ -383,6 +410,13 @@ STEPS: tuple[Step, ...] = (
          lambda s: s.restore(s.scratch, client=s.anonymous), restore_allows(token_valid=False)),
     Step("restore-with-wrong-token", "restore with a token no server accepts: 401",
          lambda s: s.restore(s.scratch, client=s.wrong_token), restore_allows(token_valid=False)),
+    Step("restore-without-admin-scope", "restore with a valid token lacking workspace:admin: 401 (403 tolerated)",
+         _restore_without_admin_scope, restore_allows(token_admin=False)),
+    Step("get-from-another-workspace", "read the scratch database with another workspace's admin token: 404 "
+         "(401/403 tolerated)", _get_from_another_workspace, documented(GET_DATABASE, 401, 403, 404)),
+    Step("restore-from-another-workspace", "restore it (from this workspace's backup) with another workspace's admin "
+         "token: 404 (401/403 tolerated)",
+         _restore_from_another_workspace, restore_allows(target_foreign=True, source_foreign=True)),
     Step("restore-regex-invalid-id", f"restore into {INVALID_ID!r}, which breaks the id pattern: 404 or 422",
          lambda s: s.restore(INVALID_ID), restore_allows(target_id_matches_regex=False, target=TargetState.MISSING)),
     Step("delete-scratch", "delete the scratch database (204)",

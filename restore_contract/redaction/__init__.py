@@ -8,9 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from typing import Any
 
-__all__ = ["REDACTED", "SECRET_HEADERS", "SECRET_KEYS", "scrub_body", "scrub_json", "scrub_text"]
+__all__ = [
+    "REDACTED",
+    "SECRET_HEADERS",
+    "SECRET_KEYS",
+    "keep_secret",
+    "scrub_body",
+    "scrub_json",
+    "scrub_text",
+]
 
 SECRET_KEYS = frozenset({"connectionString", "pass", "password"})
 SECRET_HEADERS = ("authorization", "cookie", "set-cookie", "x-api-key")
@@ -19,9 +28,26 @@ CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)", re
 REDACTED = "REDACTED"
 
 
+_KNOWN: set[str] = set()  # the secret values of this process's settings (the tokens), blanked wherever they appear
+_KNOWN_LOCK = threading.Lock()
+
+
+def keep_secret(value: str | None) -> None:
+    """Blank `value` out of everything scrubbed from now on (a token: in a server's echo, an error message, …)."""
+    if value and len(value) >= 4:  # a shorter one would blank out ordinary words
+        with _KNOWN_LOCK:
+            _KNOWN.add(value)
+
+
 def scrub_text(text: str) -> str:
-    """Passwords inside URLs (postgres://user:secret@host) and conninfo (password=secret) become REDACTED."""
-    return CONNINFO_PASSWORD.sub(rf"\g<1>{REDACTED}", URL_CREDENTIALS.sub(rf"\g<1>{REDACTED}@", text))
+    """Passwords inside URLs (postgres://user:secret@host) and conninfo (password=secret), and the values of the secret
+    settings, become REDACTED."""
+    text = CONNINFO_PASSWORD.sub(rf"\g<1>{REDACTED}", URL_CREDENTIALS.sub(rf"\g<1>{REDACTED}@", text))
+    with _KNOWN_LOCK:
+        known = sorted(_KNOWN, key=len, reverse=True)
+    for value in known:
+        text = text.replace(value, REDACTED)
+    return text
 
 
 def scrub_json(value: Any) -> Any:

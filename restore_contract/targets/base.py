@@ -16,9 +16,17 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from restore_contract.settings import ENV
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import DataAccess
 from restore_contract.targets.guard import Allowlist
+
+# The run's other principals, besides its admin token (`Target.token`): a valid token of the run's workspace without
+# the scope workspace:admin, and an admin token of another workspace. What each may do is what the suite checks.
+NO_ADMIN = "no-admin"
+OTHER_WORKSPACE = "other-workspace"
+PRINCIPALS = (NO_ADMIN, OTHER_WORKSPACE)
+SETTING_OF = {NO_ADMIN: ENV["no_admin_token"], OTHER_WORKSPACE: ENV["other_workspace_token"]}  # each one's variable
 
 
 class TargetConfigurationError(Exception):
@@ -58,6 +66,9 @@ class Target:
     traffic: Traffic  # the transport stack, counted
     restore_timeout: float
     project_id: str | None = None  # where scratch databases can be created
+    # Tokens of the other principals (PRINCIPALS → token), those the target has; never written anywhere.
+    tokens: Mapping[str, str] = field(default_factory=dict, repr=False)
+    other_project_id: str | None = None  # where the OTHER_WORKSPACE token creates the run's database of that workspace
     control: ControlPlane | None = None  # only emulators have one
     data: DataAccess | None = None  # the data probe; None where nothing can log in (replay, or switched off)
     guard: Allowlist | None = None  # live targets: the only databases a restore or delete may name

@@ -279,7 +279,10 @@ def replay_target(cassette: Cassette, profile: str) -> tuple[Target, LiveSetting
     """The recorded run's target, served from the cassette: the same settings (never a token), no network, and
     no data probe (a cassette holds HTTP only: there is nothing to log in to). `profile`: the one in effect."""
     metadata = check_replayable(cassette, profile)
-    settings = LiveSettings(**{**metadata["settings"], "data_probe": False}, token="replay-has-no-token")
+    recorded = dict(metadata["settings"])
+    # The principals the recording had, by kind; a token stands in for each (a replay sends no Authorization header).
+    principals = {kind: f"replay-has-no-{kind}-token" for kind in recorded.pop("principals", [])}
+    settings = LiveSettings(**{**recorded, "data_probe": False}, token="replay-has-no-token", principals=principals)
     target = live_target(
         settings,
         name="replay",

@@ -37,8 +37,22 @@ class ControlPlane:
     def reset(self) -> None:
         self._call("POST", "/reset")
 
-    def create_project(self, name: str = "contract-project") -> str:
-        return str(self._call("POST", "/projects", {"name": name})["id"])
+    def create_project(self, name: str = "contract-project", workspace_id: str | None = None) -> str:
+        """A project in `workspace_id` (default: the configured token's workspace)."""
+        body = {"name": name, **({"workspaceId": workspace_id} if workspace_id else {})}
+        return str(self._call("POST", "/projects", body)["id"])
+
+    def create_workspace(self, name: str = "other-workspace") -> str:
+        return str(self._call("POST", "/workspaces", {"name": name})["id"])
+
+    def mint_token(self, workspace_id: str | None = None, scopes: list[str] | None = None) -> str:
+        """A bearer token of `workspace_id` (default: the configured token's) with `scopes` (default: all)."""
+        body: dict[str, Any] = {}
+        if workspace_id:
+            body["workspaceId"] = workspace_id
+        if scopes is not None:
+            body["scopes"] = scopes
+        return str(self._call("POST", "/tokens", body)["token"])
 
     def take_backup(self, database_id: str, status: str = "completed") -> str:
         return str(self._call("POST", f"/databases/{database_id}/backups", {"status": status})["id"])

@@ -9,13 +9,14 @@ from restore_contract.emulator import Emulator, EmulatorConfig
 
 __all__ = ["EmulatorConfig", "emulator_target", "suite_emulator_config"]
 from restore_contract.emulator.config import config_from
-from restore_contract.targets.base import Target, Traffic, new_client
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target, Traffic, new_client
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
 from restore_contract.targets.inprocess import InProcessTransport
 from restore_contract.targets.transient import Transient
 
 BASE_URL = "http://emulator.local"
+OTHER_WORKSPACE_NAME = "contract-other-workspace"
 
 
 def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float | None = None) -> Target:
@@ -30,6 +31,14 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
     # With PostgreSQL the data probe logs in for real, as on staging; in memory nothing can, so it asks the
     # control plane instead.
     data: DataAccess = PostgresAccess() if emulator.config.data_plane == "postgres" else ControlPlaneAccess(control)
+    project_id = control.create_project("contract-project")
+    # The other principals, minted by the control plane: a token of the run's workspace without workspace:admin, and
+    # an admin of a workspace of its own, with a project there for the database of that workspace the pool makes.
+    other_workspace = control.create_workspace(OTHER_WORKSPACE_NAME)
+    tokens = {
+        NO_ADMIN: control.mint_token(scopes=["offline_access"]),
+        OTHER_WORKSPACE: control.mint_token(other_workspace),
+    }
 
     def release() -> None:
         transport.close()
@@ -41,7 +50,9 @@ def emulator_target(config: EmulatorConfig | None = None, restore_timeout: float
         token=emulator.config.token,
         traffic=traffic,
         restore_timeout=restore_timeout,
-        project_id=control.create_project("contract-project"),
+        project_id=project_id,
+        tokens=tokens,
+        other_project_id=control.create_project("contract-other-project", other_workspace),
         control=control,
         data=data,
         described=_describe(emulator.config),
@@ -57,6 +68,7 @@ def _describe(config: EmulatorConfig) -> dict[str, str]:
         "id_style": config.id_style.value,
         "alias_unprefixed": str(config.alias_unprefixed).lower(),
         "backups_newest_first": str(config.backups_newest_first).lower(),
+        "missing_scope_status": str(config.missing_scope_status),
         "data_plane": config.data_plane,
         "staging": f"latency={config.latency} rate_limit={config.rate_limit} transient_503={config.transient_503} "
         f"provisioning={config.provisioning}",

@@ -13,26 +13,35 @@ import time
 import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
 from restore_contract.contracts import encode_segment
+from restore_contract.redaction import keep_secret
 from restore_contract.settings import (
     BY_FIELD,
     DEFAULT_MAX_SCRATCH,
     DEFAULT_RESTORE_TIMEOUT,
     DEFAULT_STALE_HOURS,
+    ENV,
     OTHER_SCRATCH,
+    SECRETS,
     SettingError,
     Settings,
     read,
 )
-from restore_contract.targets.base import Target, TargetConfigurationError, Traffic
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target, TargetConfigurationError, Traffic
 from restore_contract.targets.data import PostgresAccess
-from restore_contract.targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused, reachable_ids
+from restore_contract.targets.guard import (
+    SCRATCH_NAME,
+    Allowlist,
+    GuardTransport,
+    UnsafeRequestRefused,
+    reachable_ids,
+)
 from restore_contract.targets.transient import Transient
 from restore_contract.targets.waiting import no_wait
 
@@ -60,6 +69,10 @@ class LiveSettings:
     # its databases, so only those older than any run are stale.
     stale_after: float = DEFAULT_STALE_HOURS * 3600
     max_scratch: int = DEFAULT_MAX_SCRATCH  # scratch databases held at once; all but OTHER_SCRATCH are restore targets
+    # The other principals given (targets/base.py PRINCIPALS → token: never written anywhere), and the second
+    # workspace's project where the run may create one scratch database with its token.
+    principals: dict[str, str] = field(default_factory=dict, repr=False)
+    other_project_id: str | None = None
 
     @property
     def scratch_targets(self) -> int:
@@ -84,8 +97,17 @@ class LiveSettings:
             run_id=uuid.uuid4().hex,
             stale_after=values.stale_scratch_hours * 3600,
             max_scratch=values.max_scratch,
+            principals=_principals(values),
+            other_project_id=values.other_workspace_project_id,
         )
+        for name in SECRETS:  # blanked out of every message, cassette and rerun line from now on
+            keep_secret(getattr(values, name))
         _refuse_golden_as_target(settings)
+        if settings.other_project_id and OTHER_WORKSPACE not in settings.principals:
+            raise TargetConfigurationError(
+                f"{ENV['other_workspace_project_id']} is a project of the second workspace: it needs that workspace's "
+                f"admin token too ({ENV['other_workspace_token']})"
+            )
         return settings
 
     @classmethod
@@ -97,8 +119,14 @@ class LiveSettings:
             raise TargetConfigurationError(str(error)) from None
 
     def public(self) -> dict[str, object]:
-        """Everything but the token: what a cassette's metadata may record."""
-        return {key: value for key, value in asdict(self).items() if key != "token"}
+        """Everything but the tokens (the principals only by kind): what a cassette's metadata may record."""
+        public = {key: value for key, value in asdict(self).items() if key not in ("token", "principals")}
+        return public | {"principals": sorted(self.principals)}
+
+
+def _principals(values: Settings) -> dict[str, str]:
+    given = {NO_ADMIN: values.no_admin_token, OTHER_WORKSPACE: values.other_workspace_token}
+    return {kind: token for kind, token in given.items() if token}
 
 
 def _required(value: str | None, field: str, example: str, needed_by: str) -> str:
@@ -148,7 +176,9 @@ def live_target(
     a cassette recording or replay, entered after the preflight, so a cassette holds the run's own requests,
     and finished at close; `wrap`: a transport to put over the guard (a replay's mismatch messages); `waits`:
     whether retries of transient answers wait (a replay's recorded answers need no waiting for)."""
-    guard = Allowlist(secret=settings.run_id, projects={settings.project_id} if settings.project_id else set())
+    # The second workspace's project too: the run creates one scratch database there (with that workspace's token).
+    projects = {project for project in (settings.project_id, settings.other_project_id) if project}
+    guard = Allowlist(secret=settings.run_id, projects=projects)
     http = httpx.HTTPTransport(retries=1)
     stack = ExitStack()
     stack.callback(http.close)
@@ -160,6 +190,8 @@ def live_target(
         traffic=Traffic(wrap(Transient(GuardTransport(http, guard), waits=waits))),
         restore_timeout=settings.restore_timeout,
         project_id=settings.project_id,
+        tokens=dict(settings.principals),
+        other_project_id=settings.other_project_id,
         data=PostgresAccess() if settings.data_probe else None,
         guard=guard,
         described={"url": settings.url, "recording": str(cassette).lower()},
@@ -217,6 +249,36 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
             )
         if not completed:
             raise TargetConfigurationError(f"{setting}={source} has no completed backup to restore from")
+    _check_principals(target, settings, guard)
+
+
+def _check_principals(target: Target, settings: LiveSettings, guard: Allowlist) -> None:
+    """The other tokens are what they are given as: each is accepted, and the one given as lacking workspace:admin
+    cannot list and create databases in the run's project (a token that can would have the suite report the server
+    for a restore it rightly accepted). That takes one write, the preflight's only one: a scratch database created
+    with that token, deleted at once with the run's token (it exists only if the token is wrongly given)."""
+    for kind, token in settings.principals.items():
+        setting = ENV["no_admin_token" if kind == NO_ADMIN else "other_workspace_token"]
+        if _get(target.client(token), "/v1/databases/db_preflight0/backups").status_code == 401:
+            raise TargetConfigurationError(f"{target.base_url} refused {setting} (401): check the token")
+    no_admin, project = settings.principals.get(NO_ADMIN), settings.project_id
+    if no_admin is None or project is None:
+        return
+    client = target.client(no_admin)
+    path = f"/v1/projects/{encode_segment(project)}/databases"
+    if _get(client, path).status_code != 200:
+        return  # it cannot even list them
+    name = f"{SCRATCH_NAME}{settings.run_id[:8]}-scope-check"
+    created = client.post(path, json={"name": name})
+    if created.status_code != 201:
+        return
+    database_id = str(created.json()["data"]["id"])
+    guard.allow(database_id, name)
+    target.client().delete(f"/v1/databases/{encode_segment(database_id)}")
+    raise TargetConfigurationError(
+        f"{ENV['no_admin_token']} can list and create databases in PRISMA_CONTRACT_PROJECT_ID={project}: it has "
+        "workspace:admin; give a token without it (e.g. a read-only one), or unset it"
+    )
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:

@@ -20,7 +20,7 @@ import httpx
 from restore_contract.contracts import BUSY_STATUSES, encode_segment
 from restore_contract.dataset.golden import GOLDEN_DATA, fixture_data
 from restore_contract.dataset.tables import Tables
-from restore_contract.targets.base import Target, TargetConfigurationError
+from restore_contract.targets.base import OTHER_WORKSPACE, Target, TargetConfigurationError
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import Credential, LoginRefused
 from restore_contract.targets.guard import SCRATCH_NAME, Allowlist
@@ -56,9 +56,15 @@ class Pool:
     leased_by_other: list[str] = field(default_factory=list)  # the sacrificial database another run holds: why not used
     expired_leases: list[str] = field(default_factory=list)  # those of killed runs this run deleted
     own_connections: list[str] = field(default_factory=list)  # made on the sacrificial database, deleted at the end
+    # Scratch databases the run made in another workspace (with the OTHER_WORKSPACE token), deleted with it at the
+    # end; and backups of them (only an emulator takes one now).
+    foreign: list[str] = field(default_factory=list)
+    foreign_backups: list[KnownBackup] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
+        other = self.target.tokens.get(OTHER_WORKSPACE)
+        self.other_client = self.target.client(other) if other else None  # the other workspace's admin
         # Probe ids carry tokens the guard lets through; without a guard (the emulator) they are minted all the same.
         self._minter = self.target.guard or Allowlist(secret="unguarded")
 
@@ -88,13 +94,26 @@ class Pool:
         """Create a scratch database (named contract-scratch-RUN-…) that this run owns, restores into and deletes."""
         if self.project_id is None:
             raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
+        database_id = self._create(self.client, self.project_id, name)
+        self.scratch.append(database_id)
+        return database_id
+
+    def create_foreign_database(self, name: str) -> str:
+        """A scratch database of the other workspace, made with its admin token in its project: the run's own (the
+        guard allows it as any scratch database), restored into only with that token."""
+        if self.other_client is None or self.target.other_project_id is None:
+            raise TargetConfigurationError("a database of another workspace needs its token and project")
+        database_id = self._create(self.other_client, self.target.other_project_id, name)
+        self.foreign.append(database_id)
+        return database_id
+
+    def _create(self, client: httpx.Client, project_id: str, name: str) -> str:
         full_name = f"{SCRATCH_NAME}{self.run_id}-{name}" if self.run_id else SCRATCH_NAME + name
-        response = self.client.post(f"/v1/projects/{self.project_id}/databases", json={"name": full_name})
+        response = client.post(f"/v1/projects/{encode_segment(project_id)}/databases", json={"name": full_name})
         if response.status_code != 201:
             answer = f"{response.status_code}: {response.text[:300]}"
             raise RuntimeError(f"creating database {full_name!r} answered {answer}")
         database_id: str = response.json()["data"]["id"]
-        self.scratch.append(database_id)
         if self.target.guard is not None:
             self.target.guard.allow(database_id, full_name)
         return database_id
@@ -115,15 +134,17 @@ class Pool:
                         self.target.guard.allow(database["id"], database["name"])
                     self.scratch.append(database["id"])
         leftovers = []
-        for database_id in self.scratch:
-            try:
-                response = self.client.delete(f"/v1/databases/{database_id}")
-            except httpx.HTTPError as error:
-                leftovers.append(f"{database_id}: {error}")
-                continue
-            if response.status_code not in (204, 404):
-                leftovers.append(f"{database_id}: DELETE answered {response.status_code}")
-        self.scratch.clear()
+        owners = [(self.client, self.scratch)] + ([(self.other_client, self.foreign)] if self.other_client else [])
+        for client, databases in owners:
+            for database_id in databases:
+                try:
+                    response = client.delete(f"/v1/databases/{database_id}")
+                except httpx.HTTPError as error:
+                    leftovers.append(f"{database_id}: {error}")
+                    continue
+                if response.status_code not in (204, 404):
+                    leftovers.append(f"{database_id}: DELETE answered {response.status_code}")
+            databases.clear()
         return leftovers
 
     def release(self) -> list[str]:
@@ -136,11 +157,13 @@ class Pool:
         return [problem for connection_id in made if (problem := release(self.client, connection_id))]
 
     def connect(self, database_id: str) -> Credential | None:
-        """Have the API issue a connection for the database and log in with it once (None: no data probe).
+        """Have the API issue a connection for the database and log in with it once (None: no data probe); for a
+        database of the other workspace, with that workspace's token.
 
         The connection is created even without a data probe, so a replay sends what the recording sent.
         """
-        issued = create_connection(self.client, database_id)
+        foreign = database_id in self.foreign and self.other_client is not None
+        issued = create_connection(self.other_client if foreign and self.other_client else self.client, database_id)
         if self.lease is not None and database_id == self.sacrificial:  # left as found: deleted at the end
             if self.target.guard is not None:
                 self.target.guard.allow_connection(issued.id, database_id, PROBE_CONNECTION)
@@ -221,6 +244,15 @@ def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
     gone = new("deleted", "deleted")
     pool.client.delete(f"/v1/databases/{gone}")
     pool.deleted.append(gone)
+    if pool.other_client is not None:  # last: the databases above keep the ids they had before there were workspaces
+        foreign = pool.create_foreign_database("other-workspace")
+        control.force_status(foreign, "ready")
+        pool.connect(foreign)
+        pool.write(foreign, fixture_data("other-workspace"))
+        backup_id = control.take_backup(foreign)
+        pool.foreign_backups.append(KnownBackup(backup_id, foreign, "completed"))
+        pool.backup_data[backup_id] = fixture_data("other-workspace")
+        pool.write(foreign, fixture_data("other-workspace-written-after-backup"))
 
 
 def wait_until_ready(
@@ -282,6 +314,13 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
         wait_until_ready(client, gone, target.restore_timeout, target.pace)
         client.delete(f"/v1/databases/{gone}")
         pool.deleted.append(gone)
+    if pool.other_client is not None and target.other_project_id:
+        # The second workspace's own database, to restore into from the golden source's backups (which it must not
+        # reach): created, and restored into, with that workspace's token only.
+        foreign = pool.create_foreign_database("other-workspace")
+        wait_until_ready(pool.other_client, foreign, target.restore_timeout, target.pace)
+        pool.connect(foreign)
+        pool.write(foreign, fixture_data(f"{settings.run_id}-other-workspace"))
 
 
 def _lease_sacrificial(pool: Pool, database_id: str, terms: Terms) -> bool:

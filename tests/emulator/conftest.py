@@ -200,8 +200,14 @@ class Api:
         """A control-plane request answered as it came (tests of the control plane judge the status)."""
         return self._control.send(method, path, json, content)
 
-    def project(self, name: str = "emulator-tests") -> str:
-        return self._control.create_project(name)
+    def project(self, name: str = "emulator-tests", workspace: str | None = None) -> str:
+        return self._control.create_project(name, workspace)
+
+    def workspace(self, name: str = "other-workspace") -> str:
+        return self._control.create_workspace(name)
+
+    def mint_token(self, workspace: str | None = None, scopes: list[str] | None = None) -> str:
+        return self._control.mint_token(workspace, scopes)
 
     def ready_database(self, project_id: str, *, name: str = "db", is_default: bool = False) -> str:
         """A new database, forced `ready` through the control plane (whatever the clock)."""

@@ -76,6 +76,38 @@ def restore_from_source_type_database(api: Api) -> int:
     return api.restore(seeded.database_id, {**seeded.source, "type": "database"}).status_code
 
 
+def restore_with_a_token_lacking_admin(api: Api) -> int:
+    seeded = api.seed(api.project())
+    token = api.mint_token(scopes=["offline_access"])
+    return api.restore(seeded.database_id, seeded.source, auth=f"Bearer {token}").status_code
+
+
+def another_workspace(api: Api) -> tuple[str, str]:
+    """(an admin's Authorization header, a ready database) of a new workspace, the database made with its token."""
+    workspace = api.workspace()
+    auth = f"Bearer {api.mint_token(workspace)}"
+    path = {"projectId": api.project(workspace=workspace)}
+    created = api.call("postV1ProjectsByProjectIdDatabases", path, json={"name": "own"}, auth=auth)
+    own = str(created.json()["data"]["id"])
+    api.force_status(own, "ready")
+    return auth, own
+
+
+def restore_by_another_workspace(api: Api) -> int:
+    """Another workspace's admin overwrites this workspace's database with a backup of its own."""
+    seeded = api.seed(api.project())
+    auth, own = another_workspace(api)
+    source = {"type": "backup", "databaseId": own, "backupId": api.backup(own)}
+    return api.restore(seeded.database_id, source, auth=auth).status_code
+
+
+def restore_from_another_workspaces_backup(api: Api) -> int:
+    """Another workspace's admin restores a database of its own from a backup of this workspace's database."""
+    seeded = api.seed(api.project())
+    auth, own = another_workspace(api)
+    return api.restore(own, seeded.source, auth=auth).status_code
+
+
 def credentials_after_restore(api: Api) -> bool:
     seeded = api.seed(api.project())
     connection_string = api.create_connection(seeded.database_id).json()["data"]["connectionString"]
@@ -235,6 +267,9 @@ CASES: dict[Fault, Case] = {
     Fault.DELETED_DATABASE_RESTORABLE: Case(restore_of_a_deleted_database, 404, 200),
     Fault.FAILED_RESTORE_MUTATES: Case(data_after_a_rejected_restore, (404, BACKUP_DATA), (404, {})),
     Fault.AUTH_IGNORED: Case(get_without_token, 401, 200),
+    Fault.SCOPE_IGNORED: Case(restore_with_a_token_lacking_admin, 403, 200),
+    Fault.OTHER_WORKSPACE_TARGET_ACCEPTED: Case(restore_by_another_workspace, 404, 200),
+    Fault.OTHER_WORKSPACE_BACKUP_ACCEPTED: Case(restore_from_another_workspaces_backup, 404, 200),
     Fault.UNICODE_ID_500: Case(get_of_a_unicode_id, 404, 500),
     Fault.PREFIX_CASE_FOLDED: Case(prefix_in_other_cases, [REGEX_INVALID] * 2, [REACHED] * 2),
     Fault.ENCODED_SLASH_SPLIT: Case(

@@ -33,6 +33,7 @@ from restore_contract.parity.normalise import SECRET, TIMESTAMP, Normaliser, id_
 from restore_contract.parity.record import record_emulator, record_live
 from restore_contract.parity.report import render
 from restore_contract.parity.snapshot import SNAPSHOTS, Snapshot, dumps, load
+from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.live import LiveSettings
 from tests.unit.test_cassettes import assert_no_secrets
 
@@ -53,6 +54,7 @@ VARIANTS: dict[str, tuple[tuple[str, ...], set[tuple[str, str]]]] = {
 FAULTS = {
     "restore-answers-ready": ("restore", "body $.data.status"),
     "response-schema-wrong": ("restore", "schema $.data.createdAt: required"),
+    "scope-ignored": ("restore-without-admin-scope", "status"),
 }
 # Faults inside a 409 window, and the step that shows each: a restore accepted although the read just before saw
 # the target busy.
@@ -84,6 +86,10 @@ def _settings(server: Server) -> LiveSettings:
         restore_timeout=10.0,
         data_probe=False,
         run_id=uuid.uuid4().hex,
+        principals={  # the other principals' tokens the server exported (the scenario's authorization steps)
+            NO_ADMIN: seeded["PRISMA_CONTRACT_NO_ADMIN_TOKEN"],
+            OTHER_WORKSPACE: seeded["PRISMA_CONTRACT_OTHER_WORKSPACE_TOKEN"],
+        },
     )
 
 
@@ -156,7 +162,7 @@ def test_recording_the_server_again_gives_the_committed_file(
     recorded against: byte for byte the committed file (normalised: nothing random is left)."""
     _environment(monkeypatch, recorded.servers["default"])
     assert main(["record", "again", "--dir", str(tmp_path), "--label", LABEL]) == 0
-    assert "recorded 24 steps" in capsys.readouterr().out
+    assert "recorded 27 steps" in capsys.readouterr().out
     assert (tmp_path / "again.json").read_text(encoding="utf-8") == COMMITTED.read_text(encoding="utf-8"), (
         "re-record the committed snapshot if the scenario changed (docs/parity.md)"
     )

@@ -17,9 +17,11 @@ def test_each_field_has_exactly_one_row_and_each_row_its_own_variable_and_option
     options = [setting.option for setting in TABLE if setting.option]
     assert len(set(envs)) == len(envs)
     assert len(set(options)) == len(options)
-    assert [setting.field for setting in TABLE if setting.option is None] == ["api_token"], (
-        "only the token has no option (a command line is visible to every process and copied into logs)"
+    secrets = ["api_token", "no_admin_token", "other_workspace_token"]
+    assert [setting.field for setting in TABLE if setting.option is None] == secrets, (
+        "only the tokens have no option (a command line is visible to every process and copied into logs)"
     )
+    assert [setting.field for setting in TABLE if setting.secret] == secrets
 
 
 def test_unset_is_the_default_and_the_command_line_wins_over_the_environment() -> None:

@@ -83,6 +83,9 @@ worlds = st.builds(
     source_database_exists=st.sampled_from([True, False, None]),
     backup_exists=st.sampled_from([True, False, None]),
     backup_status=st.sampled_from(["completed", "running", "failed", "unknown", None]),
+    token_admin=st.booleans(),
+    target_foreign=st.booleans(),
+    source_foreign=st.booleans(),
 )
 
 
@@ -96,6 +99,35 @@ def test_every_world_has_an_answer_and_200_means_nothing_wrong(world: RestoreWor
     if 200 in expectation.codes:
         assert expectation.codes == {200}
         assert world.token_valid
+        assert world.token_admin
+        assert not world.target_foreign, "another workspace's database is never restored"
+        assert not world.source_foreign, "nor restored from"
         assert world.target in (TargetState.READY, TargetState.FAILURE)
     if 401 in expectation.codes:
         assert expectation.codes == {401}
+
+
+def test_a_token_without_admin_scope_is_refused_401_or_403_whatever_else_is_wrong() -> None:
+    for world in (
+        RestoreWorld(token_admin=False),
+        RestoreWorld(token_admin=False, target=TargetState.MISSING, body_well_formed=False),
+    ):
+        expectation = expected_statuses(world)
+        assert expectation.codes == {401}
+        assert expectation.accepts(403)
+        assert 403 in expectation.tolerated
+        assert not expectation.accepts(200)
+        assert not expectation.accepts(404)
+        assert expectation.rules[0].name == "scope-missing"
+
+
+def test_another_workspaces_database_is_not_found_for_its_token() -> None:
+    target = expected_statuses(RestoreWorld(target_foreign=True, target=TargetState.RECOVERING))
+    assert target.codes == {404}, "not 409: the caller must not learn the database is recovering"
+    assert target.accepts(401)
+    assert target.accepts(403)
+    assert not target.accepts(200)
+    source = expected_statuses(RestoreWorld(source_foreign=True))
+    assert source.codes == {404}
+    assert [rule.name for rule in source.rules] == ["source-in-another-workspace", "source-database-missing"]
+    assert not source.accepts(200)
