@@ -1,0 +1,82 @@
+"""cosmic-ray's test command in the mutation benchmark: run the tests meant to catch the mutant on disk now.
+
+    python bench/mutation_tests.py PLAN.json SOCKET
+
+cosmic-ray has written one mutant into the benchmark's clone of the project and runs this command there; it
+counts the mutant killed when the command exits non-zero. The mutant is found by `git diff` (the clone is clean
+otherwise); the tests chosen are those whose run executed the mutated line (the coverage map bench/mutation.py
+made, one context per test), then, if none failed, the few tests that start the suite in subprocesses and keep
+a promise of that module (PLAN's `promise_tests`): coverage cannot see into those subprocesses.
+
+A mutant no test executes survives at once (exit 0). Only the standard library: it starts once per mutant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", re.MULTILINE)
+ORDER = ("tests/unit/", "tests/parity/", "tests/emulator/", "restore_contract/suite/", "tests/")  # cheapest first
+# pytest's own failures to run what it was given (4: usage, e.g. a test id not found; 5: no test collected) are no
+# verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
+NOT_A_VERDICT = (4, 5)
+
+
+def mutated_line() -> tuple[str, list[int]] | None:
+    names = subprocess.run(
+        ["git", "diff", "--name-only", "--", "restore_contract"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    if not names:
+        return None
+    diff = subprocess.run(["git", "diff", "-U0", "--", names[0]], capture_output=True, text=True, check=True).stdout
+    return names[0], [int(start) for start in HUNK.findall(diff)]
+
+
+def run(socket_path: str, args: list[str], timeout: float) -> int:
+    with tempfile.NamedTemporaryFile(prefix="mutant-", suffix=".log", delete=False) as log:
+        output = log.name
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as client:
+        client.connect(socket_path)
+        with client.makefile("rw", encoding="utf-8") as stream:
+            stream.write(json.dumps({"args": args, "output": output, "timeout": timeout}) + "\n")
+            stream.flush()
+            answer = json.loads(stream.readline())
+    text = Path(output).read_text(encoding="utf-8", errors="replace")
+    Path(output).unlink()
+    print(text[-3000:])
+    print(f"exit code {answer['exit_code']}{' (timed out)' if answer['timed_out'] else ''}")
+    return 0 if answer["exit_code"] in NOT_A_VERDICT else int(answer["exit_code"])
+
+
+def main(argv: list[str]) -> int:
+    plan = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
+    where = mutated_line()
+    if where is None:
+        print("no mutant on disk")
+        return 0
+    path, lines = where
+    covering = plan["coverage"].get(path, {})
+    tests = sorted({test for line in lines for test in covering.get(str(line), ())}, key=_cost)
+    promise = plan["promise_tests"].get(path, [])
+    print(f"{path}:{','.join(map(str, lines))}: {len(tests)} covering tests, {len(promise)} promise tests")
+    base = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib"]
+    for chosen in (tests, promise):
+        if chosen:
+            code = run(argv[1], [*base, *chosen], plan["timeout"])
+            if code:
+                return code
+    return 0
+
+
+def _cost(test: str) -> tuple[int, str]:
+    return next((rank for rank, prefix in enumerate(ORDER) if test.startswith(prefix)), len(ORDER)), test
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
