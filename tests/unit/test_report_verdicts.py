@@ -1,0 +1,45 @@
+"""What the reports say of a run is how it ended: summary.md (and GitHub's job summary, made from it) read as the
+run's verdict by people and CI pages, from the run's record as write_reports writes it after the tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from restore_contract.checks.coverage import coverage
+from restore_contract.checks.record import RunRecord
+from restore_contract.reporting.write import write_reports
+
+FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_the_data"
+
+
+def _record(exit_status: int, **fields: object) -> dict[str, object]:
+    record = RunRecord(exit_status=exit_status, target={"name": "emulator"}, profile="ci", **fields)  # type: ignore[arg-type]
+    record.coverage = coverage(record.causes, record.capabilities, record.setup_failed, record.interrupted)
+    return record.to_json()
+
+
+def _summary(tmp_path: Path, record: dict[str, object]) -> list[str]:
+    write_reports(tmp_path, record)
+    return (tmp_path / "summary.md").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("exit_status", [1, 2, 75])
+def test_a_failed_run_is_never_reported_as_passed(
+    tmp_path: Path, exit_status: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    step_summary = tmp_path / "step-summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
+    failed = {FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]}}
+    lines = _summary(tmp_path, _record(exit_status, tests=failed, failures={FAILED_TEST: "curl -X POST …"}))
+    assert lines[0] == f"# Restore contract run: FAILED (exit {exit_status})"
+    assert "passed" not in lines[0]
+    assert f"- `{FAILED_TEST}`: restore_replaces_data" in lines
+    assert step_summary.read_text(encoding="utf-8").splitlines()[0] == lines[0], "the job's page says the same"
+
+
+def test_a_passing_run_says_passed_and_an_interrupted_one_by_what(tmp_path: Path) -> None:
+    assert _summary(tmp_path, _record(0))[0] == "# Restore contract run: passed"
+    interrupted = _summary(tmp_path, _record(1, interrupted="SIGTERM"))[0]
+    assert interrupted == "# Restore contract run: INTERRUPTED by SIGTERM (exit 1)"
