@@ -66,6 +66,8 @@ MODULES = (
     "restore_contract/parity/compare.py",  # parity's classification
     "restore_contract/targets/cassettes.py",  # cassettes: matching, scrubbing
 )
+# The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
+MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
 # Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
 # module: run for a mutant that the covering tests let through. Few and cheap: each costs 5-15 s.
 PROMISE_TESTS = {
@@ -97,7 +99,7 @@ def _say(message: str) -> None:
     print(f"[mutation {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def coverage_map(clone: Path, modules: list[str], log: Path) -> dict[str, dict[str, list[str]]]:
+def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -> dict[str, dict[str, list[str]]]:
     """Which tests execute each line of the modules: {path: {line: [node ids]}}."""
     import coverage
 
@@ -106,7 +108,7 @@ def coverage_map(clone: Path, modules: list[str], log: Path) -> dict[str, dict[s
     rc.write_text(f"[run]\ndata_file = {clone / '.mutation-coverage'}\ninclude ={include}\n")
     command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q"]
     command += ["-p", "no:cacheprovider", "-p", "bench.mutation_context"]
-    command += ["tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite"]
+    command += tests
     with log.open("w") as output:
         code = subprocess.run(command, cwd=clone, env=_env(clone), stdout=output, stderr=subprocess.STDOUT).returncode
     if code != 0:
@@ -232,6 +234,13 @@ def markdown(figures: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--module", action="append", help="measure only this module (repeatable); default: all")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        default=list(MAPPED_TESTS),
+        help="the tests the coverage map runs (default: every in-process folder; narrower is faster, and a mutant "
+        "only those tests cover is measured against them alone)",
+    )
     parser.add_argument("--workdir", type=Path, help="the clone's folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the clone (coverage map, session, logs)")
     parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
@@ -250,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
         if not plan_path.exists():
             _say("coverage map: the in-process tests once, under coverage")
             plan = {
-                "coverage": coverage_map(clone, modules, log),
+                "coverage": coverage_map(clone, modules, args.tests, log),
                 "promise_tests": PROMISE_TESTS,
                 "timeout": TIMEOUT,
             }
@@ -274,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
             "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
             "tool": "cosmic-ray 8.7.0",
             "operators_excluded": OPERATORS,
+            "tests_mapped": args.tests,
             "minutes": round((time.monotonic() - started) / 60, 1),
             **results(session, modules),
         }
