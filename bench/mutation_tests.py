@@ -5,8 +5,9 @@
 cosmic-ray has written one mutant into the benchmark's clone of the project and runs this command there; it
 counts the mutant killed when the command exits non-zero. The mutant is found by `git diff` (the clone is clean
 otherwise); the tests chosen are those whose run executed the mutated line (the coverage map bench/mutation.py
-made, one context per test), then, if none failed, the few tests that start the suite in subprocesses and keep
-a promise of that module (PLAN's `promise_tests`): coverage cannot see into those subprocesses.
+made, one context per test; a line run only at import: every test that uses the module), or, for a line none of
+them executes, the few tests that start the suite in subprocesses and keep a promise of that module (PLAN's
+`promise_tests`): coverage cannot see into those subprocesses.
 
 A mutant no test executes survives at once (exit 0). Only the standard library: it starts once per mutant.
 """
@@ -66,12 +67,8 @@ def main(argv: list[str]) -> int:
     promise = plan["promise_tests"].get(path, [])
     print(f"{path}:{','.join(map(str, lines))}: {len(tests)} covering tests, {len(promise)} promise tests")
     base = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib"]
-    for chosen in (tests, promise):
-        if chosen:
-            code = run(argv[1], [*base, *chosen], plan["timeout"])
-            if code:
-                return code
-    return 0
+    chosen = tests or promise
+    return run(argv[1], [*base, *chosen], plan["timeout"]) if chosen else 0
 
 
 def _cost(test: str) -> tuple[int, str]:
