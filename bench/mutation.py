@@ -70,7 +70,7 @@ MODULES = (
 # The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
 MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
 # Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
-# module: run for a mutant of a line no in-process test executes. Few: each costs 15-60 s here.
+# module: with --promise-tests, run for a mutant of a line no in-process test executes. Each costs 15-60 s here.
 PROMISE_TESTS = {
     "restore_contract/checks/record.py": [
         "tests/meta/test_xdist.py::test_two_workers_on_the_in_process_emulator_give_one_merged_record"
@@ -101,8 +101,9 @@ def _say(message: str) -> None:
     print(f"[mutation {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
 
 
-def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -> dict[str, dict[str, list[str]]]:
-    """Which tests execute each line of the modules: {path: {line: [node ids]}}."""
+def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -> dict[str, Any]:
+    """Which tests execute each line of the modules ({path: {line: [node ids]}}, quickest first), and how long each
+    test took."""
     import coverage
 
     rc = clone / ".mutation-coveragerc"
@@ -111,12 +112,15 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
     command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q"]
     command += ["-p", "no:cacheprovider", "-p", "bench.mutation_context"]
     command += tests
+    durations = clone / ".mutation-durations.json"
+    env = _env(clone) | {"MUTATION_DURATIONS": str(durations)}
     with log.open("w") as output:
-        code = subprocess.run(command, cwd=clone, env=_env(clone), stdout=output, stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(command, cwd=clone, env=env, stdout=output, stderr=subprocess.STDOUT).returncode
     if code != 0:
         _say(f"the coverage run exited {code} (see {log}): a failing test would kill every mutant it covers")
     data = coverage.CoverageData(basename=str(clone / ".mutation-coverage"))
     data.read()
+    seconds: dict[str, float] = json.loads(durations.read_text()) if durations.exists() else {}
     result: dict[str, dict[str, list[str]]] = {}
     for measured in data.measured_files():
         path = Path(measured).resolve().relative_to(clone.resolve()).as_posix()
@@ -125,8 +129,11 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
         # A line run only at import (a constant, a decorator, a signature) is run for every test that uses the
         # module: those are the tests meant to catch its mutants.
         users = sorted({test for tests in by_line.values() for test in tests})
-        result[path] = {str(line): tests or users for line, tests in by_line.items()}
-    return result
+        result[path] = {
+            str(line): sorted(tests or users, key=lambda test: (seconds.get(test, 60.0), test))
+            for line, tests in by_line.items()
+        }
+    return {"coverage": result, "seconds": seconds}
 
 
 def cosmic_ray(clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path) -> Path:
@@ -247,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
         help="the tests the coverage map runs (default: every in-process folder; narrower is faster, and a mutant "
         "only those tests cover is measured against them alone)",
     )
+    parser.add_argument(
+        "--promise-tests",
+        action="store_true",
+        help="for a line no mapped test executes, run the module's PROMISE_TESTS (subprocess runs, ~60 s each niced)",
+    )
     parser.add_argument("--workdir", type=Path, help="the clone's folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the clone (coverage map, session, logs)")
     parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
@@ -266,8 +278,8 @@ def main(argv: list[str] | None = None) -> int:
         if not plan_path.exists():
             _say("coverage map: the in-process tests once, under coverage")
             plan = {
-                "coverage": coverage_map(clone, modules, args.tests, log),
-                "promise_tests": PROMISE_TESTS,
+                **coverage_map(clone, modules, args.tests, log),
+                "promise_tests": PROMISE_TESTS if args.promise_tests else {},
                 "timeout": TIMEOUT,
             }
             plan_path.write_text(json.dumps(plan), encoding="utf-8")
@@ -291,6 +303,7 @@ def main(argv: list[str] | None = None) -> int:
             "tool": "cosmic-ray 8.7.0",
             "operators_excluded": OPERATORS,
             "tests_mapped": args.tests,
+            "promise_tests": args.promise_tests,
             "minutes": round((time.monotonic() - started) / 60, 1),
             **results(session, modules),
         }

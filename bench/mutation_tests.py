@@ -23,7 +23,6 @@ import tempfile
 from pathlib import Path
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", re.MULTILINE)
-ORDER = ("tests/unit/", "tests/parity/", "tests/emulator/", "restore_contract/suite/", "tests/")  # cheapest first
 # pytest's own failures to run what it was given (4: usage, e.g. a test id not found; 5: no test collected) are no
 # verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
 NOT_A_VERDICT = (4, 5)
@@ -63,16 +62,14 @@ def main(argv: list[str]) -> int:
         return 0
     path, lines = where
     covering = plan["coverage"].get(path, {})
-    tests = sorted({test for line in lines for test in covering.get(str(line), ())}, key=_cost)
+    seconds = plan["seconds"]
+    chosen_tests = {test for line in lines for test in covering.get(str(line), ())}
+    tests = sorted(chosen_tests, key=lambda test: (seconds.get(test, 60.0), test))  # quickest first: -x stops early
     promise = plan["promise_tests"].get(path, [])
     print(f"{path}:{','.join(map(str, lines))}: {len(tests)} covering tests, {len(promise)} promise tests")
     base = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib"]
     chosen = tests or promise
     return run(argv[1], [*base, *chosen], plan["timeout"]) if chosen else 0
-
-
-def _cost(test: str) -> tuple[int, str]:
-    return next((rank for rank, prefix in enumerate(ORDER) if test.startswith(prefix)), len(ORDER)), test
 
 
 if __name__ == "__main__":

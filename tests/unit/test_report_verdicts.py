@@ -43,3 +43,28 @@ def test_a_passing_run_says_passed_and_an_interrupted_one_by_what(tmp_path: Path
     assert _summary(tmp_path, _record(0))[0] == "# Restore contract run: passed"
     interrupted = _summary(tmp_path, _record(1, interrupted="SIGTERM"))[0]
     assert interrupted == "# Restore contract run: INTERRUPTED by SIGTERM (exit 1)"
+
+
+def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated(tmp_path: Path) -> None:
+    """The run's figures that the terminal summary gives are in summary.md too (README: "the same for people")."""
+    page = _summary(
+        tmp_path,
+        _record(
+            0,
+            workers=2,
+            budget_s=60.0,
+            elapsed_s=58.5,
+            verified_in_background=7,
+            lifecycle={"restores answered 200": 3},
+            deviations={"400 for invalid input": 2, "405 for an empty id": 5},
+        ),
+    )
+    assert page[2].startswith("Target **emulator**, 2 workers, profile **ci**")
+    assert any(line.startswith("Ran 58.5 s (budget: 60.0); restores verified in the background: 7") for line in page)
+    assert "| restores answered 200 | 3 |" in page
+    tolerated = page[page.index("## Documentation deviations tolerated") :]
+    assert tolerated[4:6] == ["| 405 for an empty id | 5 |", "| 400 for invalid input | 2 |"], "most frequent first"
+    one_worker = _summary(tmp_path, _record(0, workers=1))
+    assert one_worker[2].startswith("Target **emulator**, profile **ci**")
+    assert not any(line.startswith("Ran ") for line in one_worker), "no budget, nothing in the background: no line"
+    assert "## Lifecycle state machine" not in one_worker

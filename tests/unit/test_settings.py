@@ -116,3 +116,12 @@ def test_every_option_wins_over_its_variable(setting: Setting) -> None:
     value = getattr(read({setting.env: str(from_env)}, given), setting.field)
     assert value == setting.parse("1" if from_option is True else str(from_option))
     assert value != getattr(read({setting.env: str(from_env)}), setting.field)
+
+
+def test_unset_settings_are_the_defaults_the_readme_documents() -> None:
+    """README (Live): restore timeout 480 s, 12 scratch databases, stale after 24 h, a progress line every 60 s,
+    the data probe on; and a timeout may be any number of seconds above 0, a fraction too."""
+    unset = read({})
+    assert (unset.restore_timeout, unset.max_scratch, unset.stale_scratch_hours) == (480, 12, 24)
+    assert (unset.progress_seconds, unset.data_probe, unset.partial, unset.budget) == (60, True, False, None)
+    assert read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "0.5"}).restore_timeout == 0.5
