@@ -177,16 +177,17 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors = []
     with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = db.num_work_items - db.num_results
         for item, result in db.results:
             mutation = item.mutations[0]
             path = Path(mutation.module_path).as_posix()
             counts = per_module[path]
             if result.worker_outcome == WorkerOutcome.SKIPPED:
                 continue
-            counts["mutants"] += 1
             if result.worker_outcome != WorkerOutcome.NORMAL or result.test_outcome == TestOutcome.INCOMPETENT:
-                counts["killed"] += 1  # it does not even run: any test importing it fails
+                counts["errors"] += 1  # cosmic-ray could not apply it or start the tests: no verdict, not scored
                 continue
+            counts["mutants"] += 1
             if result.test_outcome == TestOutcome.KILLED:
                 counts["killed"] += 1
                 continue
@@ -214,6 +215,7 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
     killed = sum(c["killed"] for c in per_module.values())
     scored = sum(c["mutants"] - c["equivalent"] for c in per_module.values())
     return {
+        "pending": pending,  # not run yet: a partial report (--report while a run goes on, or one stopped)
         "score": round(100 * killed / scored, 1) if scored else None,
         "killed": killed,
         "scored": scored,
@@ -226,15 +228,16 @@ def markdown(figures: dict[str, Any]) -> str:
     lines = [
         f"# Mutation score: {figures['score']} % killed ({figures['killed']} of {figures['scored']})",
         "",
-        f"{figures['date']}, commit {figures['commit']}, {figures['machine']}, {figures['minutes']} min.",
+        f"{figures['date']}, commit {figures['commit']}, {figures['machine']}, {figures['minutes']} min"
+        f"{', ' + str(figures['pending']) + ' mutants NOT RUN (partial)' if figures['pending'] else ''}.",
         "",
-        "| module | mutants | killed | survived | equivalent | score |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        "| module | mutants | killed | survived | equivalent | no verdict | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for path, row in figures["modules"].items():
         lines.append(
             f"| {path} | {row.get('mutants', 0)} | {row.get('killed', 0)} | {row.get('survived', 0)} "
-            f"| {row.get('equivalent', 0)} | {row['score']} |"
+            f"| {row.get('equivalent', 0)} | {row.get('errors', 0)} | {row['score']} |"
         )
     lines += ["", "## Survivors", ""]
     for survivor in figures["survivors"]:
@@ -261,6 +264,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--workdir", type=Path, help="the clone's folder (default: a new temporary one)")
     parser.add_argument("--keep", action="store_true", help="keep the clone (coverage map, session, logs)")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="only report the session in --workdir as it stands (a run still going, or stopped, counts what it did)",
+    )
     parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # `kill`: clean up (finally) as on Ctrl-C
@@ -271,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     log = clone.parent / f"{clone.name}.log"
     server = None
     try:
+        if args.report:
+            return _report(args, clone, modules, started)
         if not (clone / ".git").exists():
             subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
         _say(f"clone of {commit} in {clone}; logs in {log}")
@@ -295,18 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         if server.stdout.readline().strip() != "ready":
             raise SystemExit("the fork server did not start")
         _say("mutants: cosmic-ray exec")
-        session = cosmic_ray(clone, modules, plan_path, socket_path, log)
-        figures = {
-            "date": datetime.now(UTC).isoformat(timespec="seconds"),
-            "commit": commit,
-            "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
-            "tool": "cosmic-ray 8.7.0",
-            "operators_excluded": OPERATORS,
-            "tests_mapped": args.tests,
-            "promise_tests": args.promise_tests,
-            "minutes": round((time.monotonic() - started) / 60, 1),
-            **results(session, modules),
-        }
+        cosmic_ray(clone, modules, plan_path, socket_path, log)
+        return _report(args, clone, modules, started)
     finally:
         if server is not None:
             server.kill()
@@ -315,6 +315,21 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clone kept in {clone}")
         else:
             shutil.rmtree(clone, ignore_errors=True)
+
+
+def _report(args: argparse.Namespace, clone: Path, modules: list[str], started: float) -> int:
+    session = clone / ".mutation-session.sqlite"
+    figures = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=clone, text=True).strip(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "tool": "cosmic-ray 8.7.0",
+        "operators_excluded": OPERATORS,
+        "tests_mapped": args.tests,
+        "promise_tests": args.promise_tests,
+        "minutes": None if args.report else round((time.monotonic() - started) / 60, 1),
+        **results(session, modules),
+    }
     RESULTS.mkdir(parents=True, exist_ok=True)
     (RESULTS / f"{args.output}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
     (RESULTS / f"{args.output}.md").write_text(markdown(figures), encoding="utf-8")
@@ -324,7 +339,8 @@ def main(argv: list[str] | None = None) -> int:
         label = " (equivalent)" if "equivalent" in survivor else ""
         print(f"survived{label}: {survivor['where']} {survivor['operator']}")
         print(re.sub(r"^", "    ", survivor["diff"], flags=re.MULTILINE))
-    print(f"score: {figures['score']} % killed ({figures['killed']} of {figures['scored']}), {figures['minutes']} min")
+    partial = f"; {figures['pending']} mutants not run (partial)" if figures["pending"] else ""
+    print(f"score: {figures['score']} % killed ({figures['killed']} of {figures['scored']}){partial}")
     return 0
 
 

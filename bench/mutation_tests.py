@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import traceback
 from pathlib import Path
 
 HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", re.MULTILINE)
@@ -73,4 +74,9 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except Exception:  # its own failure (no fork server, no git) is no kill: cosmic-ray counts any exit but 0 as one
+        traceback.print_exc()
+        print("the benchmark's test command failed: counted survived")
+        sys.exit(0)
