@@ -178,7 +178,7 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
     survivors = []
     with use_db(str(session), WorkDB.Mode.open) as db:
         pending = db.num_work_items - db.num_results
-        for item, result in db.results:
+        for item, result in db.completed_work_items:
             mutation = item.mutations[0]
             path = Path(mutation.module_path).as_posix()
             counts = per_module[path]

@@ -35,7 +35,8 @@ def _sum(values: list[Any]) -> Any:
 
 
 def _most(values: list[Any]) -> Any:
-    return max(values)
+    """The largest of the workers' values; None (a worker that ran no driver test: no time of its own) is none."""
+    return max((value for value in values if value is not None), default=None)
 
 
 def _earliest(values: list[Any]) -> Any:
