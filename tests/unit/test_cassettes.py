@@ -85,6 +85,7 @@ def test_scrubbing_catches_every_kind_of_secret() -> None:
     assert scrubbed["data"]["credentials"] == {"user": "u", "password": REDACTED}, "README: `password` too"
     assert scrubbed["data"]["endpoints"]["direct"] == {"connectionString": REDACTED, "host": "h"}
     assert scrub_text("not json postgres://a:b@c") == f"not json postgres://a:{REDACTED}@c"
+    assert scrub_body(b"not json postgres://a:b@c") == f"not json postgres://a:{REDACTED}@c".encode()
     assert scrub_text("host=h password='s e' user=u") == f"host=h password={REDACTED} user=u"
     assert scrub_text("PASSWORD = abc") == f"PASSWORD = {REDACTED}"
 
