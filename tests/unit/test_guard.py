@@ -255,3 +255,14 @@ def test_a_forgotten_database_is_no_longer_written_to() -> None:
     with pytest.raises(UnsafeRequestRefused):
         client.post(f"/v1/databases/{OWNED}/restore", json={})
     assert sent == []
+
+
+def test_a_refusal_names_what_the_request_would_have_touched() -> None:
+    """A refusal fails the run and is listed in the summary: it says which connection or project, as the user
+    knows it (decoded), not the path."""
+    client, sent, _ = _client()
+    with pytest.raises(UnsafeRequestRefused, match=r"it deletes connection 'con_other', which this run did not"):
+        client.delete("/v1/connections/con_other")
+    with pytest.raises(UnsafeRequestRefused, match=r"it creates a database in 'proj_1', not the run's PRISMA_"):
+        client.post("/v1/projects/proj_1/databases", json={"name": "x"})
+    assert sent == []

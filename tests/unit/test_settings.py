@@ -124,4 +124,5 @@ def test_unset_settings_are_the_defaults_the_readme_documents() -> None:
     unset = read({})
     assert (unset.restore_timeout, unset.max_scratch, unset.stale_scratch_hours) == (480, 12, 24)
     assert (unset.progress_seconds, unset.data_probe, unset.partial, unset.budget) == (60, True, False, None)
+    assert not unset.record_force, "README: record refuses to replace a cassette unless given --force"
     assert read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "0.5"}).restore_timeout == 0.5
