@@ -148,7 +148,7 @@ def render(run: RunRecord) -> list[Line]:
     """The summary's lines, in the order people read them: where and how, the coverage table, then the detail."""
     record = run.to_json()
     lines: list[Line] = []
-    workers = f" ({record['workers']} workers)" if record.get("workers", 1) > 1 else ""
+    workers = f" ({record['workers']} workers)" if record["workers"] > 1 else ""
     lines.append(
         (
             f"target: {record['target']['name']}{workers}; requests sent: {record['requests']}; transient answers "

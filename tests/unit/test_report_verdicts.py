@@ -31,11 +31,16 @@ def test_a_failed_run_is_never_reported_as_passed(
 ) -> None:
     step_summary = tmp_path / "step-summary.md"
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
-    failed = {FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]}}
+    skipped = "restore_contract/suite/test_conflicts.py::test_held_provisioning"
+    failed = {
+        FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]},
+        skipped: {"outcome": "skipped", "skip_reason": "needs the emulator's control plane"},
+    }
     lines = _summary(tmp_path, _record(exit_status, tests=failed, failures={FAILED_TEST: "curl -X POST …"}))
     assert lines[0] == f"# Restore contract run: FAILED (exit {exit_status})"
     assert "passed" not in lines[0]
     assert f"- `{FAILED_TEST}`: restore_replaces_data" in lines
+    assert f"| {skipped} | needs the emulator's control plane |" in lines, "a skip is a check that did not run"
     assert step_summary.read_text(encoding="utf-8").splitlines()[0] == lines[0], "the job's page says the same"
 
 
@@ -52,6 +57,8 @@ def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated
         _record(
             0,
             workers=2,
+            seed=7,
+            partial=True,
             budget_s=60.0,
             elapsed_s=58.5,
             verified_in_background=7,
@@ -59,12 +66,15 @@ def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated
             deviations={"400 for invalid input": 2, "405 for an empty id": 5},
         ),
     )
-    assert page[2].startswith("Target **emulator**, 2 workers, profile **ci**")
+    assert page[2].startswith("Target **emulator**, 2 workers, profile **ci** (seed 7), 0 requests")
+    assert "**PARTIAL run** (`--partial`): what it could not reach is marked below." in page
     assert any(line.startswith("Ran 58.5 s (budget: 60.0); restores verified in the background: 7") for line in page)
     assert "| restores answered 200 | 3 |" in page
     tolerated = page[page.index("## Documentation deviations tolerated") :]
     assert tolerated[4:6] == ["| 405 for an empty id | 5 |", "| 400 for invalid input | 2 |"], "most frequent first"
-    one_worker = _summary(tmp_path, _record(0, workers=1))
-    assert one_worker[2].startswith("Target **emulator**, profile **ci**")
+    one_worker = _summary(tmp_path, _record(0, workers=1, generation="derandomized"))
+    assert one_worker[2].startswith("Target **emulator**, profile **ci** (derandomized), 0 requests")
+    assert not any(line.startswith("**PARTIAL") for line in one_worker)
+    assert "## Checks not run here" not in one_worker
     assert not any(line.startswith("Ran ") for line in one_worker), "no budget, nothing in the background: no line"
     assert "## Lifecycle state machine" not in one_worker
