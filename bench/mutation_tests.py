@@ -23,7 +23,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
-HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@", re.MULTILINE)
+# The original file's lines (the coverage map's): a removed decorator's hunk starts there, not in the mutant's.
+HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.MULTILINE)
 # pytest's own failures to run what it was given (4: usage, e.g. a test id not found; 5: no test collected) are no
 # verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
 NOT_A_VERDICT = (4, 5)
@@ -36,7 +37,8 @@ def mutated_line() -> tuple[str, list[int]] | None:
     if not names:
         return None
     diff = subprocess.run(["git", "diff", "-U0", "--", names[0]], capture_output=True, text=True, check=True).stdout
-    return names[0], [int(start) for start in HUNK.findall(diff)]
+    spans = [(int(start), int(count or 1)) for start, count in HUNK.findall(diff)]
+    return names[0], [line for start, count in spans for line in range(start, start + max(count, 1))]
 
 
 def run(socket_path: str, args: list[str], timeout: float) -> int:

@@ -266,3 +266,16 @@ def test_a_refusal_names_what_the_request_would_have_touched() -> None:
     with pytest.raises(UnsafeRequestRefused, match=r"it creates a database in 'proj_1', not the run's PRISMA_"):
         client.post("/v1/projects/proj_1/databases", json={"name": "x"})
     assert sent == []
+
+
+def test_an_owned_id_shorter_than_unique_counts_only_whole_and_a_query_names_nothing() -> None:
+    """README: the guard lets a write through to an id "that carries the random part of one of" the run's databases;
+    a part of 15 characters is too short to be nobody else's, so only the whole id passes. The query string is not
+    the path: an owned id there does not make a write to another database pass."""
+    client, sent, allowlist = _client()
+    allowlist.allow("db_c0123456789abcd", "contract-target-3")  # c + 14: 15 characters after db_
+    for path in ("/v1/databases/db_c0123456789abcdx/restore", f"/v1/databases/db_cother0000/restore?to={OWNED}"):
+        with pytest.raises(UnsafeRequestRefused):
+            client.post(path, json={})
+    client.post(f"/v1/databases/{OWNED}/restore?note=x", json={})
+    assert [request.url.path for request in sent] == [f"/v1/databases/{OWNED}/restore"]

@@ -78,3 +78,6 @@ def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated
     assert "## Checks not run here" not in one_worker
     assert not any(line.startswith("Ran ") for line in one_worker), "no budget, nothing in the background: no line"
     assert "## Lifecycle state machine" not in one_worker
+    unbudgeted = _summary(tmp_path, _record(0, verified_in_background=2, elapsed_s=3.0))
+    ran = "Ran 3.0 s (budget: none); restores verified in the background: 2"
+    assert any(line.startswith(ran) for line in unbudgeted)

@@ -126,3 +126,8 @@ def test_unset_settings_are_the_defaults_the_readme_documents() -> None:
     assert (unset.progress_seconds, unset.data_probe, unset.partial, unset.budget) == (60, True, False, None)
     assert not unset.record_force, "README: record refuses to replace a cassette unless given --force"
     assert read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "0.5"}).restore_timeout == 0.5
+    assert read({"PRISMA_CONTRACT_BUDGET": " ", "PRISMA_CONTRACT_TARGET": ""}) == unset, "a blank variable is unset"
+    parser = argparse.ArgumentParser()
+    add_options(parser.add_argument)
+    namespace = vars(parser.parse_args([]))
+    assert read({}, given_options(lambda option: namespace.get(option.lstrip("-").replace("-", "_")))) == unset

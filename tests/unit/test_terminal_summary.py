@@ -31,6 +31,8 @@ def test_the_summary_says_each_figure_of_the_run() -> None:
         in_flight_most=3,
         partial=True,
         deviations={"400 for invalid input": 1, "405 for an empty id": 4},
+        lifecycle={"restores answered 200": 3},
+        failures={"restore_contract/suite/test_x.py::t": "curl -X POST …"},
     )
     lines = _text(record)
     assert lines[0] == "target: live (2 workers); requests sent: 120; transient answers retried: 3 (4.2 s waited)"
@@ -40,6 +42,9 @@ def test_the_summary_says_each_figure_of_the_run() -> None:
         "background: 5 (1.5 in flight on average, at most 3)"
     )
     assert lines[3].startswith("PARTIAL run (--partial)")
+    assert "lifecycle state machine: restores answered 200 x3" in lines
+    failures = lines.index("failures (1; each with its request, token redacted):")
+    assert lines[failures + 1] == "  restore_contract/suite/test_x.py::t: curl -X POST …"
     deviations = lines.index("documentation deviations tolerated (reported, not failed):")
     assert lines[deviations + 1 : deviations + 3] == ["  405 for an empty id (x4)", "  400 for invalid input (x1)"]
 
@@ -49,7 +54,8 @@ def test_a_run_that_did_nothing_reports_zeros_and_no_figure_it_did_not_measure()
     lines = _text(empty)
     assert lines[0] == "target: emulator; requests sent: 0; transient answers retried: 0 (0.0 s waited)"
     assert lines[1] == "hypothesis profile: ci (derandomized; a failure prints its seed or blob)"
-    assert not any(line.startswith(("time:", "PARTIAL", "documentation deviations")) for line in lines)
+    absent = ("time:", "PARTIAL", "documentation deviations", "lifecycle", "failures")
+    assert not any(line.startswith(absent) for line in lines)
     assert "restore answers: none" in lines
     measured = {k: v for k, v in empty.to_json().items() if isinstance(v, int | float) and not isinstance(v, bool)}
     assert measured == dict.fromkeys(measured, 0) | {"exit_status": 0, "workers": 1}, measured
