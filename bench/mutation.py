@@ -4,7 +4,7 @@ tests meant to catch it; a mutant that no test fails on is a promise nobody chec
 
     .venv/bin/python bench/mutation.py [--module PATH ...] [--workdir DIR] [--keep]
 
-The tool is cosmic-ray (bench/README note in the commit): it writes each mutant into the module's file on disk and
+The tool is cosmic-ray: it writes each mutant into the module's file on disk and
 runs a test command, so the tests that start the suite in subprocesses and fork servers run the mutant too
 (mutmut 3 switches mutants inside the test process and mutates only function bodies: a module constant such as
 a secret key or an exit code is never mutated, and a subprocess never sees a mutant).

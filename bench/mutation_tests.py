@@ -28,6 +28,7 @@ HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.MULTILINE)
 # pytest's own failures to run what it was given (4: usage, e.g. a test id not found; 5: no test collected) are no
 # verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
 NOT_A_VERDICT = (4, 5)
+COLLECTION_ERRORS = re.compile(r"\b\d+ errors? in [\d.]+s")  # but a test module the mutant broke on import is killed
 
 
 def mutated_line() -> tuple[str, list[int]] | None:
@@ -54,7 +55,9 @@ def run(socket_path: str, args: list[str], timeout: float) -> int:
     Path(output).unlink()
     print(text[-3000:])
     print(f"exit code {answer['exit_code']}{' (timed out)' if answer['timed_out'] else ''}")
-    return 0 if answer["exit_code"] in NOT_A_VERDICT else int(answer["exit_code"])
+    if answer["exit_code"] in NOT_A_VERDICT and not COLLECTION_ERRORS.search(text):
+        return 0
+    return int(answer["exit_code"])  # a test module that no longer imports (exit 4: its tests not found) is killed
 
 
 def main(argv: list[str]) -> int:

@@ -278,4 +278,11 @@ def test_an_owned_id_shorter_than_unique_counts_only_whole_and_a_query_names_not
         with pytest.raises(UnsafeRequestRefused):
             client.post(path, json={})
     client.post(f"/v1/databases/{OWNED}/restore?note=x", json={})
-    assert [request.url.path for request in sent] == [f"/v1/databases/{OWNED}/restore"]
+    allowlist.allow("db_c0123456789abcde", "contract-target-4")  # 16 characters after db_: its random part counts
+    client.post("/v1/databases/db_c0123456789abcde~/restore", json={})
+    client.delete(f"/v1/databases/{OWNED}?force=true")
+    assert [request.url.path for request in sent] == [
+        f"/v1/databases/{OWNED}/restore",
+        "/v1/databases/db_c0123456789abcde~/restore",
+        f"/v1/databases/{OWNED}",
+    ]

@@ -12,6 +12,7 @@ from restore_contract.checks.record import RunRecord
 from restore_contract.reporting.write import write_reports
 
 FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_the_data"
+ERRORED = "restore_contract/suite/test_lifecycle.py::test_lifecycle"
 
 
 def _record(exit_status: int, **fields: object) -> dict[str, object]:
@@ -35,11 +36,16 @@ def test_a_failed_run_is_never_reported_as_passed(
     failed = {
         FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]},
         skipped: {"outcome": "skipped", "skip_reason": "needs the emulator's control plane"},
+        ERRORED: {"outcome": "error", "error": "TimeoutError: the lifecycle model's own timeout"},
     }
     lines = _summary(tmp_path, _record(exit_status, tests=failed, failures={FAILED_TEST: "curl -X POST …"}))
     assert lines[0] == f"# Restore contract run: FAILED (exit {exit_status})"
     assert "passed" not in lines[0]
     assert f"- `{FAILED_TEST}`: restore_replaces_data" in lines
+    assert lines[lines.index(f"- `{FAILED_TEST}`: restore_replaces_data") + 1] == "  - request: `curl -X POST …`"
+    errored = f"- `{ERRORED}`: TimeoutError: the lifecycle model's own timeout"
+    assert errored in lines, "not a verdict: why it ended"
+    assert not lines[lines.index(errored) + 1].startswith("  - request"), "it sent no request that failed"
     assert f"| {skipped} | needs the emulator's control plane |" in lines, "a skip is a check that did not run"
     assert step_summary.read_text(encoding="utf-8").splitlines()[0] == lines[0], "the job's page says the same"
 

@@ -57,6 +57,12 @@ def test_a_run_that_did_nothing_reports_zeros_and_no_figure_it_did_not_measure()
     absent = ("time:", "PARTIAL", "documentation deviations", "lifecycle", "failures")
     assert not any(line.startswith(absent) for line in lines)
     assert "restore answers: none" in lines
+    coloured = dict(render(empty))
+    assert all(colour == "yellow" for text, colour in coloured.items() if "NOT CHECKED" in text), "unchecked: yellow"
+    assert {colour for text, colour in coloured.items() if "NOT CHECKED" not in text} == {None}
+    assert not any(line.startswith("INTERRUPTED") for line in lines)
+    stopped = render(RunRecord(target={"name": "live"}, interrupted="SIGTERM", coverage=empty.coverage))
+    assert ("INTERRUPTED by SIGTERM: below is what it reached before it stopped", "red") in stopped
     measured = {k: v for k, v in empty.to_json().items() if isinstance(v, int | float) and not isinstance(v, bool)}
     assert measured == dict.fromkeys(measured, 0) | {"exit_status": 0, "workers": 1}, measured
     no_budget = _text(RunRecord(target={"name": "live"}, verified_in_background=2, elapsed_s=3.0))
