@@ -35,7 +35,8 @@ def _sum(values: list[Any]) -> Any:
 
 
 def _most(values: list[Any]) -> Any:
-    return max(values)
+    """The largest of the workers' values; None (a worker that ran no driver test: no time of its own) is none."""
+    return max((value for value in values if value is not None), default=None)
 
 
 def _earliest(values: list[Any]) -> Any:
@@ -147,7 +148,7 @@ def render(run: RunRecord) -> list[Line]:
     """The summary's lines, in the order people read them: where and how, the coverage table, then the detail."""
     record = run.to_json()
     lines: list[Line] = []
-    workers = f" ({record['workers']} workers)" if record.get("workers", 1) > 1 else ""
+    workers = f" ({record['workers']} workers)" if record["workers"] > 1 else ""
     lines.append(
         (
             f"target: {record['target']['name']}{workers}; requests sent: {record['requests']}; transient answers "

@@ -33,6 +33,7 @@ class Fault(StrEnum):
     RECOVERY_NEVER_FINISHES = "recovery-never-finishes"
     DATA_NOT_REPLACED = "data-not-replaced"
     DATA_PARTLY_REPLACED = "data-partly-replaced"
+    DATA_LAID_OVER = "backup-laid-over-data"
     LOCK_NOT_RELEASED = "lock-not-released"
     DELETED_DATABASE_RESTORABLE = "deleted-database-restorable"
     FAILED_RESTORE_MUTATES = "failed-restore-mutates"
@@ -66,6 +67,7 @@ DESCRIPTIONS: dict[Fault, str] = {
     Fault.RECOVERY_NEVER_FINISHES: "a restored database stays 'recovering' forever",
     Fault.DATA_NOT_REPLACED: "a finished restore leaves the target's data as it was",
     Fault.DATA_PARTLY_REPLACED: "a finished restore replaces only some tables of the target",
+    Fault.DATA_LAID_OVER: "a finished restore lays the backup's rows over the target's: rows written after it stay",
     Fault.LOCK_NOT_RELEASED: "after a restore finishes, the next restore of that database still gets 409",
     Fault.DELETED_DATABASE_RESTORABLE: "a deleted database can still be restored (200 instead of 404)",
     Fault.FAILED_RESTORE_MUTATES: "a rejected restore (404/422) still wipes the target's data",
@@ -112,6 +114,7 @@ CAUGHT_BY: dict[Fault, frozenset[str]] = {
     Fault.RECOVERY_NEVER_FINISHES: frozenset({"restore_finishes_with_backup_data"}),
     Fault.DATA_NOT_REPLACED: frozenset({"restore_finishes_with_backup_data"}),
     Fault.DATA_PARTLY_REPLACED: frozenset({"restore_finishes_with_backup_data"}),
+    Fault.DATA_LAID_OVER: frozenset({"restore_finishes_with_backup_data"}),
     Fault.LOCK_NOT_RELEASED: frozenset({"restore_status_follows_docs"}),
     Fault.DELETED_DATABASE_RESTORABLE: frozenset({"restore_status_follows_docs"}),
     Fault.FAILED_RESTORE_MUTATES: frozenset({"rejected_restore_changes_nothing"}),
@@ -142,6 +145,7 @@ DATA_PLANE_FAULTS = frozenset(
         Fault.ROLES_DROPPED,
         Fault.DATA_NOT_REPLACED,
         Fault.DATA_PARTLY_REPLACED,
+        Fault.DATA_LAID_OVER,
         Fault.FAILED_RESTORE_MUTATES,
     }
 )
@@ -275,8 +279,14 @@ class FaultPolicy:
                 self._data.drop_login(connection.user)
         if Fault.DATA_NOT_REPLACED in self.active:
             return
-        before = self._data.read(target.id) if Fault.DATA_PARTLY_REPLACED in self.active else None
+        faulty = self.active & {Fault.DATA_PARTLY_REPLACED, Fault.DATA_LAID_OVER}
+        before = self._data.read(target.id) if faulty else None
         self._data.restore(target.id, snapshot)
-        if before is not None:  # the fault: only the first table (by name) comes from the backup
+        if before is not None and Fault.DATA_PARTLY_REPLACED in self.active:  # only the first table from the backup
             restored = sorted(self._data.read(target.id).items())[:1]
             self._data.write(target.id, {**before, **dict(restored)})
+        elif before is not None:  # the backup's rows, and every row the target had that the backup lacks
+            backup = self._data.read(target.id)
+            tables = {*backup, *before}
+            kept = {name: [row for row in before.get(name, []) if row not in backup.get(name, [])] for name in tables}
+            self._data.write(target.id, {name: [*backup.get(name, []), *kept[name]] for name in sorted(tables)})

@@ -23,7 +23,7 @@ def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
     verdict = "passed" if record["exit_status"] == 0 else f"FAILED (exit {record['exit_status']})"
     if record.get("interrupted"):  # what it reached is below; the rest was never checked
         verdict = f"INTERRUPTED by {record['interrupted']} (exit {record['exit_status']})"
-    workers = f", {record['workers']} workers" if record.get("workers", 1) > 1 else ""
+    workers = f", {record['workers']} workers" if record["workers"] > 1 else ""
     lines = [f"# Restore contract run: {verdict}", ""]
     lines.append(
         f"Target **{record['target']['name']}**{workers}, profile **{record['profile']}** "
@@ -34,7 +34,7 @@ def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
     if record.get("budget_s") is not None or record.get("verified_in_background"):
         lines.append(
             f"Ran {record.get('elapsed_s')} s (budget: {record.get('budget_s') or 'none'}); restores verified in the "
-            f"background: {record.get('verified_in_background', 0)}, {record.get('in_flight_average', 0)} in flight "
+            f"background: {record['verified_in_background']}, {record['in_flight_average']} in flight "
             f"on average; tests ended by their share of the budget: {len(record.get('cut_short_by_budget', []))}."
         )
     if record.get("partial"):

@@ -30,7 +30,7 @@ NEEDS = {
 }
 SAFE_LAST = ("--help", "--version", "--list-faults")  # what an unmarked block's commands may do: print and exit
 SHELL_WORDS = {"until", "do", "done", "then", "fi", "if", "while"}
-PROGRAMS = {"rm", "sleep", ".", "source", "kill", "eval", "cd", "[", "curl", "export", "test"}
+PROGRAMS = {"rm", "sleep", ".", "source", "kill", "eval", "cd", "[", "curl", "export", "test", "nice"}
 
 
 def ids(blocks: list[Block]) -> list[str]:

@@ -263,6 +263,9 @@ CASES: dict[Fault, Case] = {
     Fault.RECOVERY_NEVER_FINISHES: Case(statuses_after_restore, ["ready"] * 3, ["recovering"] * 3),
     Fault.DATA_NOT_REPLACED: Case(data_after_restore, BACKUP_DATA, LATER_DATA),
     Fault.DATA_PARTLY_REPLACED: Case(data_after_restore, BACKUP_DATA, {"a": [{"id": 1}], "b": [{"id": 2}]}),
+    Fault.DATA_LAID_OVER: Case(
+        data_after_restore, BACKUP_DATA, {"a": [{"id": 1}, {"id": 2}], "b": [{"id": 1}, {"id": 2}]}
+    ),
     Fault.LOCK_NOT_RELEASED: Case(restore_after_a_finished_restore, 200, 409),
     Fault.DELETED_DATABASE_RESTORABLE: Case(restore_of_a_deleted_database, 404, 200),
     Fault.FAILED_RESTORE_MUTATES: Case(data_after_a_rejected_restore, (404, BACKUP_DATA), (404, {})),
@@ -288,7 +291,12 @@ CASES: dict[Fault, Case] = {
 # A fault that also changes another fault's observable, because that observable depends on what it breaks.
 CONSEQUENCES: dict[Fault, set[Fault]] = {
     # nothing finishes, so nothing is replaced, and the database stays locked by the first restore
-    Fault.RECOVERY_NEVER_FINISHES: {Fault.DATA_NOT_REPLACED, Fault.DATA_PARTLY_REPLACED, Fault.LOCK_NOT_RELEASED},
+    Fault.RECOVERY_NEVER_FINISHES: {
+        Fault.DATA_NOT_REPLACED,
+        Fault.DATA_PARTLY_REPLACED,
+        Fault.DATA_LAID_OVER,
+        Fault.LOCK_NOT_RELEASED,
+    },
     # a JSON answer labelled text/plain does not conform either
     Fault.CONTENT_TYPE_WRONG: {Fault.RESPONSE_SCHEMA_WRONG},
     # `db_c…%2F` split at its '/' leaves the empty id: still rejected, but as regex-invalid (400/422), not 404

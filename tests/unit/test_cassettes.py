@@ -74,6 +74,7 @@ def test_scrubbing_catches_every_kind_of_secret() -> None:
         "data": {
             "connectionString": "postgres://u:p@h/d",
             "pass": "p",
+            "credentials": {"user": "u", "password": "hunter3"},
             "endpoints": {"direct": {"connectionString": "postgres://u:p@h/d", "host": "h"}},
             "note": "see postgres://someone:hunter2@db.example/x",
         }
@@ -81,8 +82,10 @@ def test_scrubbing_catches_every_kind_of_secret() -> None:
     scrubbed = json.loads(scrub_body(json.dumps(body)) or "")
     assert "hunter2" not in json.dumps(scrubbed)
     assert scrubbed["data"]["pass"] == REDACTED
+    assert scrubbed["data"]["credentials"] == {"user": "u", "password": REDACTED}, "README: `password` too"
     assert scrubbed["data"]["endpoints"]["direct"] == {"connectionString": REDACTED, "host": "h"}
     assert scrub_text("not json postgres://a:b@c") == f"not json postgres://a:{REDACTED}@c"
+    assert scrub_body(b"not json postgres://a:b@c") == f"not json postgres://a:{REDACTED}@c".encode()
     assert scrub_text("host=h password='s e' user=u") == f"host=h password={REDACTED} user=u"
     assert scrub_text("PASSWORD = abc") == f"PASSWORD = {REDACTED}"
 

@@ -255,3 +255,34 @@ def test_a_forgotten_database_is_no_longer_written_to() -> None:
     with pytest.raises(UnsafeRequestRefused):
         client.post(f"/v1/databases/{OWNED}/restore", json={})
     assert sent == []
+
+
+def test_a_refusal_names_what_the_request_would_have_touched() -> None:
+    """A refusal fails the run and is listed in the summary: it says which connection or project, as the user
+    knows it (decoded), not the path."""
+    client, sent, _ = _client()
+    with pytest.raises(UnsafeRequestRefused, match=r"it deletes connection 'con_other', which this run did not"):
+        client.delete("/v1/connections/con_other")
+    with pytest.raises(UnsafeRequestRefused, match=r"it creates a database in 'proj_1', not the run's PRISMA_"):
+        client.post("/v1/projects/proj_1/databases", json={"name": "x"})
+    assert sent == []
+
+
+def test_an_owned_id_shorter_than_unique_counts_only_whole_and_a_query_names_nothing() -> None:
+    """README: the guard lets a write through to an id "that carries the random part of one of" the run's databases;
+    a part of 15 characters is too short to be nobody else's, so only the whole id passes. The query string is not
+    the path: an owned id there does not make a write to another database pass."""
+    client, sent, allowlist = _client()
+    allowlist.allow("db_c0123456789abcd", "contract-target-3")  # c + 14: 15 characters after db_
+    for path in ("/v1/databases/db_c0123456789abcdx/restore", f"/v1/databases/db_cother0000/restore?to={OWNED}"):
+        with pytest.raises(UnsafeRequestRefused):
+            client.post(path, json={})
+    client.post(f"/v1/databases/{OWNED}/restore?note=x", json={})
+    allowlist.allow("db_c0123456789abcde", "contract-target-4")  # 16 characters after db_: its random part counts
+    client.post("/v1/databases/db_c0123456789abcde~/restore", json={})
+    client.delete(f"/v1/databases/{OWNED}?force=true")
+    assert [request.url.path for request in sent] == [
+        f"/v1/databases/{OWNED}/restore",
+        "/v1/databases/db_c0123456789abcde~/restore",
+        f"/v1/databases/{OWNED}",
+    ]

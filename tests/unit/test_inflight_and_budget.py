@@ -139,3 +139,18 @@ def test_every_field_of_the_record_says_how_it_merges_and_survives_json() -> Non
         assert callable(item.metadata.get("merge")), f"RunRecord.{item.name} has no merge rule"
     record = _part(3, {"target-missing": 1}, True, "a", first_failure_after_s=1.5)
     assert RunRecord.from_json(json.loads(json.dumps(record.to_json()))) == record
+
+
+def test_the_workers_figures_add_up_to_the_runs() -> None:
+    """README: "the workers send their run records to the controller, which prints one merged summary": what each
+    worker counted (requests, retries and their waits, restores, guard refusals, leftovers) is the run's once, from
+    every worker, never one worker's figure (a merge that took worker 0's retries hid worker 1's rate limiting)."""
+    first, second = _part(10, {}, True, "a"), _part(5, {}, True, "b")
+    first.retries, first.waited_for_retries_s, first.restores_started, first.leftovers = 0, 0.0, 2, ["db_a"]
+    second.retries, second.waited_for_retries_s, second.restores_started, second.leftovers = 4, 6.125, 3, ["db_b"]
+    second.guard_refusals, second.verified_in_background, second.in_flight_most = ["POST /v1/x"], 3, 2
+    merged = merge([first, second])
+    assert (merged.requests, merged.retries, merged.waited_for_retries_s) == (15, 4, 6.125)
+    assert (merged.restores_started, merged.verified_in_background, merged.in_flight_most) == (5, 3, 2)
+    assert (merged.leftovers, merged.guard_refusals) == (["db_a", "db_b"], ["POST /v1/x"])
+    assert merge([second, first]).retries == 4, "whichever worker reports first"

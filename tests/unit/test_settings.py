@@ -3,12 +3,22 @@ by its option as well as its variable; a bad value is one line naming what the u
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 
 import pytest
 
-from restore_contract.settings import BY_FIELD, TABLE, SettingError, Settings, read
+from restore_contract.settings import (
+    BY_FIELD,
+    TABLE,
+    Setting,
+    SettingError,
+    Settings,
+    add_options,
+    given_options,
+    read,
+)
 
 
 def test_each_field_has_exactly_one_row_and_each_row_its_own_variable_and_option() -> None:
@@ -79,3 +89,47 @@ def test_a_bad_value_is_one_line_naming_the_variable(field: str, text: str, mess
 def test_a_bad_option_is_named_as_the_option() -> None:
     with pytest.raises(SettingError, match=r"^--restore-timeout must be a number of seconds above 0, got '-3'$"):
         read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "30"}, {"restore_timeout": "-3"})
+
+
+# Two good values of each setting: the variable's, then the option's (a flag's option is True).
+BOTH_VALUES = {
+    "target": ("live", "replay"),
+    "budget": ("90", "45"),
+    "progress_seconds": ("30", "5"),
+    "restore_timeout": ("30", "45"),
+    "max_scratch": ("8", "9"),
+    "stale_scratch_hours": ("30", "12"),
+    "data_probe": ("on", "off"),
+    "record_force": ("0", True),
+    "partial": ("0", True),
+}
+
+
+@pytest.mark.parametrize("setting", [s for s in TABLE if s.option and not s.owned_by], ids=lambda s: s.field)
+def test_every_option_wins_over_its_variable(setting: Setting) -> None:
+    """README: each setting "is also an option that wins over its variable", through the options as declared."""
+    from_env, from_option = BOTH_VALUES.get(setting.field, ("from-the-variable", "from-the-option"))
+    parser = argparse.ArgumentParser()
+    add_options(parser.add_argument)
+    option = str(setting.option)
+    argv = [option] if from_option is True else [option, str(from_option)]
+    namespace = vars(parser.parse_args(argv))
+    given = given_options(lambda option: namespace.get(option.lstrip("-").replace("-", "_")))
+    value = getattr(read({setting.env: str(from_env)}, given), setting.field)
+    assert value == setting.parse("1" if from_option is True else str(from_option))
+    assert value != getattr(read({setting.env: str(from_env)}), setting.field)
+
+
+def test_unset_settings_are_the_defaults_the_readme_documents() -> None:
+    """README (Live): restore timeout 480 s, 12 scratch databases, stale after 24 h, a progress line every 60 s,
+    the data probe on; and a timeout may be any number of seconds above 0, a fraction too."""
+    unset = read({})
+    assert (unset.restore_timeout, unset.max_scratch, unset.stale_scratch_hours) == (480, 12, 24)
+    assert (unset.progress_seconds, unset.data_probe, unset.partial, unset.budget) == (60, True, False, None)
+    assert not unset.record_force, "README: record refuses to replace a cassette unless given --force"
+    assert read({"PRISMA_CONTRACT_RESTORE_TIMEOUT": "0.5"}).restore_timeout == 0.5
+    assert read({"PRISMA_CONTRACT_BUDGET": " ", "PRISMA_CONTRACT_TARGET": ""}) == unset, "a blank variable is unset"
+    parser = argparse.ArgumentParser()
+    add_options(parser.add_argument)
+    namespace = vars(parser.parse_args([]))
+    assert read({}, given_options(lambda option: namespace.get(option.lstrip("-").replace("-", "_")))) == unset

@@ -106,3 +106,42 @@ def test_the_waits_follow_retry_after_and_are_bounded(monkeypatch: pytest.Monkey
     assert slept[0] == 3  # what Retry-After named
     assert slept[1] <= 60  # capped: a server asking for 1000 s is not waited for that long
     assert traffic.waited == sum(slept)
+
+
+def test_a_storm_is_waited_out_within_the_readmes_caps_then_ends_the_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """README: "Waits are capped (60 s each, 600 s a request)": a server asking for 1000 s each time gets ten
+    retries of 60 s, then the run ends with its one line; a gateway's 503 without Retry-After backs off 1 s, 2 s, …"""
+    slept: list[float] = []
+    monkeypatch.setattr("httpx_retries.retry.time.sleep", slept.append)
+    monkeypatch.setattr("httpx_retries.retry.random.uniform", lambda low, high: high)  # the longest jitter allows
+    sent: list[str] = []
+
+    def storm(request: httpx.Request) -> httpx.Response:
+        sent.append(request.method)
+        return status(429, "1000")(request)
+
+    traffic = Traffic(Transient(httpx.MockTransport(storm)))
+    with httpx.Client(transport=traffic, base_url="https://api") as api, pytest.raises(RetriesExhausted) as ended:
+        api.post("/v1/databases/db_c1/restore", json={})
+    assert slept == [60.0] * 10
+    assert len(sent) == 11, "the request and ten retries"
+    assert str(ended.value).startswith("rate-limited for 600 s on POST /v1/databases/db_c1/restore (10 retries)")
+    slept.clear()
+    queue = [status(503), status(503), status(503), status(200)]
+    traffic = Traffic(Transient(httpx.MockTransport(lambda request: queue.pop(0)(request))))
+    with httpx.Client(transport=traffic, base_url="https://api") as api:
+        assert api.get("/v1/databases/db_c1").status_code == 200
+    assert slept == [1.0, 2.0, 4.0], "0.5 s doubled per attempt made"
+
+
+def test_a_gateway_that_stays_down_gets_ten_retries_backing_off_to_the_cap(monkeypatch: pytest.MonkeyPatch) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("httpx_retries.retry.time.sleep", slept.append)
+    monkeypatch.setattr("httpx_retries.retry.random.uniform", lambda low, high: high)
+    traffic = Traffic(Transient(httpx.MockTransport(lambda request: status(503)(request))))
+    with (
+        httpx.Client(transport=traffic, base_url="https://api") as api,
+        pytest.raises(RetriesExhausted, match=r"^answered 503 for 303 s on GET /v1/databases/db_c1 \(10 retries\)"),
+    ):
+        api.get("/v1/databases/db_c1")
+    assert slept == [1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 60.0, 60.0, 60.0, 60.0]

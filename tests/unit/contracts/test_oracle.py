@@ -59,6 +59,16 @@ def test_400_is_tolerated_only_for_invalid_input_and_reported() -> None:
     assert "declares no 400" in malformed.tolerated[400]
     assert not expected_statuses(OK).accepts(400)
     assert not expected_statuses(RestoreWorld(target=TargetState.MISSING)).accepts(400)
+    empty_id = expected_statuses(RestoreWorld(target_id_empty=True))  # README: another route, 404 or 405; or 400
+    assert empty_id.accepts(400)
+    assert empty_id.accepts(404)
+    assert empty_id.accepts(405)
+    assert 400 in empty_id.tolerated
+    invalid_id = expected_statuses(RestoreWorld(target_id_matches_regex=False))  # README: 404 or 422; 400 tolerated
+    assert invalid_id.accepts(400)
+    assert 400 in invalid_id.tolerated
+    assert "→ [404, 422]" in invalid_id.explain()
+    assert "target-id-empty → [404, 405]" in empty_id.explain()
 
 
 def test_failure_target_tolerates_409_but_expects_200() -> None:

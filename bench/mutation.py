@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""Mutation score of the code that keeps the README's promises (issue 28): one-line mutants, each run against the
+tests meant to catch it; a mutant that no test fails on is a promise nobody checks.
+
+    .venv/bin/python bench/mutation.py [--module PATH ...] [--workdir DIR] [--keep]
+
+The tool is cosmic-ray: it writes each mutant into the module's file on disk and
+runs a test command, so the tests that start the suite in subprocesses and fork servers run the mutant too
+(mutmut 3 switches mutants inside the test process and mutates only function bodies: a module constant such as
+a secret key or an exit code is never mutated, and a subprocess never sees a mutant).
+
+1. HEAD is cloned into a temporary folder (your uncommitted edits are not measured, and are never overwritten);
+   the project's .venv runs there with PYTHONPATH on the clone.
+2. A coverage map: tests/unit, tests/parity, tests/emulator and the contract suite run once under coverage, each
+   test's lines under its node id (bench/mutation_context.py).
+3. cosmic-ray init, its operators filter (OPERATORS below), exec, with bench/mutation_tests.py as the test command:
+   per mutant, the tests that executed its line (then PROMISE_TESTS), in forked children of a warm pytest
+   (bench/mutation_forks.py).
+4. The score per module and every survivor (file:line, operator, diff); a survivor listed in
+   bench/mutation_equivalent.toml (reviewed: it changes nothing a user could observe) is counted apart.
+   Figures: bench/results/mutation.json and mutation.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter, defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+EQUIVALENT = REPO / "bench" / "mutation_equivalent.toml"
+
+# The modules that keep a promise of the README (issue 28's list), in its order.
+MODULES = (
+    "restore_contract/targets/guard.py",  # safety, by construction
+    "restore_contract/contracts/oracle.py",  # which answers the docs allow
+    "restore_contract/checks/restore.py",  # the restore checks
+    "restore_contract/checks/probe.py",  # the data probe: what it compares
+    "restore_contract/targets/data.py",  # the data probe: logging in
+    "restore_contract/redaction/__init__.py",  # secrets never written
+    "restore_contract/targets/transient.py",  # transient answers are not verdicts
+    "restore_contract/settings.py",  # settings: option over variable, bounds
+    "restore_contract/checks/configuration.py",  # a wrong setting: one line, exit 2
+    "restore_contract/targets/live.py",  # the live preflight
+    "restore_contract/targets/pool.py",  # scratch databases: sweep and leftovers
+    "restore_contract/checks/budget.py",  # the time budget
+    "restore_contract/checks/inflight.py",  # restores verified in the background
+    "restore_contract/checks/driver.py",  # the driver
+    "restore_contract/checks/record.py",  # the run record and its merge
+    "restore_contract/checks/report.py",  # the terminal's verdicts
+    "restore_contract/reporting/markdown.py",  # summary.md's verdict
+    "restore_contract/plugin/tests.py",  # exit codes
+    "restore_contract/parity/compare.py",  # parity's classification
+    "restore_contract/targets/cassettes.py",  # cassettes: matching, scrubbing
+)
+# The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
+MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
+# Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
+# module: with --promise-tests, run for a mutant of a line no in-process test executes. Each costs 15-60 s here.
+PROMISE_TESTS = {
+    "restore_contract/checks/record.py": [
+        "tests/meta/test_xdist.py::test_two_workers_on_the_in_process_emulator_give_one_merged_record"
+    ],
+    "restore_contract/reporting/markdown.py": [
+        "tests/meta/test_reports.py::test_a_contract_run_writes_reports_that_say_what_the_terminal_said"
+    ],
+}
+# One-line bugs, not every operator pair: a comparison's negation and its boundary, + and -, * and /, a dropped
+# `not` or minus sign; cosmic-ray's other pairs (`+` → `<<`, `==` → `is`, `<` → `>=`, …) add four mutants per site
+# that mostly fail on a type error or repeat the negation, and would triple the hour. Not `|` → `&`: here `|` is
+# nearly always in a type annotation (`str | None`), which `from __future__ import annotations` never evaluates.
+KEEP = {
+    "ReplaceComparisonOperator": "Eq_NotEq|NotEq_Eq|Lt_LtE|LtE_Lt|Gt_GtE|GtE_Gt|Is_IsNot|IsNot_Is",
+    "ReplaceBinaryOperator": "Add_Sub|Sub_Add|Mul_Div|Div_Mul|FloorDiv_Mul",
+    "ReplaceUnaryOperator": "Delete_Not|Delete_USub",
+}
+OPERATORS = [f"core/{family}_(?!({pairs})$)" for family, pairs in KEEP.items()]
+TIMEOUT = 240  # seconds for one mutant's tests: a mutant that hangs them is killed (cosmic-ray counts it so)
+
+
+def _env(clone: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_", "COVERAGE_"))}
+    return env | {"PYTHONPATH": str(clone), "PYTHONDONTWRITEBYTECODE": "1"}
+
+
+def _say(message: str) -> None:
+    print(f"[mutation {datetime.now().strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -> dict[str, Any]:
+    """Which tests execute each line of the modules ({path: {line: [node ids]}}, quickest first), and how long each
+    test took."""
+    import coverage
+
+    rc = clone / ".mutation-coveragerc"
+    include = "".join(f"\n    {module}" for module in modules)
+    rc.write_text(f"[run]\ndata_file = {clone / '.mutation-coverage'}\ninclude ={include}\n")
+    command = [sys.executable, "-m", "coverage", "run", f"--rcfile={rc}", "-m", "pytest", "-q"]
+    command += ["-p", "no:cacheprovider", "-p", "bench.mutation_context"]
+    command += tests
+    durations = clone / ".mutation-durations.json"
+    env = _env(clone) | {"MUTATION_DURATIONS": str(durations)}
+    with log.open("w") as output:
+        code = subprocess.run(command, cwd=clone, env=env, stdout=output, stderr=subprocess.STDOUT).returncode
+    if code != 0:
+        _say(f"the coverage run exited {code} (see {log}): a failing test would kill every mutant it covers")
+    data = coverage.CoverageData(basename=str(clone / ".mutation-coverage"))
+    data.read()
+    seconds: dict[str, float] = json.loads(durations.read_text()) if durations.exists() else {}
+    result: dict[str, dict[str, list[str]]] = {}
+    for measured in data.measured_files():
+        path = Path(measured).resolve().relative_to(clone.resolve()).as_posix()
+        contexts_by_line = data.contexts_by_lineno(measured).items()
+        by_line = {line: sorted(c for c in contexts if c) for line, contexts in contexts_by_line}
+        # A line run only at import (a constant, a decorator, a signature) is run for every test that uses the
+        # module: those are the tests meant to catch its mutants.
+        users = sorted({test for tests in by_line.values() for test in tests})
+        result[path] = {
+            str(line): sorted(tests or users, key=lambda test: (seconds.get(test, 60.0), test))
+            for line, tests in by_line.items()
+        }
+    return {"coverage": result, "seconds": seconds}
+
+
+def cosmic_ray(clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path) -> Path:
+    config = clone / ".mutation-cosmic-ray.toml"
+    command = f"{sys.executable} bench/mutation_tests.py {plan} {socket_path}"
+    config.write_text(
+        "[cosmic-ray]\n"
+        f"module-path = {json.dumps(modules)}\n"
+        f"timeout = {TIMEOUT + 60}\nexcluded-modules = []\n"
+        f"test-command = {json.dumps(command)}\n"
+        '[cosmic-ray.distributor]\nname = "local"\n'
+        f"[cosmic-ray.filters.operators-filter]\nexclude-operators = {json.dumps(OPERATORS)}\n"
+    )
+    session = clone / ".mutation-session.sqlite"
+    binaries = Path(sys.executable).parent
+    with log.open("a") as output:
+        for step in (
+            [binaries / "cosmic-ray", "init", config, session],
+            [binaries / "cr-filter-operators", session, config],
+            [binaries / "cosmic-ray", "exec", config, session],
+        ):
+            _say(" ".join(str(part) for part in step[:2]))
+            subprocess.run([str(part) for part in step], cwd=clone, env=_env(clone), stdout=output, stderr=output)
+    return session
+
+
+def _equivalents() -> list[dict[str, str]]:
+    return list(tomllib.loads(EQUIVALENT.read_text(encoding="utf-8")).get("equivalent", []))
+
+
+def _changed_line(diff: str) -> str:
+    added = (line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("++"))
+    return next(added, "")
+
+
+def results(session: Path, modules: list[str]) -> dict[str, Any]:
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import TestOutcome, WorkerOutcome
+
+    equivalents = _equivalents()
+    per_module: dict[str, Counter[str]] = defaultdict(Counter)
+    survivors = []
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        pending = db.num_work_items - db.num_results
+        for item, result in db.completed_work_items:
+            mutation = item.mutations[0]
+            path = Path(mutation.module_path).as_posix()
+            counts = per_module[path]
+            if result.worker_outcome == WorkerOutcome.SKIPPED:
+                continue
+            if result.worker_outcome != WorkerOutcome.NORMAL or result.test_outcome == TestOutcome.INCOMPETENT:
+                counts["errors"] += 1  # cosmic-ray could not apply it or start the tests: no verdict, not scored
+                continue
+            counts["mutants"] += 1
+            if result.test_outcome == TestOutcome.KILLED:
+                counts["killed"] += 1
+                continue
+            changed = _changed_line(result.diff)
+            if changed.startswith("def ") and mutation.operator_name.endswith("_Mul_Div"):
+                counts["mutants"] -= 1  # a signature's keyword-only `*` made `/`: no operator, no one-line bug
+                counts["not_operators"] += 1
+                continue
+            survivor = {
+                "where": f"{path}:{mutation.start_pos[0]}",
+                "operator": mutation.operator_name.removeprefix("core/"),
+                "diff": "\n".join(line for line in result.diff.splitlines()[2:] if line.startswith(("-", "+"))),
+                "tests": (result.output or "").splitlines()[0] if result.output else "",
+            }
+            reason = next(
+                (e["reason"] for e in equivalents if e["file"] == path and e["mutant"].strip() == changed), None
+            )
+            if reason is not None:
+                counts["equivalent"] += 1
+                survivor["equivalent"] = reason
+            else:
+                counts["survived"] += 1
+            survivors.append(survivor)
+    table = {}
+    for path in modules:
+        counts = per_module[path]
+        scored = counts["mutants"] - counts["equivalent"]
+        table[path] = dict(counts) | {"score": round(100 * counts["killed"] / scored, 1) if scored else None}
+    killed = sum(c["killed"] for c in per_module.values())
+    scored = sum(c["mutants"] - c["equivalent"] for c in per_module.values())
+    return {
+        "pending": pending,  # not run yet: a partial report (--report while a run goes on, or one stopped)
+        "score": round(100 * killed / scored, 1) if scored else None,
+        "killed": killed,
+        "scored": scored,
+        "modules": table,
+        "survivors": sorted(survivors, key=lambda s: (s["where"].split(":")[0], int(s["where"].split(":")[1]))),
+    }
+
+
+def markdown(figures: dict[str, Any]) -> str:
+    lines = [
+        f"# Mutation score: {figures['score']} % killed ({figures['killed']} of {figures['scored']})",
+        "",
+        f"{figures['date']}, commit {figures['commit']}, {figures['machine']}, {figures['minutes']} min"
+        f"{', ' + str(figures['pending']) + ' mutants NOT RUN (partial)' if figures['pending'] else ''}.",
+        "",
+        "| module | mutants | killed | survived | equivalent | no verdict | score |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for path, row in figures["modules"].items():
+        lines.append(
+            f"| {path} | {row.get('mutants', 0)} | {row.get('killed', 0)} | {row.get('survived', 0)} "
+            f"| {row.get('equivalent', 0)} | {row.get('errors', 0)} | {row['score']} |"
+        )
+    lines += ["", "## Survivors", ""]
+    for survivor in figures["survivors"]:
+        label = f" (equivalent: {survivor['equivalent']})" if "equivalent" in survivor else ""
+        lines += [f"- `{survivor['where']}` {survivor['operator']}{label}", "", "  ```diff"]
+        lines += [f"  {line}" for line in survivor["diff"].splitlines()] + ["  ```", ""]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--module", action="append", help="measure only this module (repeatable); default: all")
+    parser.add_argument(
+        "--tests",
+        nargs="+",
+        default=list(MAPPED_TESTS),
+        help="the tests the coverage map runs (default: every in-process folder; narrower is faster, and a mutant "
+        "only those tests cover is measured against them alone)",
+    )
+    parser.add_argument(
+        "--promise-tests",
+        action="store_true",
+        help="for a line no mapped test executes, run the module's PROMISE_TESTS (subprocess runs, ~60 s each niced)",
+    )
+    parser.add_argument("--workdir", type=Path, help="the clone's folder (default: a new temporary one)")
+    parser.add_argument("--keep", action="store_true", help="keep the clone (coverage map, session, logs)")
+    parser.add_argument(
+        "--report",
+        action="store_true",
+        help="only report the session in --workdir as it stands (a run still going, or stopped, counts what it did)",
+    )
+    parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # `kill`: clean up (finally) as on Ctrl-C
+    modules = args.module or list(MODULES)
+    started = time.monotonic()
+    commit = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, text=True).strip()
+    clone = args.workdir or Path(tempfile.mkdtemp(prefix="mutation-"))
+    log = clone.parent / f"{clone.name}.log"
+    server = None
+    try:
+        if args.report:
+            return _report(args, clone, modules, started)
+        if not (clone / ".git").exists():
+            subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+        _say(f"clone of {commit} in {clone}; logs in {log}")
+        plan_path = clone / ".mutation-plan.json"
+        if not plan_path.exists():
+            _say("coverage map: the in-process tests once, under coverage")
+            plan = {
+                **coverage_map(clone, modules, args.tests, log),
+                "promise_tests": PROMISE_TESTS if args.promise_tests else {},
+                "timeout": TIMEOUT,
+            }
+            plan_path.write_text(json.dumps(plan), encoding="utf-8")
+        socket_path = Path(tempfile.mkdtemp(prefix="mutation-sock-")) / "forks.sock"
+        server = subprocess.Popen(
+            [sys.executable, "bench/mutation_forks.py", str(socket_path)],
+            cwd=clone,
+            env=_env(clone),
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert server.stdout is not None
+        if server.stdout.readline().strip() != "ready":
+            raise SystemExit("the fork server did not start")
+        _say("mutants: cosmic-ray exec")
+        cosmic_ray(clone, modules, plan_path, socket_path, log)
+        return _report(args, clone, modules, started)
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+        if args.keep or args.workdir:
+            print(f"clone kept in {clone}")
+        else:
+            shutil.rmtree(clone, ignore_errors=True)
+
+
+def _report(args: argparse.Namespace, clone: Path, modules: list[str], started: float) -> int:
+    session = clone / ".mutation-session.sqlite"
+    figures = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=clone, text=True).strip(),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}",
+        "tool": "cosmic-ray 8.7.0",
+        "operators_excluded": OPERATORS,
+        "tests_mapped": args.tests,
+        "promise_tests": args.promise_tests,
+        "minutes": None if args.report else round((time.monotonic() - started) / 60, 1),
+        **results(session, modules),
+    }
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{args.output}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{args.output}.md").write_text(markdown(figures), encoding="utf-8")
+    for path, row in figures["modules"].items():
+        print(f"{row['score']!s:>6} %  {row.get('killed', 0):4}/{row.get('mutants', 0):<4} {path}")
+    for survivor in figures["survivors"]:
+        label = " (equivalent)" if "equivalent" in survivor else ""
+        print(f"survived{label}: {survivor['where']} {survivor['operator']}")
+        print(re.sub(r"^", "    ", survivor["diff"], flags=re.MULTILINE))
+    partial = f"; {figures['pending']} mutants not run (partial)" if figures["pending"] else ""
+    print(f"score: {figures['score']} % killed ({figures['killed']} of {figures['scored']}){partial}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
