@@ -163,22 +163,26 @@ _WORKSPACE_REFUSAL = (
     "{code} for a database of another workspace: 404 is the answer that reveals nothing (restore declares 404 for a "
     "target or source database not found, and 401 only for a missing or invalid token)"
 )
+
+
+def _not_found_in_another_workspace(name: str, documented: str, foreign: Callable[[RestoreWorld], bool]) -> Rule:
+    """A database of another workspace is not found for this token: 404, a 401 or 403 tolerated and reported."""
+    tolerated = {code: _WORKSPACE_REFUSAL.format(code=code) for code in (401, 403)}
+    return Rule(name, documented, lambda w: w.token_valid and foreign(w), frozenset({404}), tolerated)
+
+
 WORKSPACE_RULES = (
-    Rule(
+    _not_found_in_another_workspace(
         "target-in-another-workspace",
         "404: Target database ... not found. (the token's workspace does not hold the target: it must not see it, "
         "so it is not found there)",
-        lambda w: w.token_valid and w.target_foreign,
-        frozenset({404}),
-        {code: _WORKSPACE_REFUSAL.format(code=code) for code in (401, 403)},
+        lambda w: w.target_foreign,
     ),
-    Rule(
+    _not_found_in_another_workspace(
         "source-in-another-workspace",
         "404: ... source database ... not found. (a backup of another workspace's database is not found from this "
         "one: restoring from it would copy another tenant's data)",
-        lambda w: w.token_valid and w.source_foreign,
-        frozenset({404}),
-        {code: _WORKSPACE_REFUSAL.format(code=code) for code in (401, 403)},
+        lambda w: w.source_foreign,
     ),
 )
 
