@@ -3,8 +3,12 @@ default and help. `read` parses them all once into a frozen `Settings` (a comman
 environment's, which wins over the default); a bad value is a `SettingError` whose one line names what the user set
 (the option or the variable) and what it must be.
 
-The emulator's own options (`--emulator-clock`, `--emulator-fault`, …) are declared once too, in their own table
-(restore_contract/emulator/config.py), because the emulator's server command shares them.
+The emulator's own options (`--emulator-clock`, `--emulator-fault`, …) are declared in the emulator's table
+(restore_contract/emulator/config.py), because the emulator's server command shares them and the emulator, the
+server's stand-in, imports nothing of the suite; `read` parses them into `Settings.emulator` with the rest.
+
+Only the edges read the environment and the command line: the plugin (restore_contract/plugin/) and each command's
+`main` call `read` once and pass the frozen `Settings` down (tests/unit/test_layout.py holds the code to that).
 
 The tokens are the settings with no option (`secret`): a command line is visible to every process on the machine and
 is copied into CI logs and into the lines that rerun a failed test.
@@ -14,8 +18,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
+
+from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
+from restore_contract.emulator.config import SUITE_PREFIX, EmulatorConfig, config_from
 
 TARGETS = ("emulator", "live", "replay")
 DEFAULT_RESTORE_TIMEOUT = 480.0  # seconds: a staging restore of the small golden fixture, with room
@@ -25,6 +32,7 @@ DEFAULT_STALE_HOURS = 24.0
 DEFAULT_PROGRESS_SECONDS = 60.0
 DEFAULT_CASSETTE = "emulator-http"
 DEFAULT_PROFILE = "ci"
+PROFILES = ("ci", "debug", "nightly", "replay", "meta")  # restore_contract/strategies/profiles.py defines each
 _TRUE, _FALSE = ("1", "true", "yes", "on"), ("", "0", "false", "no", "off")
 
 
@@ -37,7 +45,7 @@ class Settings:
     """The run's settings, parsed once. None: not set (the reader decides, e.g. the budget's profile default)."""
 
     target: str = "emulator"
-    profile: str | None = None  # None: ci (strategies/profiles.py checks the name)
+    profile: str = DEFAULT_PROFILE
     record: str | None = None
     record_force: bool = False
     cassette: str = DEFAULT_CASSETTE
@@ -60,6 +68,9 @@ class Settings:
     max_scratch: int = DEFAULT_MAX_SCRATCH
     stale_scratch_hours: float = DEFAULT_STALE_HOURS
     data_probe: bool = True
+    step_summary: str | None = None  # GitHub Actions' job summary file
+    # --target emulator: the in-process emulator's options (restore_contract/emulator/config.py)
+    emulator: EmulatorConfig = field(default_factory=lambda: config_from(lambda flag: None, {}, suite=True))
 
 
 # The parsers: text → value, or ValueError with what the value must be (the caller names the setting).
@@ -150,8 +161,9 @@ class Setting:
 TABLE: tuple[Setting, ...] = (
     Setting("target", "PRISMA_CONTRACT_TARGET", "--target", one_of(*TARGETS),
             f"what the contract suite runs against: {', '.join(TARGETS)} (default: the in-process emulator)", "NAME"),
-    Setting("profile", "PRISMA_CONTRACT_PROFILE", "--hypothesis-profile", text,
-            "the Hypothesis profile: ci (default), debug, nightly, replay, meta", "NAME", owned_by="hypothesis"),
+    Setting("profile", "PRISMA_CONTRACT_PROFILE", "--hypothesis-profile", one_of(*PROFILES),
+            f"the Hypothesis profile: {', '.join(PROFILES)} (default {DEFAULT_PROFILE})", "NAME",
+            owned_by="hypothesis"),
     Setting("record", "PRISMA_CONTRACT_RECORD", "--record", text,
             "record this --target live run into cassettes/NAME/ (run with PRISMA_CONTRACT_PROFILE=replay)", "NAME"),
     Setting("record_force", "PRISMA_CONTRACT_RECORD_FORCE", "--record-force", flag,
@@ -212,6 +224,8 @@ TABLE: tuple[Setting, ...] = (
     Setting("data_probe", "PRISMA_CONTRACT_DATA_PROBE", "--data-probe", on_off,
             "--target live: on (default) logs in with issued connection strings to check data and credentials; off "
             "where this machine cannot reach the databases", "on|off"),
+    Setting("step_summary", "GITHUB_STEP_SUMMARY", None, text,
+            "set by GitHub Actions: the run's summary.md is appended to this file, the job's summary page", "PATH"),
 )
 # fmt: on
 BY_FIELD: Mapping[str, Setting] = {setting.field: setting for setting in TABLE}
@@ -223,10 +237,16 @@ ENV: Mapping[str, str] = {setting.field: setting.env for setting in TABLE}  # fi
 def read(
     environ: Mapping[str, str], given: Mapping[str, Any] | None = None, only: Collection[str] | None = None
 ) -> Settings:
-    """The settings: `given` (field → the command line's value, None or False when not given) over `environ`
-    over the defaults; `only`: those fields, the others left at their defaults. SettingError names the first bad one
-    as the user set it."""
+    """The settings: `given` (field → the command line's value, None or False when not given; `emulator` → the
+    emulator's options by flag) over `environ` over the defaults; `only`: those fields, the others left at their
+    defaults. SettingError names the first bad one as the user set it."""
     values: dict[str, Any] = {}
+    if only is None:
+        emulator_given: Mapping[str, Any] = (given or {}).get("emulator") or {}
+        try:
+            values["emulator"] = config_from(lambda flag: emulator_given.get(flag), environ, suite=True)
+        except ValueError as error:
+            raise SettingError(str(error)) from None
     for setting in TABLE if only is None else [BY_FIELD[name] for name in only]:
         option_value = (given or {}).get(setting.field)
         from_option = option_value not in (None, False)
@@ -254,5 +274,8 @@ def add_options(add_option: Callable[..., object]) -> None:
 
 
 def given_options(getoption: Callable[[str], Any]) -> dict[str, Any]:
-    """field → what the command line gave (`getoption` is pytest's `config.getoption`)."""
-    return {setting.field: getoption(setting.option) for setting in TABLE if setting.option is not None}
+    """field → what the command line gave (`getoption` is pytest's `config.getoption`); `emulator` → the emulator's
+    options, by flag."""
+    given: dict[str, Any] = {setting.field: getoption(setting.option) for setting in TABLE if setting.option}
+    flags = (SUITE_PREFIX + option.name for option in EMULATOR_OPTIONS.values() if option.in_suite)
+    return given | {"emulator": {flag: getoption(flag) for flag in flags}}

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from collections.abc import Callable, Iterator
 
 import pytest
 
 from restore_contract.harness.server import Server, start_server
-from restore_contract.strategies.profiles import profile_in_effect, use_profile
+from restore_contract.settings import SettingError, given_options, read
+from restore_contract.strategies.profiles import use_profile
 
 StartServer = Callable[..., Server]
 
@@ -16,7 +18,11 @@ StartServer = Callable[..., Server]
 def pytest_configure(config: pytest.Config) -> None:
     """The project's own Hypothesis tests run under the suite's profile too (ci unless chosen: derandomized, no
     example database), as the contract suite does; the plugin loads it only for runs of the suite."""
-    use_profile(profile_in_effect(config))
+    try:
+        profile = read(os.environ, given_options(config.getoption), only=("profile",)).profile
+    except SettingError as error:
+        pytest.exit(f"restore-contract: {error}", 2)
+    use_profile(profile)
 
 
 @pytest.fixture

@@ -10,23 +10,20 @@ already written somewhere.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from restore_contract.checks.budget import budget_seconds
 from restore_contract.checks.coverage import NEEDS
 from restore_contract.settings import Settings
 from restore_contract.targets.base import TargetConfigurationError
 from restore_contract.targets.cassettes import Cassette, check_recordable, check_replayable
-from restore_contract.targets.emulator import EmulatorConfig, suite_emulator_config
+from restore_contract.targets.emulator import EmulatorConfig
 from restore_contract.targets.live import LiveSettings, live_target
 
 
 @dataclass(frozen=True)
 class RunSettings:
     values: Settings  # every setting as parsed (restore_contract/settings.py)
-    profile: str
     budget: float | None
     emulator: EmulatorConfig | None = None  # --target emulator
     live: LiveSettings | None = None  # --target live: already checked by the preflight
@@ -35,26 +32,24 @@ class RunSettings:
     def target(self) -> str:
         return self.values.target
 
+    @property
+    def profile(self) -> str:
+        return self.values.profile
 
-def check_settings(
-    values: Settings, emulator_options: Callable[[str], Any], profile: str, *, preflight: bool = True
-) -> RunSettings:
+
+def check_settings(values: Settings, *, preflight: bool = True) -> RunSettings:
     """The run's settings, checked as a whole; TargetConfigurationError (one line) on the first mistake.
-    `emulator_options`: pytest's `getoption`, for the --emulator-… options (restore_contract/emulator/config.py);
     `preflight`: check a live target's settings against the server (reads only)."""
     live = values.target == "live"
     if values.record and not live:
         raise TargetConfigurationError("--record records a --target live run (the emulator as a server counts)")
     # A recording is sized like its replay (which has no budget): the same tests, in the same order.
-    budget = budget_seconds(values.budget, profile, live=live and not values.record)
+    budget = budget_seconds(values.budget, values.profile, live=live and not values.record)
     if values.target == "emulator":
-        try:
-            return RunSettings(values, profile, budget, emulator=suite_emulator_config(emulator_options))
-        except ValueError as error:
-            raise TargetConfigurationError(str(error)) from None
+        return RunSettings(values, budget, emulator=values.emulator)
     if not live:  # a replay: its cassette must be there, recorded with this profile
-        check_replayable(Cassette.named(values.cassette), profile)
-        return RunSettings(values, profile, budget)
+        check_replayable(Cassette.named(values.cassette), values.profile)
+        return RunSettings(values, budget)
     settings = LiveSettings.from_settings(values)
     if values.record:
         # A cassette holds HTTP only and a replay cannot log in anywhere; the recording does not log in either,
@@ -66,7 +61,7 @@ def check_settings(
         check_recordable(Cassette.named(values.record), values.record_force)
     if preflight:
         live_target(settings).close()  # its preflight reads the server; nothing is written
-    return RunSettings(values, profile, budget, live=settings)
+    return RunSettings(values, budget, live=settings)
 
 
 def _refuse_a_run_that_cannot_restore(settings: LiveSettings) -> None:

@@ -24,13 +24,13 @@ from typing import Protocol, cast
 
 from restore_contract import installed_version, workspace
 from restore_contract.commands import seed_golden
-from restore_contract.targets.cassettes import FORCE_ENV
+from restore_contract.settings import ENV
 
 PROG = "restore-contract"
 ROOT = Path(__file__).resolve().parents[2]  # a checkout's root (with dev.py), or site-packages for an install
 SUITE = Path(__file__).resolve().parents[1] / "suite"  # the contract suite, in the package either way
 CONTRACT_TESTS = "restore_contract/suite"  # a checkout's, as its test ids name it
-PROFILE_ENV = "PRISMA_CONTRACT_PROFILE"
+PROFILE_ENV = ENV["profile"]
 EPILOG = """\
 pytest runs with this Python, from the project's root when installed from a checkout (pip install -e), else from
 the current folder; every argument after the command (and NAME) reaches it as given, --help included (pytest's
@@ -142,8 +142,8 @@ def pytest_run(
         raise UsageError(f"no command {command!r}: use one of {', '.join(COMMANDS)} (or --help)")
     if not environ.get(PROFILE_ENV, "").strip():
         env[PROFILE_ENV] = "replay"  # a cassette's profile
-    if command == "record" and "--force" in args:  # record's own option: the suite reads it from the environment
-        args, env[FORCE_ENV] = [arg for arg in args if arg != "--force"], "1"
+    if command == "record" and "--force" in args:  # record's own option: the suite's --record-force
+        args = [*(arg for arg in args if arg != "--force"), "--record-force"]
     named = bool(args) and not args[0].startswith("-") and not names_tests(args[0], root)
     name, rest = (args[0], args[1:]) if named else (None, args)
     if command == "replay":

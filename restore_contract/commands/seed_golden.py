@@ -22,6 +22,7 @@ import httpx
 
 from restore_contract.dataset.golden import GOLDEN_DATA, GOLDEN_NAME, GOLDEN_VERSION
 from restore_contract.dataset.tables import canonical
+from restore_contract.settings import SettingError, read
 from restore_contract.targets.base import TargetConfigurationError
 from restore_contract.targets.data import LoginRefused, PostgresAccess
 from restore_contract.targets.guard import SCRATCH_PREFIX
@@ -35,7 +36,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python3 dev.py seed-golden", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--database-id",
-        default=os.environ.get("PRISMA_CONTRACT_SOURCE_DATABASE_ID"),
         help="the database to seed (named contract-…); default PRISMA_CONTRACT_SOURCE_DATABASE_ID, else a new "
         f"{GOLDEN_NAME!r} in PRISMA_CONTRACT_PROJECT_ID",
     )
@@ -74,12 +74,13 @@ def seed(client: httpx.Client, database_id: str | None, project_id: str | None) 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        settings = LiveSettings.from_env(needed_by="seeding a golden source")
+        values = read(os.environ)
+        settings = LiveSettings.from_settings(values, needed_by="seeding a golden source")
         with httpx.Client(
             base_url=settings.url, headers={"Authorization": f"Bearer {settings.token}"}, timeout=30.0
         ) as client:
-            database_id = seed(client, args.database_id, settings.project_id)
-    except (TargetConfigurationError, RuntimeError, httpx.HTTPError) as error:
+            database_id = seed(client, args.database_id or values.source_database_id, settings.project_id)
+    except (TargetConfigurationError, SettingError, RuntimeError, httpx.HTTPError) as error:
         print(f"seed-golden: {error}", file=sys.stderr)
         return 2
     tables = ", ".join(f"{name} ({len(rows)} rows)" for name, rows in GOLDEN_DATA.items())

@@ -169,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_env:
         return detach(argv)
     try:
-        config = config_from(lambda flag: getattr(args, flag.removeprefix("--").replace("-", "_")), suite=False)
+        config = config_from(
+            lambda flag: getattr(args, flag.removeprefix("--").replace("-", "_")), os.environ, suite=False
+        )
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

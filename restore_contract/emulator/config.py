@@ -1,15 +1,16 @@
 """The emulator's configuration, and each option that sets it, defined once for both command lines.
 
 An option is ``--NAME`` on the server (``restore-emulator --clock manual``) and ``--emulator-NAME`` in the
-suite (``pytest --emulator-clock manual``), whose defaults may come from environment variables.
+suite (``pytest --emulator-clock manual``), whose defaults may come from environment variables. The environment is
+read only where a command line is parsed (`config_from` is handed it), never at import or at option registration:
+a process reads its settings once, at its edge (restore_contract/settings.py `read` for the suite).
 """
 
 from __future__ import annotations
 
 import math
 import operator
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -78,12 +79,21 @@ def parse_probability(text: str) -> float:
 
 class Option:
     """The server's `--NAME`, the suite's `--emulator-NAME` (unless not `in_suite`: the token, the seed and the control
-    plane are the server's alone), whose default the suite reads from `env`. `flag` holds argparse's `add_argument`
-    keywords (pytest's `addoption` takes them too); `convert` makes the field's value (ValueError on a bad one)."""
+    plane are the server's alone), whose default the suite reads from `env` (the server too with `server_env`).
+    `flag` holds argparse's `add_argument` keywords (pytest's `addoption` takes them too); `convert` makes the field's
+    value (ValueError on a bad one)."""
 
     def __init__(self, name: str, convert: Callable[[Any], Any] | None = None, *, env: str | None = None,
-                 in_suite: bool = True, **flag: Any) -> None:  # fmt: skip
+                 in_suite: bool = True, server_env: bool = False, **flag: Any) -> None:  # fmt: skip
         self.name, self.convert, self.env, self.in_suite, self.flag = name, convert, env, in_suite, flag
+        self.server_env = server_env
+
+    def reads_env(self, suite: bool) -> bool:
+        return self.env is not None and (suite or self.server_env)
+
+    @property
+    def listed(self) -> bool:
+        return self.flag.get("action") == "append"
 
 
 # fmt: off
@@ -117,9 +127,9 @@ OPTIONS = {  # `EmulatorConfig` field: the option that sets it, in the order `--
     "data_plane": Option("data", choices=DATA_PLANES, default="postgres", env="PRISMA_CONTRACT_EMULATOR_DATA",
                          help="postgres: each database is a real PostgreSQL database (embedded cluster, ~1 s to "
                          "start); memory: plain Python objects, no connection string works"),
-    "postgres_dsn": Option("postgres-dsn", metavar="DSN", default=os.environ.get(POSTGRES_DSN_ENV),  # both read it
+    "postgres_dsn": Option("postgres-dsn", metavar="DSN", env=POSTGRES_DSN_ENV, server_env=True,
                            help="with {prefix}data postgres: use this server (a superuser DSN) instead of the embedded "
-                           f"cluster (env {POSTGRES_DSN_ENV})"),
+                           "cluster"),
     "control_plane": Option("no-control-plane", operator.not_, action="store_true",
                             help="serve only the public /v1 API", in_suite=False),
 }
@@ -128,7 +138,8 @@ OPTIONS = {  # `EmulatorConfig` field: the option that sets it, in the order `--
 
 def add_options(add_option: Callable[..., object], *, suite: bool) -> None:
     """The server's options as `--NAME` to its argparse parser (`parser.add_argument`), or (`suite`) the suite's
-    as `--emulator-NAME`, with defaults from the environment, to a pytest option group (`group.addoption`)."""
+    as `--emulator-NAME` to a pytest option group (`group.addoption`). An option with a variable has no default here
+    (None: not given), so `config_from` can tell the command line's value from the environment's."""
     prefix = SUITE_PREFIX if suite else "--"
     for option in OPTIONS.values():
         if suite and not option.in_suite:
@@ -136,27 +147,56 @@ def add_options(add_option: Callable[..., object], *, suite: bool) -> None:
         flag = dict(option.flag)
         if "help" in flag:
             flag["help"] = flag["help"].format(prefix=prefix)
-        if suite and option.env is not None:
-            listed = flag.get("action") == "append"
-            value = os.environ.get(option.env)
-            if value is not None:
-                flag["default"] = [item for item in value.split(",") if item] if listed else value
-            flag["help"] = f"{flag.get('help', '')} (env {option.env}{', comma-separated' if listed else ''})".strip()
+        if option.reads_env(suite):
+            flag["default"] = None
+            comma = ", comma-separated" if option.listed else ""
+            flag["help"] = f"{flag.get('help', '')} (env {option.env}{comma})".strip()
         add_option(prefix + option.name, **flag)
 
 
-def config_from(getoption: Callable[[str], Any], *, suite: bool) -> EmulatorConfig:
+def config_from(getoption: Callable[[str], Any], environ: Mapping[str, str], *, suite: bool) -> EmulatorConfig:
     """The configuration the options ask for: `getoption(flag)` reads one (for the suite, pass pytest's
-    `config.getoption`); ValueError with a one-line message on a bad value."""
+    `config.getoption`), over `environ` for an option with a variable, over the option's default; ValueError with a
+    one-line message naming the option or variable on a bad value."""
     prefix = SUITE_PREFIX if suite else "--"
     values = {}
     for name, option in OPTIONS.items():
         if suite and not option.in_suite:
             continue
-        value, choices = getoption(prefix + option.name), option.flag.get("choices")
+        source, value = prefix + option.name, getoption(prefix + option.name)
+        if value is None and option.reads_env(suite) and environ.get(option.env or ""):
+            source, raw = str(option.env), environ[str(option.env)]
+            value = [item for item in raw.split(",") if item] if option.listed else raw
+        if value is None:
+            value = option.flag.get("default")
         if value is None:  # not given, and no default: the field's own default (an option's `off`)
             continue
-        if choices is not None and value not in choices:  # a default from the environment is not checked
-            raise ValueError(f"bad {prefix}{option.name} {value!r}: use one of {', '.join(choices)}")
-        values[name] = value if option.convert is None else option.convert(value)
+        choices = option.flag.get("choices")
+        if choices is not None and value not in choices:
+            raise ValueError(f"bad {source} {value!r}: use one of {', '.join(choices)}")
+        try:
+            values[name] = value if option.convert is None else option.convert(value)
+        except ValueError as error:
+            raise ValueError(f"{source}: {error}") from None
     return EmulatorConfig(**values)
+
+
+def server_args(config: EmulatorConfig) -> list[str]:
+    """The server's options (`restore-emulator …`) that make the emulator `config` describes, as far as the suite's
+    options set it: what a failed test's 'reproduce' section starts. The DSN is left out (it may hold a password;
+    the server reads its variable too)."""
+    default = EmulatorConfig(data_plane=str(OPTIONS["data_plane"].flag["default"]))
+    args: list[str] = []
+    for name, option in OPTIONS.items():
+        value = getattr(config, name)
+        if not option.in_suite or name == "postgres_dsn" or value == getattr(default, name):
+            continue
+        flag = f"--{option.name}"
+        if option.flag.get("action") == "store_true":
+            args.append(flag)  # each such option turns its field's default over
+        elif option.listed:
+            args += [part for item in sorted(value) for part in (flag, str(getattr(item, "value", item)))]
+        else:
+            shown = value.describe() if isinstance(value, ClockConfig) else getattr(value, "value", value)
+            args += [flag, str(shown)]
+    return args

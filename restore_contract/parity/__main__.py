@@ -28,6 +28,7 @@ from restore_contract.parity.compare import compare
 from restore_contract.parity.record import record_emulator, record_live
 from restore_contract.parity.scenario import ScenarioError
 from restore_contract.parity.snapshot import SNAPSHOTS, Snapshot, SnapshotError, load, path_of, save
+from restore_contract.settings import read
 from restore_contract.targets import TargetConfigurationError
 from restore_contract.targets.live import LiveSettings
 from restore_contract.targets.transient import RetriesExhausted
@@ -63,8 +64,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--show-silent", action="store_true", help="list every docs-silent divergence (default: a count per kind)"
     )
     add_options(compared.add_argument, suite=True)
-    if os.environ.get(OPTIONS["clock"].env or "") is None:
-        compared.set_defaults(emulator_clock=CLOCK)
     return parser.parse_args(argv)
 
 
@@ -85,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _record(args: argparse.Namespace) -> int:
     path = path_of(args.name, args.dir)
-    settings = LiveSettings.from_env(needed_by=f"{PROG} record")
+    settings = LiveSettings.from_settings(read(os.environ), needed_by=f"{PROG} record")
     snapshot = record_live(settings, args.label or f"live {settings.url}")
     save(snapshot, path)
     windows = ", ".join(
@@ -106,7 +105,9 @@ def _compare(args: argparse.Namespace) -> int:
     if args.against:
         actual = load(path_of(args.against))
     else:
-        config = config_from(lambda flag: getattr(args, flag.removeprefix("--").replace("-", "_")), suite=True)
+        # reads:1 unless the option or its variable says otherwise: the default goes under the environment.
+        environ = {str(OPTIONS["clock"].env): CLOCK, **os.environ}
+        config = config_from(lambda flag: getattr(args, flag.removeprefix("--").replace("-", "_")), environ, suite=True)
         actual = record_emulator(config)
     name = Path(args.name).stem
     verdict = known.judge(compare(recorded, actual), entries, name)

@@ -42,7 +42,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         from restore_contract.plugin.stopping import begin, settings_mistake, stop
 
         if (mistake := settings_mistake(config)) is not None:  # before the suite's imports (~2 s of CPU)
-            return stop(mistake, *begin(config))
+            return stop(mistake, begin(config))
     try:  # the project's own tests import all of it anyway: a Python that lacks a dependency is one line here
         from restore_contract.plugin import contract_run, start
     except ModuleNotFoundError as error:

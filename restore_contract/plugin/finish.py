@@ -12,7 +12,7 @@ from restore_contract.checks.record import RunRecord, merge, render
 from restore_contract.compat import tear_down_session_fixtures, xml_key
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker
-from restore_contract.reporting.write import junit_properties, where_written, write_json, write_reports
+from restore_contract.reporting.write import Destinations, junit_properties, where_written, write_reports
 
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
 
@@ -40,10 +40,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         return
     run.record = record
     data = record.to_json()
-    run.written = write_reports(run.reports or config.rootpath / "reports", data)
-    if run.summary_json is not None:
-        write_json(run.summary_json, data)
-        run.written.append(run.summary_json)
+    run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), data)
     junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
     if junit is not None:
         for name, value in junit_properties(data).items():

@@ -22,6 +22,7 @@ from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.record import RunRecord
 from restore_contract.checks.report import RunReport
 from restore_contract.checks.repro import Invocation
+from restore_contract.reporting.write import Destinations
 from restore_contract.targets.live import LiveSettings
 
 
@@ -31,8 +32,7 @@ class Run:
     # When the run started (pytest reading its settings): its time budget counts from here, setup included.
     started: float = field(default_factory=time.monotonic)
     invocation: Invocation | None = None
-    reports: Path | None = None
-    summary_json: Path | None = None
+    reports: Destinations | None = None  # where the reports go (the settings reports, summary_json, step_summary)
     report: RunReport = field(default_factory=RunReport)
     replay_in_one_process: bool = False
     stopped_early: bool = False  # by a signal or pytest.exit: what is in flight is dropped, the pool sweeps

@@ -12,13 +12,11 @@ import pytest
 
 from restore_contract.checks.configuration import RunSettings, check_settings
 from restore_contract.checks.repro import Invocation
-from restore_contract.emulator.config import OPTIONS as EMULATOR_OPTIONS
-from restore_contract.emulator.config import SUITE_PREFIX
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
 from restore_contract.plugin.stopping import begin, stop
 from restore_contract.settings import SettingError, given_options, read
-from restore_contract.strategies.profiles import UnknownProfile, profile_in_effect, use_profile
+from restore_contract.strategies.profiles import use_profile
 from restore_contract.targets.base import TargetConfigurationError
 
 
@@ -31,11 +29,11 @@ def start(config: pytest.Config) -> int | None:
     if is_xdist_worker(config):
         return None
     run = run_of(config)
-    run.reports, run.summary_json = begin(config)
+    run.reports = begin(config)
     try:
         run.settings = settings_of(config, preflight=not config.option.collectonly)
     except TargetConfigurationError as error:
-        return stop(f"restore-contract: {error}", run.reports, run.summary_json)
+        return stop(f"restore-contract: {error}", run.reports)
     return None
 
 
@@ -43,10 +41,9 @@ def settings_of(config: pytest.Config, *, preflight: bool = True) -> RunSettings
     """The run's settings, checked as a whole (TargetConfigurationError: one line)."""
     try:
         values = read(os.environ, given_options(config.getoption))
-        profile = profile_in_effect(config)
-    except (SettingError, UnknownProfile) as error:
+    except SettingError as error:
         raise TargetConfigurationError(str(error)) from None
-    return check_settings(values, config.getoption, profile, preflight=preflight)
+    return check_settings(values, preflight=preflight)
 
 
 def checked_settings(config: pytest.Config) -> RunSettings:
@@ -63,13 +60,11 @@ def checked_settings(config: pytest.Config) -> RunSettings:
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis's plugin loads --hypothesis-profile (unknown: INTERNALERROR)
 def pytest_configure(config: pytest.Config) -> None:
-    try:  # checked already, except where pytest_cmdline_main does not check (--help, an xdist worker)
-        use_profile(profile_in_effect(config))
-    except UnknownProfile as error:
-        pytest.exit(f"restore-contract: {error}", 2)
     run, contract = run_of(config), runs_contract_tests(config)
     if is_xdist_worker(config) and contract:
         checked_settings(config)  # the controller checked them, with the preflight; the worker parses its copy
+    if run.settings is not None:
+        use_profile(run.settings.profile)
     invoked = config.invocation_params
     # Positional arguments as pytest parsed them: absent where pytest only configures for --help or --version.
     tests = getattr(config.option, "file_or_dir", None) or []
@@ -134,23 +129,8 @@ def _terminate_as_interrupt(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     run = run_of(config)
     target = run.settings.target if run.settings is not None else "?"
-    header = f"restore-contract: target={target} hypothesis-profile={profile_in_effect(config)}"
+    profile = run.settings.profile if run.settings is not None else "?"
+    header = f"restore-contract: target={target} hypothesis-profile={profile}"
     if run.replay_in_one_process:
         header += " (-n ignored: a cassette replays in the order it was recorded, in one process)"
     return [header]
-
-
-def emulator_server_options(config: pytest.Config) -> list[str]:
-    """`restore-emulator` options for the emulator the suite's `--emulator-*` options (or their variables) made."""
-    options: list[str] = []
-    for option in EMULATOR_OPTIONS.values():
-        if not option.in_suite:
-            continue
-        value, flag = config.getoption(SUITE_PREFIX + option.name), f"--{option.name}"
-        if option.flag.get("action") == "append":
-            options += [part for item in value for part in (flag, str(item))]
-        elif option.flag.get("action") == "store_true":
-            options += [flag] if value else []
-        elif value is not None and value != option.flag.get("default"):
-            options += [flag, str(value)]
-    return options

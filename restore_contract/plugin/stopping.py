@@ -13,23 +13,26 @@ from pathlib import Path
 
 import pytest
 
-from restore_contract.reporting.write import clear_reports, write_stopped
+from restore_contract.reporting.write import Destinations, clear_reports, write_stopped
 from restore_contract.settings import SettingError, given_options, read
 
 
-def reports_of(config: pytest.Config) -> tuple[Path, Path | None]:
-    """The reports folder and the extra summary.json the settings name (plain paths: they cannot be wrong)."""
-    paths = read(os.environ, given_options(config.getoption), only=("reports", "summary_json"))
-    reports = Path(paths.reports) if paths.reports else config.rootpath / "reports"
-    return reports, (Path(paths.summary_json) if paths.summary_json else None)
+def reports_of(config: pytest.Config) -> Destinations:
+    """Where the settings send the reports (plain paths: they cannot be wrong)."""
+    paths = read(os.environ, given_options(config.getoption), only=("reports", "summary_json", "step_summary"))
+    return Destinations(
+        Path(paths.reports) if paths.reports else config.rootpath / "reports",
+        Path(paths.summary_json) if paths.summary_json else None,
+        Path(paths.step_summary) if paths.step_summary else None,
+    )
 
 
-def begin(config: pytest.Config) -> tuple[Path, Path | None]:
+def begin(config: pytest.Config) -> Destinations:
     """A contract run starting: an earlier run's reports go first, so a run that stops now or is killed later never
     leaves the last one's "passed" behind."""
-    reports, summary_json = reports_of(config)
-    clear_reports(reports, summary_json)
-    return reports, summary_json
+    where = reports_of(config)
+    clear_reports(where)
+    return where
 
 
 def settings_mistake(config: pytest.Config) -> str | None:
@@ -41,9 +44,9 @@ def settings_mistake(config: pytest.Config) -> str | None:
     return None
 
 
-def stop(line: str, reports: Path | None, summary_json: Path | None) -> int:
+def stop(line: str, where: Destinations | None) -> int:
     """One line on the terminal, the same line in the reports; exit code 2."""
     print(line, file=sys.stderr, flush=True)
-    if reports is not None:
-        write_stopped(reports, summary_json, line, 2)
+    if where is not None:
+        write_stopped(where, line, 2)
     return 2

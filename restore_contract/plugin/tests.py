@@ -15,9 +15,10 @@ from restore_contract.checks.report import Outcome
 from restore_contract.checks.repro import reproduce, rerun_id
 from restore_contract.checks.violation import ContractViolation, violations_in
 from restore_contract.compat import distinct_node_ids
+from restore_contract.emulator.config import server_args
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import CONTRACT_SUITE, runs_contract_tests
-from restore_contract.plugin.start import checked_settings, emulator_server_options
+from restore_contract.plugin.start import checked_settings
 from restore_contract.targets.transient import RetriesExhausted
 
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
@@ -126,7 +127,7 @@ def pytest_runtest_makereport(
     again = ""
     if report.failed and run.invocation is not None:
         settings = checked_settings(item.config)
-        emulator = emulator_server_options(item.config) if settings.emulator is not None else None
+        emulator = server_args(settings.emulator) if settings.emulator is not None else None
         again = reproduce(rerun_id(_rerun_node(item), item.name), run.invocation, settings.profile, emulator)
         report.sections.append(("reproduce", again))
     outcome = _outcome(report, call, again)

@@ -4,15 +4,22 @@ GitHub Actions the Markdown appended to the job's summary page ($GITHUB_STEP_SUM
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from restore_contract.reporting.markdown import COVERAGE_PICTURE, TIMELINE_PICTURE, markdown
 from restore_contract.reporting.pictures import coverage_svg, timeline_svg
 
-STEP_SUMMARY = "GITHUB_STEP_SUMMARY"
+
+@dataclass(frozen=True)
+class Destinations:
+    """Where a run's reports go (the settings reports, summary_json and step_summary)."""
+
+    folder: Path
+    summary_json: Path | None = None  # a second copy of summary.json
+    step_summary: Path | None = None  # GitHub Actions' job summary page ($GITHUB_STEP_SUMMARY), appended to
 
 
 def write_json(path: Path, record: Mapping[str, Any]) -> None:
@@ -20,8 +27,9 @@ def write_json(path: Path, record: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def write_reports(folder: Path, record: Mapping[str, Any]) -> list[Path]:
-    """Every report of the run in `folder`; the files written."""
+def write_reports(where: Destinations, record: Mapping[str, Any]) -> list[Path]:
+    """Every report of the run; the files written."""
+    folder = where.folder
     folder.mkdir(parents=True, exist_ok=True)
     write_json(folder / "summary.json", record)
     pictures = {COVERAGE_PICTURE: coverage_svg(record), TIMELINE_PICTURE: timeline_svg(record)}
@@ -30,35 +38,38 @@ def write_reports(folder: Path, record: Mapping[str, Any]) -> list[Path]:
         (folder / name).write_text(pictures[name] or "", encoding="utf-8")
     text = markdown(record, drawn)
     (folder / "summary.md").write_text(text, encoding="utf-8")
-    step_summary = os.environ.get(STEP_SUMMARY)
-    if step_summary:  # GitHub renders it on the run's page; a picture there cannot point into the artefact
+    if where.step_summary:  # GitHub renders it on the run's page; a picture there cannot point into the artefact
         note = f"\nPictures: {', '.join(drawn)} in the run's uploaded `reports/`.\n" if drawn else ""
-        with open(step_summary, "a", encoding="utf-8") as page:
+        with open(where.step_summary, "a", encoding="utf-8") as page:
             page.write(markdown(record, []) + note)
-    return [folder / "summary.json", folder / "summary.md", *(folder / name for name in drawn)]
+    written = [folder / "summary.json", folder / "summary.md", *(folder / name for name in drawn)]
+    if where.summary_json is not None:
+        write_json(where.summary_json, record)
+        written.append(where.summary_json)
+    return written
 
 
 REPORT_FILES = ("summary.json", "summary.md", COVERAGE_PICTURE, TIMELINE_PICTURE)
 
 
-def clear_reports(folder: Path, summary_json: Path | None) -> None:
+def clear_reports(where: Destinations) -> None:
     """A run starting: an earlier run's reports go, so a run that fails to start or is killed never leaves the last
     one's "passed" behind."""
-    for path in [folder / name for name in REPORT_FILES] + ([summary_json] if summary_json else []):
+    for path in [where.folder / name for name in REPORT_FILES] + ([where.summary_json] if where.summary_json else []):
         path.unlink(missing_ok=True)
 
 
-def write_stopped(folder: Path, summary_json: Path | None, line: str, exit_status: int) -> list[Path]:
+def write_stopped(where: Destinations, line: str, exit_status: int) -> list[Path]:
     """The reports of a run that stopped before it ran a test: the one line that says why; the files written."""
+    folder = where.folder
     record = {"exit_status": exit_status, "stopped": line}
-    records = [folder / "summary.json"] + ([summary_json] if summary_json else [])
+    records = [folder / "summary.json"] + ([where.summary_json] if where.summary_json else [])
     for path in records:
         write_json(path, record)
     text = f"# restore contract: stopped before any test ran\n\n{line}\n"
     (folder / "summary.md").write_text(text, encoding="utf-8")
-    step_summary = os.environ.get(STEP_SUMMARY)
-    if step_summary:
-        with open(step_summary, "a", encoding="utf-8") as page:
+    if where.step_summary:
+        with open(where.step_summary, "a", encoding="utf-8") as page:
             page.write(text)
     return [folder / "summary.md", *records]
 

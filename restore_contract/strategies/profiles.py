@@ -13,27 +13,19 @@ replay   derandomized, no example database, small, no shrinking: a cassette repl
          requests that were recorded, in seconds
 meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict
 
-The profile in effect is `profile_in_effect(config)`; the root conftest loads it with `use_profile` when pytest
-starts (before any test module is imported), so the option and the variable mean the same everywhere.
+The profile in effect is the setting `profile` (restore_contract/settings.py: the option over the variable over ci);
+the plugin, and the root conftest for the project's own tests, load it with `use_profile` when pytest starts (before
+any test module is imported), so the option and the variable mean the same everywhere.
 """
 
 from __future__ import annotations
 
-import os
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from hypothesis import HealthCheck, Phase, settings
 
 from restore_contract.compat import local_constants
-from restore_contract.settings import DEFAULT_PROFILE
-from restore_contract.settings import ENV as SETTINGS_ENV
-
-if TYPE_CHECKING:
-    import pytest
-
-ENV = SETTINGS_ENV["profile"]
-OPTION = "--hypothesis-profile"  # Hypothesis's own pytest option
-DEFAULT = DEFAULT_PROFILE
+from restore_contract.settings import PROFILES as NAMES
 
 _COMMON: dict[str, Any] = {"deadline": None, "print_blob": True, "suppress_health_check": [HealthCheck.too_slow]}
 # No shrinking in ci, replay and meta: a failure shows the first failing example rather than a minimal one
@@ -47,23 +39,9 @@ PROFILES: dict[str, settings] = {
     "replay": settings(derandomize=True, database=None, max_examples=10, phases=NO_SHRINK, **_COMMON),
     "meta": settings(derandomize=False, database=None, max_examples=25, phases=NO_SHRINK, **_COMMON),
 }
+assert tuple(PROFILES) == NAMES, "the settings table lists the profiles this module defines"
 for _name, _profile in PROFILES.items():
     settings.register_profile(_name, _profile)
-
-
-class UnknownProfile(ValueError):
-    """A profile name the suite does not define; the message lists the ones it does."""
-
-
-def profile_in_effect(config: pytest.Config) -> str:
-    """The suite's profile for this run: `--hypothesis-profile` when given (Hypothesis loads it), else
-    PRISMA_CONTRACT_PROFILE, else ci. The header, the summary, the run record and cassettes all ask here."""
-    option: str | None = config.getoption(OPTION, None)
-    name = option or os.environ.get(ENV, "").strip() or DEFAULT
-    if name not in PROFILES:
-        given = f"{OPTION} {name}" if option else f"{ENV}={name}"
-        raise UnknownProfile(f"unknown Hypothesis profile in {given}: use one of {', '.join(PROFILES)}")
-    return name
 
 
 def use_profile(name: str) -> None:

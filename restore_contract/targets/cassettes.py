@@ -31,14 +31,13 @@ from vcr.errors import CannotOverwriteExistingCassetteException
 from restore_contract import workspace
 from restore_contract.compat import index_cassette, save_cassette
 from restore_contract.redaction import SECRET_HEADERS, scrub_body
-from restore_contract.settings import ENV, flag
+from restore_contract.settings import ENV
 from restore_contract.targets.base import Target, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
 
 CASSETTES = workspace.root() / "cassettes"
 # Set to 1 (true, yes, on), a recording may replace the cassette already in its folder: what
 # `restore-contract record NAME --force` sets for the suite's `--record NAME`, which has no option of its own for it.
-FORCE_ENV = ENV["record_force"]
 # One matcher that compares method, full URL (scheme, host, port, path, query) and body at once: vcrpy compares
 # every new request with every recorded one, and its per-field matchers (with diffs of mismatched bodies) make
 # that quadratic scan take minutes for a few thousand requests.
@@ -128,13 +127,13 @@ class Cassette:
 
 
 def recording(
-    cassette: Cassette, settings: dict[str, Any], profile: str, *, force: bool | None = None
+    cassette: Cassette, settings: dict[str, Any], profile: str, *, force: bool = False
 ) -> AbstractContextManager[None]:
     """Record every HTTP exchange of the block into `cassette`, with the metadata next to it.
 
-    A cassette already in the folder is replaced only with `force`; when it is None, the environment decides:
-    PRISMA_CONTRACT_RECORD_FORCE=1 (true, yes, on), which `restore-contract record NAME --force` sets. Without
-    it this raises TargetConfigurationError (one line: what to do) before anything is recorded.
+    A cassette already in the folder is replaced only with `force` (the setting `record_force`: --record-force,
+    which `restore-contract record NAME --force` passes). Without it this raises TargetConfigurationError (one line:
+    what to do) before anything is recorded.
 
     Atomic: the block is recorded into a partial folder next to it (`.NAME.partial-PID/`), and its two files
     replace the cassette's only once the block has ended normally, `meta.json` last (it says the cassette is
@@ -145,22 +144,15 @@ def recording(
     return _recording(cassette, settings, profile)
 
 
-def check_recordable(cassette: Cassette, force: bool | None) -> None:
+def check_recordable(cassette: Cassette, force: bool) -> None:
     """TargetConfigurationError (one line) where a recording would replace a cassette without `force`. The
     run's settings are checked with it before the session starts (checks/configuration.py), and again here."""
-    if cassette.exists() and not (_forced() if force is None else force):
+    if cassette.exists() and not force:
         where = f"cassettes/{cassette.name}" if cassette.given == cassette.name else cassette.given
         raise TargetConfigurationError(
             f"{where} already holds a cassette: pass --force (restore-contract record {cassette.given} --force, or "
-            f"{FORCE_ENV}=1) to replace it, or choose another name"
+            f"{ENV['record_force']}=1) to replace it, or choose another name"
         )
-
-
-def _forced() -> bool:
-    try:
-        return flag(os.environ.get(FORCE_ENV, ""))
-    except ValueError:
-        return False  # not a yes: the cassette is kept
 
 
 @contextmanager

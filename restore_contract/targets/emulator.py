@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from restore_contract.emulator import Emulator, EmulatorConfig
 
-__all__ = ["EmulatorConfig", "emulator_target", "suite_emulator_config"]
-from restore_contract.emulator.config import config_from
+__all__ = ["EmulatorConfig", "emulator_target"]
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target, Traffic, new_client
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import ControlPlaneAccess, DataAccess, PostgresAccess
@@ -73,8 +69,3 @@ def _describe(config: EmulatorConfig) -> dict[str, str]:
         "staging": f"latency={config.latency} rate_limit={config.rate_limit} transient_503={config.transient_503} "
         f"provisioning={config.provisioning}",
     }
-
-
-def suite_emulator_config(getoption: Callable[[str], Any]) -> EmulatorConfig:
-    """The emulator the suite's `--emulator-…` options (or their variables) ask for; ValueError on a bad value."""
-    return config_from(getoption, suite=True)

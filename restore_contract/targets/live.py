@@ -8,7 +8,6 @@ Every request goes through the safety guard (restore_contract/targets/guard.py).
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from collections.abc import Callable
@@ -29,9 +28,7 @@ from restore_contract.settings import (
     ENV,
     OTHER_SCRATCH,
     SECRETS,
-    SettingError,
     Settings,
-    read,
 )
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target, TargetConfigurationError, Traffic
 from restore_contract.targets.data import PostgresAccess
@@ -109,14 +106,6 @@ class LiveSettings:
                 f"admin token too ({ENV['other_workspace_token']})"
             )
         return settings
-
-    @classmethod
-    def from_env(cls, needed_by: str = "--target live") -> LiveSettings:
-        """For the commands outside pytest (parity, seed-golden): the settings the environment gives."""
-        try:
-            return cls.from_settings(read(os.environ), needed_by)
-        except SettingError as error:
-            raise TargetConfigurationError(str(error)) from None
 
     def public(self) -> dict[str, object]:
         """Everything but the tokens (the principals only by kind): what a cassette's metadata may record."""
@@ -230,22 +219,22 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
             f"{response.status_code} {response.headers.get('content-type', '')}"
         )
     if settings.project_id:
-        _read(client, "PRISMA_CONTRACT_PROJECT_ID", settings.project_id, "/v1/projects/{}/databases")
+        _read(client, ENV["project_id"], settings.project_id, "/v1/projects/{}/databases")
     sacrificial = settings.target_database_id
     if sacrificial:
-        database = _read(client, "PRISMA_CONTRACT_TARGET_DATABASE_ID", sacrificial, "/v1/databases/{}")
+        database = _read(client, ENV["target_database_id"], sacrificial, "/v1/databases/{}")
         try:  # the guard's own rule (named contract-…, not like a golden source), before anything is written to it
             guard.allow(sacrificial, str(database.get("data", {}).get("name", "")))
         except UnsafeRequestRefused as refused:
-            raise TargetConfigurationError(f"PRISMA_CONTRACT_TARGET_DATABASE_ID={sacrificial}: {refused}") from None
+            raise TargetConfigurationError(f"{ENV['target_database_id']}={sacrificial}: {refused}") from None
     source = settings.source_database_id
     if source:
-        setting = "PRISMA_CONTRACT_SOURCE_DATABASE_ID"
+        setting = ENV["source_database_id"]
         listed = _read(client, setting, source, "/v1/databases/{}/backups?limit=100").get("data", [])
         completed = {str(backup.get("id")) for backup in listed if backup.get("status") == "completed"}
         if settings.backup_id and settings.backup_id not in completed:
             raise TargetConfigurationError(
-                f"PRISMA_CONTRACT_BACKUP_ID={settings.backup_id} is not a completed backup of {setting}={source}"
+                f"{ENV['backup_id']}={settings.backup_id} is not a completed backup of {setting}={source}"
             )
         if not completed:
             raise TargetConfigurationError(f"{setting}={source} has no completed backup to restore from")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from restore_contract.emulator import ClockConfig, EmulatorConfig, Fault, IdStyle
-from restore_contract.emulator.config import add_options, config_from
+from restore_contract.emulator.config import add_options, config_from, server_args
 from restore_contract.emulator.dataplane import POSTGRES_DSN_ENV
 
 SERVER_ARGS = ["--clock", "reads:3", "--fault", "auth-ignored", "--id-style", "cuid2", "--no-alias", "--data", "memory"]
@@ -18,8 +18,9 @@ SUITE_ARGS = [arg.replace("--", "--emulator-", 1) for arg in SERVER_ARGS]
 DSN = os.environ.get(POSTGRES_DSN_ENV)
 
 
-def _config(argv: list[str], *, suite: bool) -> EmulatorConfig:
-    """What `argv` asks for, parsed as the server parses it (or as pytest's option group does: both are argparse)."""
+def _config(argv: list[str], *, suite: bool, environ: dict[str, str] | None = None) -> EmulatorConfig:
+    """What `argv` asks for, parsed as the server parses it (or as pytest's option group does: both are argparse),
+    over `environ` (default: this process's)."""
     parser = argparse.ArgumentParser()
     add_options(parser.add_argument, suite=suite)
     args = parser.parse_args(argv)
@@ -27,7 +28,7 @@ def _config(argv: list[str], *, suite: bool) -> EmulatorConfig:
     def getoption(flag: str) -> Any:
         return getattr(args, flag.removeprefix("--").replace("-", "_"))
 
-    return config_from(getoption, suite=suite)
+    return config_from(getoption, os.environ if environ is None else environ, suite=suite)
 
 
 def test_the_server_and_the_suite_read_the_options_alike() -> None:
@@ -79,7 +80,7 @@ def test_the_server_alone_has_the_token_seed_and_control_plane_options() -> None
     [
         (["--emulator-clock", "soon"], {}, "'soon'"),
         (["--emulator-fault", "nope"], {}, Fault.AUTH_IGNORED.value),
-        ([], {"PRISMA_CONTRACT_EMULATOR_DATA": "disk"}, "--emulator-data 'disk'"),
+        ([], {"PRISMA_CONTRACT_EMULATOR_DATA": "disk"}, "PRISMA_CONTRACT_EMULATOR_DATA 'disk'"),
         (["--emulator-latency", "-1"], {}, "'-1'"),
         (["--emulator-rate-limit", "0"], {}, "'0'"),
         (["--emulator-rate-limit", "2.5"], {}, "'2.5'"),
@@ -106,3 +107,21 @@ def test_a_bad_value_is_a_one_line_value_error(
     with pytest.raises(ValueError, match=r"^[^\n]+$") as raised:
         _config(argv, suite=True)
     assert names in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        SUITE_ARGS,
+        ["--emulator-fault", "scope-ignored", "--emulator-fault", "auth-ignored", "--emulator-backups-oldest-first"],
+        ["--emulator-clock", "seconds:0.5", "--emulator-missing-scope-status", "401", "--emulator-id-style", "cuid2"],
+    ],
+    ids=["defaults", "every kind of option", "two faults", "clock in seconds"],
+)
+def test_a_failed_tests_reproduce_line_starts_the_same_emulator(argv: list[str]) -> None:
+    """`server_args` is what a failed test's 'reproduce' section passes to `restore-emulator`: the server it starts is
+    the one the suite ran (the DSN left out of the line: its variable reaches the server as it reached the suite)."""
+    suite = _config(argv, suite=True, environ={})
+
+    assert _config(server_args(suite), suite=False, environ={}) == suite

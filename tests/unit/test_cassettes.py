@@ -20,7 +20,7 @@ from restore_contract.parity.normalise import SECRET
 from restore_contract.parity.snapshot import SNAPSHOTS
 from restore_contract.redaction import REDACTED, scrub_body, scrub_text
 from restore_contract.targets.base import TargetConfigurationError
-from restore_contract.targets.cassettes import CASSETTES, FORCE_ENV, Cassette, NetworkBlocked, recording, replaying
+from restore_contract.targets.cassettes import CASSETTES, Cassette, NetworkBlocked, recording, replaying
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
@@ -125,7 +125,7 @@ class Stopped(Exception):
     pass
 
 
-def record(cassette: Cassette, answer: str, *, force: bool | None = None, then: BaseException | None = None) -> None:
+def record(cassette: Cassette, answer: str, *, force: bool = False, then: BaseException | None = None) -> None:
     """A recording of one exchange (answered by a MockTransport: vcrpy records it like a real one), then `then`."""
     reply = httpx.MockTransport(lambda request: httpx.Response(200, json={"answer": answer}))
     with recording(cassette, SETTINGS, "replay", force=force), httpx.Client(transport=reply) as client:
@@ -145,12 +145,6 @@ def replayed(cassette: Cassette) -> str:
     return answer
 
 
-@pytest.fixture
-def unforced(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(FORCE_ENV, raising=False)
-
-
-@pytest.mark.usefixtures("unforced")
 def test_a_recording_writes_a_cassette_that_replays(tmp_path: Path) -> None:
     cassette = Cassette(tmp_path / "mine")
     record(cassette, "first")
@@ -161,7 +155,6 @@ def test_a_recording_writes_a_cassette_that_replays(tmp_path: Path) -> None:
     assert replayed(cassette) == "first"
 
 
-@pytest.mark.usefixtures("unforced")
 def test_a_recording_without_requests_is_a_cassette_too(tmp_path: Path) -> None:
     cassette = Cassette(tmp_path / "quiet")
     with recording(cassette, SETTINGS, "replay"):
@@ -170,7 +163,6 @@ def test_a_recording_without_requests_is_a_cassette_too(tmp_path: Path) -> None:
     assert yaml.safe_load(cassette.session.read_text(encoding="utf-8"))["interactions"] == []
 
 
-@pytest.mark.usefixtures("unforced")
 def test_recording_again_into_a_name_is_refused_without_force(tmp_path: Path) -> None:
     cassette = Cassette(tmp_path / "mine")
     record(cassette, "first")
@@ -182,41 +174,34 @@ def test_recording_again_into_a_name_is_refused_without_force(tmp_path: Path) ->
     message = str(refused.value)
     assert message == (
         f"{cassette.folder} already holds a cassette: pass --force (restore-contract record {cassette.folder} "
-        f"--force, or {FORCE_ENV}=1) to replace it, or choose another name"
+        "--force, or PRISMA_CONTRACT_RECORD_FORCE=1) to replace it, or choose another name"
     )
     assert "\n" not in message
     assert files(tmp_path) == before  # byte-identical, and nothing else written
     assert replayed(cassette) == "first"
 
 
-@pytest.mark.usefixtures("unforced")
 def test_the_refusal_names_the_cassette_as_the_user_does() -> None:
     """Refused when `recording()` is called, before anything is entered: the committed cassette is never touched."""
     with pytest.raises(TargetConfigurationError) as refused:
         recording(Cassette.named("emulator-http"), SETTINGS, "replay")
     assert str(refused.value).startswith(
         "cassettes/emulator-http already holds a cassette: pass --force (restore-contract record emulator-http "
-        f"--force, or {FORCE_ENV}=1) to replace it, or choose another name"
+        "--force, or PRISMA_CONTRACT_RECORD_FORCE=1) to replace it, or choose another name"
     )
 
 
-@pytest.mark.parametrize("how", ["argument", "environment"])
-def test_with_force_a_recording_replaces_the_cassette(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
-) -> None:
-    monkeypatch.delenv(FORCE_ENV, raising=False)
+def test_with_force_a_recording_replaces_the_cassette(tmp_path: Path) -> None:
+    """`force` is the setting record_force (--record-force or its variable: tests/unit/test_settings.py)."""
     cassette = Cassette(tmp_path / "mine")
     record(cassette, "first")
-    if how == "environment":
-        monkeypatch.setenv(FORCE_ENV, "1")  # what `restore-contract record NAME --force` sets
 
-    record(cassette, "second", force=True if how == "argument" else None)
+    record(cassette, "second", force=True)
 
     assert sorted(files(tmp_path)) == ["mine/meta.json", "mine/session.yaml"]
     assert replayed(cassette) == "second"
 
 
-@pytest.mark.usefixtures("unforced")
 @pytest.mark.parametrize("interruption", [Stopped("the run broke"), KeyboardInterrupt()], ids=["error", "Ctrl-C"])
 @pytest.mark.parametrize("earlier", [True, False], ids=["over a cassette", "a new one"])
 def test_an_interrupted_recording_leaves_the_folder_as_it_was(
@@ -237,7 +222,7 @@ def test_an_interrupted_recording_leaves_the_folder_as_it_was(
         assert not cassette.exists()
 
 
-@pytest.mark.usefixtures("unforced", "ctrl_c")
+@pytest.mark.usefixtures("ctrl_c")
 def test_a_ctrl_c_that_the_block_caught_still_discards_the_recording(tmp_path: Path) -> None:
     """pytest catches the KeyboardInterrupt of a Ctrl-C and tears the session down normally, so the recorder (closed
     with the target) sees no exception: the SIGINT itself marks the recording as interrupted."""

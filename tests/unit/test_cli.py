@@ -19,7 +19,6 @@ import pytest
 from restore_contract.commands.cli import PROFILE_ENV, ROOT, PytestRun, UsageError, main, pytest_run
 from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.harness.server import exported
-from restore_contract.targets.cassettes import FORCE_ENV
 
 BIN = Path(sys.executable).parent  # the virtualenv's bin/, where the install put the scripts
 LIVE_SETTINGS = (
@@ -59,7 +58,7 @@ def test_restore_emulator_help_lists_its_options() -> None:
 SUITE = "restore_contract/suite"
 PASSED = ["-k", "restore and not 404", "--junitxml=/srv/ci/junit.xml", "-x", "--hypothesis-profile", "replay"]
 REPLAY = {PROFILE_ENV: "replay"}
-FORCED = {**REPLAY, FORCE_ENV: "1"}
+RECORD, FORCE = ["--target", "live", "--record"], "--record-force"
 
 
 @pytest.mark.parametrize(
@@ -73,8 +72,20 @@ FORCED = {**REPLAY, FORCE_ENV: "1"}
         ("replay", ["-x"], {PROFILE_ENV: "debug"}, [SUITE, "--target", "replay", "-x"], {}),  # the caller's profile
         ("record", ["nightly", *PASSED], {}, [SUITE, "--target", "live", "--record", "nightly", *PASSED], REPLAY),
         # record's own --force: not pytest's, it reaches the suite as PRISMA_CONTRACT_RECORD_FORCE=1
-        ("record", ["nightly", "--force", "-x"], {}, [SUITE, "--target", "live", "--record", "nightly", "-x"], FORCED),
-        ("record", ["--force", "nightly"], {}, [SUITE, "--target", "live", "--record", "nightly"], FORCED),
+        (
+            "record",
+            ["nightly", "--force", "-x"],
+            {},
+            [SUITE, "--target", "live", "--record", "nightly", "-x", "--record-force"],
+            REPLAY,
+        ),
+        (
+            "record",
+            ["--force", "nightly"],
+            {},
+            [SUITE, "--target", "live", "--record", "nightly", "--record-force"],
+            REPLAY,
+        ),
     ],
 )
 def test_arguments_reach_pytest_unchanged(

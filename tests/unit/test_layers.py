@@ -12,7 +12,9 @@ PACKAGE = "restore_contract."
 # Each package, and the project packages it may import (itself always).
 LAYERS: dict[str, set[str]] = {
     "compat": set(),  # the pinned libraries' private APIs, nothing of the project's
-    "settings": set(),  # the settings table: what each setting is, nothing of what uses it
+    # the settings table: what each setting is, nothing of what uses it; emulator: its options' own table (the
+    # emulator's server command shares it, and the emulator imports nothing of the suite)
+    "settings": {"emulator"},
     "workspace": set(),  # where the suite's own files are: a checkout, or the working directory
     "contracts": set(),
     "dataset": set(),
@@ -40,7 +42,7 @@ LAYERS: dict[str, set[str]] = {
         "reporting",
     },
     # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
-    "parity": {"contracts", "dataset", "redaction", "targets", "emulator"},
+    "parity": {"contracts", "dataset", "redaction", "targets", "emulator", "settings"},
 }
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from restore_contract.checks.coverage import coverage
 from restore_contract.checks.record import RunRecord
-from restore_contract.reporting.write import write_reports
+from restore_contract.reporting.write import Destinations, write_reports
 
 FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_the_data"
 ERRORED = "restore_contract/suite/test_lifecycle.py::test_lifecycle"
@@ -22,7 +22,7 @@ def _record(exit_status: int, **fields: object) -> dict[str, object]:
 
 
 def _summary(tmp_path: Path, record: dict[str, object]) -> list[str]:
-    write_reports(tmp_path, record)
+    write_reports(Destinations(tmp_path, step_summary=tmp_path / "step-summary.md"), record)
     return (tmp_path / "summary.md").read_text(encoding="utf-8").splitlines()
 
 
@@ -31,7 +31,6 @@ def test_a_failed_run_is_never_reported_as_passed(
     tmp_path: Path, exit_status: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     step_summary = tmp_path / "step-summary.md"
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(step_summary))
     skipped = "restore_contract/suite/test_conflicts.py::test_held_provisioning"
     failed = {
         FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]},
