@@ -39,6 +39,7 @@ from restore_contract.checks.schema import SCHEMA
 from restore_contract.checks.violation import ContractViolation, property_of
 from restore_contract.contracts import RESTORE, RestoreWorld, encode_segment, operations
 from restore_contract.dataset.tables import Tables
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
 from restore_contract.targets.pool import Pool
 
@@ -67,6 +68,7 @@ class Driver:
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
+        self.api = ManagementApi(self.client)  # the requests the suite sends on purpose
         other = OtherWorkspace(pool.other_client, pool.foreign.__contains__) if pool.other_client is not None else None
         self.probe = Probe(self.client, target.data, pool.credentials_of, other)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}

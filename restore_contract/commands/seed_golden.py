@@ -22,7 +22,8 @@ import httpx
 
 from restore_contract.dataset.golden import GOLDEN_DATA, GOLDEN_NAME, GOLDEN_VERSION
 from restore_contract.dataset.tables import canonical
-from restore_contract.settings import SettingError, read
+from restore_contract.settings import ENV, SettingError, read
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import TargetConfigurationError
 from restore_contract.targets.data import LoginRefused, PostgresAccess
 from restore_contract.targets.guard import SCRATCH_PREFIX
@@ -42,22 +43,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def seed(client: httpx.Client, database_id: str | None, project_id: str | None) -> str:
-    """Seed (creating the database if none is given); returns its id. Raises TargetConfigurationError."""
+def seed(api: ManagementApi, database_id: str | None, project_id: str | None) -> str:
+    """Seed (creating the database if none is given); returns its id. Raises TargetConfigurationError or ApiError."""
     if database_id is None:
         if not project_id:
-            raise TargetConfigurationError("give --database-id, or set PRISMA_CONTRACT_PROJECT_ID to create one")
-        created = client.post(f"/v1/projects/{project_id}/databases", json={"name": GOLDEN_NAME})
-        if created.status_code != 201:
-            raise TargetConfigurationError(f"creating {GOLDEN_NAME!r} answered {created.status_code}: {created.text}")
-        database_id = str(created.json()["data"]["id"])
-    database = wait_until_ready(client, database_id, READY_TIMEOUT)
+            raise TargetConfigurationError(f"give --database-id, or set {ENV['project_id']} to create one")
+        database_id = str(api.created_database(project_id, GOLDEN_NAME)["id"])
+    database = wait_until_ready(api, database_id, READY_TIMEOUT)
     if not str(database["name"]).startswith(SCRATCH_PREFIX):
         raise TargetConfigurationError(
             f"{database_id} is named {database['name']!r}; seeding replaces every table of a database, so it only "
             f"seeds databases named {SCRATCH_PREFIX}… (e.g. {GOLDEN_NAME!r})"
         )
-    secret = create_connection(client, database_id, name="contract-golden-seed").connection_string
+    secret = create_connection(api, database_id, name="contract-golden-seed").connection_string
     access = PostgresAccess()
     try:
         access.write(secret, GOLDEN_DATA)
@@ -79,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(
             base_url=settings.url, headers={"Authorization": f"Bearer {settings.token}"}, timeout=30.0
         ) as client:
-            database_id = seed(client, args.database_id or values.source_database_id, settings.project_id)
+            database_id = seed(
+                ManagementApi(client), args.database_id or values.source_database_id, settings.project_id
+            )
     except (TargetConfigurationError, SettingError, RuntimeError, httpx.HTTPError) as error:
         print(f"seed-golden: {error}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from restore_contract.emulator import EmulatorConfig
 from restore_contract.parity import scenario
 from restore_contract.parity.snapshot import Snapshot
 from restore_contract.targets import TargetConfigurationError, emulator_target, live_target
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import Target
 from restore_contract.targets.live import LiveSettings
 
@@ -56,8 +57,7 @@ def seed_golden(target: Target) -> str:
     assert target.control is not None, "the in-process emulator has a control plane"
     assert target.project_id is not None
     with target.client() as client:
-        created = client.post(f"/v1/projects/{target.project_id}/databases", json={"name": GOLDEN_NAME})
-    source = str(created.json()["data"]["id"])
+        source = str(ManagementApi(client).created_database(target.project_id, GOLDEN_NAME)["id"])
     target.control.force_status(source, "ready")
     target.control.write_data(source, GOLDEN_DATA)
     for status in SEEDED_BACKUPS:

@@ -37,6 +37,7 @@ from restore_contract.contracts import (
 )
 from restore_contract.parity.normalise import Normaliser
 from restore_contract.parity.snapshot import FORMAT, Snapshot
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, SETTING_OF, Target
 from restore_contract.targets.pool import Pool, create_connection
 from restore_contract.targets.waiting import wait_for
@@ -309,7 +310,7 @@ def _watch_scratch(s: Session) -> None:
 
 
 def _issue_connection(s: Session) -> None:
-    create_connection(s.client, s.scratch, name="contract-parity")
+    create_connection(ManagementApi(s.client), s.scratch, name="contract-parity")
 
 
 def _list_connections(s: Session) -> None:

@@ -67,7 +67,7 @@ class Lifecycle(RuleBasedStateMachine):
         super().__init__()
         self.model: dict[str, ModelDatabase] = {}
         self.backups: list[ModelBackup] = []
-        self.client = self.driver.client
+        self.api = self.driver.api
         self.control = self.driver.target.control
         self.probe = self.driver.probe
 
@@ -98,7 +98,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def _settled(self, database_id: str) -> dict[str, Any]:
         def read() -> dict[str, Any]:
-            response = self.client.get(f"/v1/databases/{database_id}")
+            response = self.api.get_database(database_id)
             if not response.is_success:
                 raise violated("lifecycle_database_readable", f"GET {database_id} answered {response.status_code}")
             data: dict[str, Any] = response.json()["data"]
@@ -211,7 +211,7 @@ class Lifecycle(RuleBasedStateMachine):
     def delete(self, pick: int) -> None:
         """Deletes leave one live database at least, so there is always something to restore into."""
         database = self._live()[pick % len(self._live())]
-        response = self.client.delete(f"/v1/databases/{database.id}")
+        response = self.api.delete_database(database.id)
         if not response.is_success:
             raise violated("lifecycle_delete_answer", f"deleting {database.id} answered {response.status_code}")
         database.deleted = True
@@ -230,11 +230,11 @@ class Lifecycle(RuleBasedStateMachine):
     def _read(self, model: ModelDatabase) -> None:
         """GET shows what the model holds: a deleted database is gone; a live one has the same connections
         and, through the data probe, the data of its last restore or write."""
-        response = self.client.get(f"/v1/databases/{model.id}")
+        response = self.api.get_database(model.id)
         if model.deleted:
             if response.status_code != HTTPStatus.NOT_FOUND:
                 raise violated("lifecycle_deleted_is_gone", f"GET a deleted database answered {response.status_code}")
-            again = self.client.delete(f"/v1/databases/{model.id}")
+            again = self.api.delete_database(model.id)
             if again.status_code != HTTPStatus.NOT_FOUND:
                 raise violated("lifecycle_deleted_is_gone", f"DELETE a deleted database answered {again.status_code}")
             return
@@ -261,7 +261,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         for database in self._live():
-            self.client.delete(f"/v1/databases/{database.id}")
+            self.api.delete_database(database.id)
 
 
 class WithinTheBudget(RuleBasedStateMachine):

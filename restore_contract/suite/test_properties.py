@@ -205,7 +205,7 @@ def test_restore_while_recovering_is_409_and_the_first_restore_wins(driver: Driv
     try:
         # Sent past the driver, which would wait for the end of the recovery that the manual clock holds.
         body = {"source": {"type": "backup", "databaseId": first.database_id, "backupId": first.id}}
-        started = driver.client.post(f"/v1/databases/{target_id}/restore", json=body)
+        started = driver.api.restore(target_id, body)
         validator = validator_for(RESTORE, started.status_code)
         problems = [] if validator is None else errors_of(validator, started.json())
         if not expected_statuses(RestoreWorld()).accepts(started.status_code) or problems:

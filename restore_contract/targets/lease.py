@@ -26,7 +26,7 @@ from typing import Any
 
 import httpx
 
-from restore_contract.contracts import encode_segment
+from restore_contract.targets.api import ApiError, ManagementApi
 from restore_contract.targets.guard import SCRATCH_PREFIX, Allowlist
 from restore_contract.targets.live import STALE_FLOOR
 
@@ -106,7 +106,7 @@ class Outcome:
 
 
 def take(
-    client: httpx.Client,
+    api: ManagementApi,
     guard: Allowlist,
     database_id: str,
     run: str,
@@ -118,19 +118,19 @@ def take(
 ) -> Outcome:
     """Take the lease on `database_id`, or say whose it is. `guard` must already allow writes to the database (the
     lease is a connection on it); a session that does not hold the lease no longer may write there."""
-    rival = _first(lease for lease in leases(client, database_id) if not lease.expired(now()))
+    rival = _first(lease for lease in leases(api, database_id) if not lease.expired(now()))
     if rival is not None:
         guard.forget(database_id)
         return Outcome(None, rival)
-    mine = _create(client, guard, database_id, lease_name(run, holder, now() + seconds))
+    mine = _create(api, guard, database_id, lease_name(run, holder, now() + seconds))
     deadline, quiet_since = now() + PATIENCE_S, None
     while True:
-        listed = leases(client, database_id)
+        listed = leases(api, database_id)
         unexpired = [lease for lease in listed if not lease.expired(now())]
         first = _first([mine, *unexpired])
         assert first is not None
         if first.connection_id != mine.connection_id:
-            _delete(client, mine.connection_id)
+            api.delete_connection(mine.connection_id)
             guard.forget(database_id)
             return Outcome(None, first)
         if any(lease.connection_id != mine.connection_id for lease in unexpired):
@@ -144,25 +144,22 @@ def take(
     for lease in listed:
         if lease.expired(now()):
             guard.allow_connection(lease.connection_id, database_id, lease.name)
-            status = _delete(client, lease.connection_id)
+            status = api.delete_connection(lease.connection_id).status_code
             gone.append(
                 f"expired lease on sacrificial database {database_id} deleted: {lease.name}, DELETE answered {status}"
             )
     return Outcome(mine, None, gone)
 
 
-def leases(client: httpx.Client, database_id: str) -> list[Lease]:
+def leases(api: ManagementApi, database_id: str) -> list[Lease]:
     """Every lease on the database (a sacrificial database holds a few connections: one page of 100)."""
-    response = client.get(f"/v1/databases/{encode_segment(database_id)}/connections", params={"limit": 100})
-    if response.status_code != 200:
-        raise RuntimeError(f"listing the connections of {database_id} answered {response.status_code}")
-    return [lease for connection in response.json()["data"] if (lease := Lease.of(connection)) is not None]
+    return [lease for connection in api.connections(database_id) if (lease := Lease.of(connection)) is not None]
 
 
-def release(client: httpx.Client, connection_id: str) -> str | None:
+def release(api: ManagementApi, connection_id: str) -> str | None:
     """Delete a connection this session made (its lease, its probe connection); why not, if it could not."""
     try:
-        status = _delete(client, connection_id)
+        status = api.delete_connection(connection_id).status_code
     except httpx.HTTPError as error:
         return f"connection {connection_id}: {error}"
     return None if status in (204, 404) else f"connection {connection_id}: DELETE answered {status}"
@@ -172,17 +169,11 @@ def _first(found: Iterable[Lease]) -> Lease | None:
     return min(found, key=lambda lease: lease.order, default=None)
 
 
-def _create(client: httpx.Client, guard: Allowlist, database_id: str, name: str) -> Lease:
-    response = client.post(f"/v1/databases/{encode_segment(database_id)}/connections", json={"name": name})
+def _create(api: ManagementApi, guard: Allowlist, database_id: str, name: str) -> Lease:
+    response = api.create_connection(database_id, name)
     if response.status_code != 200:
-        raise RuntimeError(
-            f"creating the lease on {database_id} answered {response.status_code}: {response.text[:300]}"
-        )
+        raise ApiError(f"creating the lease on {database_id}", response)
     lease = Lease.of(response.json()["data"])
     assert lease is not None, "the server named the connection otherwise"
     guard.allow_connection(lease.connection_id, database_id, name)
     return lease
-
-
-def _delete(client: httpx.Client, connection_id: str) -> int:
-    return client.delete(f"/v1/connections/{encode_segment(connection_id)}").status_code

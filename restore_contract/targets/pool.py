@@ -17,9 +17,11 @@ from typing import Any
 
 import httpx
 
-from restore_contract.contracts import BUSY_STATUSES, encode_segment
+from restore_contract.contracts import BUSY_STATUSES
 from restore_contract.dataset.golden import GOLDEN_DATA, fixture_data
 from restore_contract.dataset.tables import Tables
+from restore_contract.settings import ENV
+from restore_contract.targets.api import ApiError, ManagementApi
 from restore_contract.targets.base import OTHER_WORKSPACE, Target, TargetConfigurationError
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import Credential, LoginRefused
@@ -63,8 +65,10 @@ class Pool:
 
     def __post_init__(self) -> None:
         self.client = self.target.client()  # the pool's own bookkeeping: scratch databases, connections
+        self.api = ManagementApi(self.client)
         other = self.target.tokens.get(OTHER_WORKSPACE)
         self.other_client = self.target.client(other) if other else None  # the other workspace's admin
+        self.other_api = ManagementApi(self.other_client) if self.other_client else None
         # Probe ids carry tokens the guard lets through; without a guard (the emulator) they are minted all the same.
         self._minter = self.target.guard or Allowlist(secret="unguarded")
 
@@ -94,26 +98,22 @@ class Pool:
         """Create a scratch database (named contract-scratch-RUN-…) that this run owns, restores into and deletes."""
         if self.project_id is None:
             raise TargetConfigurationError("creating scratch databases needs PRISMA_CONTRACT_PROJECT_ID")
-        database_id = self._create(self.client, self.project_id, name)
+        database_id = self._create(self.api, self.project_id, name)
         self.scratch.append(database_id)
         return database_id
 
     def create_foreign_database(self, name: str) -> str:
         """A scratch database of the other workspace, made with its admin token in its project: the run's own (the
         guard allows it as any scratch database), restored into only with that token."""
-        if self.other_client is None or self.target.other_project_id is None:
+        if self.other_api is None or self.target.other_project_id is None:
             raise TargetConfigurationError("a database of another workspace needs its token and project")
-        database_id = self._create(self.other_client, self.target.other_project_id, name)
+        database_id = self._create(self.other_api, self.target.other_project_id, name)
         self.foreign.append(database_id)
         return database_id
 
-    def _create(self, client: httpx.Client, project_id: str, name: str) -> str:
+    def _create(self, api: ManagementApi, project_id: str, name: str) -> str:
         full_name = f"{SCRATCH_NAME}{self.run_id}-{name}" if self.run_id else SCRATCH_NAME + name
-        response = client.post(f"/v1/projects/{encode_segment(project_id)}/databases", json={"name": full_name})
-        if response.status_code != 201:
-            answer = f"{response.status_code}: {response.text[:300]}"
-            raise RuntimeError(f"creating database {full_name!r} answered {answer}")
-        database_id: str = response.json()["data"]["id"]
+        database_id = str(api.created_database(project_id, full_name)["id"])
         if self.target.guard is not None:
             self.target.guard.allow(database_id, full_name)
         return database_id
@@ -125,7 +125,7 @@ class Pool:
         if sweep and self.project_id and self.run_id:
             named = f"{SCRATCH_NAME}{self.run_id}-"
             try:
-                listed = _project_databases(self.client, self.project_id)
+                listed = _project_databases(self.api, self.project_id)
             except (httpx.HTTPError, TargetConfigurationError):
                 listed = []
             for database in listed:
@@ -134,11 +134,11 @@ class Pool:
                         self.target.guard.allow(database["id"], database["name"])
                     self.scratch.append(database["id"])
         leftovers = []
-        owners = [(self.client, self.scratch)] + ([(self.other_client, self.foreign)] if self.other_client else [])
-        for client, databases in owners:
+        owners = [(self.api, self.scratch)] + ([(self.other_api, self.foreign)] if self.other_api else [])
+        for api, databases in owners:
             for database_id in databases:
                 try:
-                    response = client.delete(f"/v1/databases/{database_id}")
+                    response = api.delete_database(database_id)
                 except httpx.HTTPError as error:
                     leftovers.append(f"{database_id}: {error}")
                     continue
@@ -154,7 +154,7 @@ class Pool:
             return []
         made, self.own_connections = [*self.own_connections, self.lease.connection_id], []
         self.lease = None
-        return [problem for connection_id in made if (problem := release(self.client, connection_id))]
+        return [problem for connection_id in made if (problem := release(self.api, connection_id))]
 
     def connect(self, database_id: str) -> Credential | None:
         """Have the API issue a connection for the database and log in with it once (None: no data probe); for a
@@ -162,8 +162,8 @@ class Pool:
 
         The connection is created even without a data probe, so a replay sends what the recording sent.
         """
-        foreign = database_id in self.foreign and self.other_client is not None
-        issued = create_connection(self.other_client if foreign and self.other_client else self.client, database_id)
+        foreign = database_id in self.foreign and self.other_api is not None
+        issued = create_connection(self.other_api if foreign and self.other_api else self.api, database_id)
         if self.lease is not None and database_id == self.sacrificial:  # left as found: deleted at the end
             if self.target.guard is not None:
                 self.target.guard.allow_connection(issued.id, database_id, PROBE_CONNECTION)
@@ -197,11 +197,8 @@ class Issued:
 PROBE_CONNECTION = "contract-probe"
 
 
-def create_connection(client: httpx.Client, database_id: str, name: str = PROBE_CONNECTION) -> Issued:
-    response = client.post(f"/v1/databases/{database_id}/connections", json={"name": name})
-    if response.status_code != 200:
-        raise RuntimeError(f"creating a connection answered {response.status_code}: {response.text[:300]}")
-    data = response.json()["data"]
+def create_connection(api: ManagementApi, database_id: str, name: str = PROBE_CONNECTION) -> Issued:
+    data = api.issued_connection(database_id, name)
     return Issued(str(data["id"]), str(data["endpoints"]["direct"]["connectionString"]))
 
 
@@ -242,7 +239,7 @@ def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
     control.force_status(failed, "failure")
     pool.failed.append(failed)
     gone = new("deleted", "deleted")
-    pool.client.delete(f"/v1/databases/{gone}")
+    pool.api.delete_database(gone)
     pool.deleted.append(gone)
     if pool.other_client is not None:  # last: the databases above keep the ids they had before there were workspaces
         foreign = pool.create_foreign_database("other-workspace")
@@ -256,18 +253,10 @@ def fill_emulator_pool(pool: Pool, control: ControlPlane) -> None:
 
 
 def wait_until_ready(
-    client: httpx.Client, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
+    api: ManagementApi, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
 ) -> dict[str, Any]:
     """Read the database until it has settled; it must then be ready (a new database, a sacrificial one)."""
-
-    def read() -> dict[str, Any]:
-        response = client.get(f"/v1/databases/{database_id}")
-        if response.status_code != 200:
-            raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
-        data: dict[str, Any] = response.json()["data"]
-        return data
-
-    data, _ = wait_for(read, lambda d: d["status"] not in BUSY_STATUSES, timeout, pace)
+    data, _ = wait_for(lambda: api.database(database_id), lambda d: d["status"] not in BUSY_STATUSES, timeout, pace)
     if data["status"] != "ready":
         raise RuntimeError(f"database {database_id} is {data['status']} (waited up to {timeout}s for ready)")
     return data
@@ -280,12 +269,12 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
     Nothing here needs a control plane; whatever a live target cannot provide (held statuses, data access)
     stays empty and the tests that need it skip.
     """
-    target, client = pool.target, pool.client
+    target, api = pool.target, pool.api
     # Reads first: everything that can go wrong without writing goes wrong before the first write.
     source = settings.source_database_id
     if source:
         pool.sources.append(source)
-        pool.backups += _listed_backups(client, source)
+        pool.backups += _listed_backups(api, source)
         # A golden source's completed backups hold the golden fixture (docs/nightly.md: Setting up the golden source).
         pool.backup_data.update({b.id: GOLDEN_DATA for b in pool.backups if b.status == "completed"})
         # The preflight checked that the backup named is completed and that there is one (targets/live.py).
@@ -293,12 +282,10 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
         if wanted:  # the named backup first: the tests pick completed backups in list order
             pool.backups.sort(key=lambda backup: backup.id != wanted)
     if target.project_id:
-        pool.stale, pool.stale_kept = delete_stale_scratch(
-            client, target.project_id, target.guard, settings.stale_after
-        )
+        pool.stale, pool.stale_kept = delete_stale_scratch(api, target.project_id, target.guard, settings.stale_after)
     sacrificial = settings.target_database_id
     if sacrificial and _lease_sacrificial(pool, sacrificial, lease or Terms(pool.run_id, STALE_FLOOR)):
-        wait_until_ready(client, sacrificial, target.restore_timeout, target.pace)
+        wait_until_ready(api, sacrificial, target.restore_timeout, target.pace)
         pool.connect(sacrificial)
         pool.write(sacrificial, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready.append(sacrificial)
@@ -307,18 +294,18 @@ def fill_live_pool(pool: Pool, settings: LiveSettings, lease: Terms | None = Non
         created = [pool.create_database(f"target-{index}") for index in range(1, settings.scratch_targets + 1)]
         gone = pool.create_database("deleted")
         for database_id in created:
-            wait_until_ready(client, database_id, target.restore_timeout, target.pace)
+            wait_until_ready(api, database_id, target.restore_timeout, target.pace)
             pool.connect(database_id)
             pool.write(database_id, fixture_data(f"{settings.run_id}-written-before-restore"))
         pool.ready += created
-        wait_until_ready(client, gone, target.restore_timeout, target.pace)
-        client.delete(f"/v1/databases/{gone}")
+        wait_until_ready(api, gone, target.restore_timeout, target.pace)
+        api.delete_database(gone)
         pool.deleted.append(gone)
-    if pool.other_client is not None and target.other_project_id:
+    if pool.other_api is not None and target.other_project_id:
         # The second workspace's own database, to restore into from the golden source's backups (which it must not
         # reach): created, and restored into, with that workspace's token only.
         foreign = pool.create_foreign_database("other-workspace")
-        wait_until_ready(pool.other_client, foreign, target.restore_timeout, target.pace)
+        wait_until_ready(pool.other_api, foreign, target.restore_timeout, target.pace)
         pool.connect(foreign)
         pool.write(foreign, fixture_data(f"{settings.run_id}-other-workspace"))
 
@@ -329,12 +316,10 @@ def _lease_sacrificial(pool: Pool, database_id: str, terms: Terms) -> bool:
     run was asked for or the holder is another worker of the same run (which restores there)."""
     target = pool.target
     assert target.guard is not None, "a live target is guarded"
-    response = pool.client.get(f"/v1/databases/{encode_segment(database_id)}")
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {database_id} answered {response.status_code}: {response.text[:300]}")
-    target.guard.allow(database_id, response.json()["data"]["name"])  # refuses a database not named contract-…
+    name = str(pool.api.database(database_id)["name"])
+    target.guard.allow(database_id, name)  # refuses a database not named contract-…
     outcome = take(
-        pool.client, target.guard, database_id, terms.run, pool.run_id or terms.run, terms.seconds, pace=target.pace
+        pool.api, target.guard, database_id, terms.run, pool.run_id or terms.run, terms.seconds, pace=target.pace
     )
     pool.expired_leases += outcome.expired
     if outcome.held is not None:
@@ -352,7 +337,7 @@ def _lease_sacrificial(pool: Pool, database_id: str, terms: Terms) -> bool:
 
 
 def delete_stale_scratch(
-    client: httpx.Client, project_id: str, guard: Allowlist | None, older_than: float, now: datetime | None = None
+    api: ManagementApi, project_id: str, guard: Allowlist | None, older_than: float, now: datetime | None = None
 ) -> tuple[list[str], list[str]]:
     """Scratch databases that earlier runs left behind (killed before they cleaned up): those named
     contract-scratch-… and created more than `older_than` seconds ago, and never less than STALE_FLOOR, are deleted.
@@ -360,50 +345,39 @@ def delete_stale_scratch(
     Anything not named so is never touched. Returns (deleted, kept), one line each."""
     now, deleted, kept = now or datetime.now(UTC), [], []
     limit = max(older_than, STALE_FLOOR)
-    for database in _project_databases(client, project_id):
+    for database in _project_databases(api, project_id):
         if not str(database["name"]).startswith(SCRATCH_NAME):
             continue
         created = datetime.fromisoformat(str(database["createdAt"]).replace("Z", "+00:00"))
         age = (now - created).total_seconds()
         described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
-        path = f"/v1/databases/{encode_segment(database['id'])}"
         if age < limit:
             kept.append(
                 f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
                 f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "
-                f'"Authorization: Bearer $PRISMA_API_TOKEN" {str(client.base_url).rstrip("/")}{path}'
+                f'"Authorization: Bearer ${ENV["api_token"]}" {api.database_url(database["id"])}'
             )
             continue
         if guard is not None:
             guard.allow(database["id"], database["name"])
-        deleted.append(f"{described}: DELETE answered {client.delete(path).status_code}")
+        deleted.append(f"{described}: DELETE answered {api.delete_database(database['id']).status_code}")
     return deleted, kept
 
 
-def _project_databases(client: httpx.Client, project_id: str) -> list[dict[str, Any]]:
-    """Every database of the project, page by page (at most 100 pages: a bound, not an expectation)."""
-    found: list[dict[str, Any]] = []
-    cursor: str | None = None
-    for _ in range(100):
-        params: dict[str, str | int] = {"limit": 100, **({"cursor": cursor} if cursor else {})}
-        response = client.get(f"/v1/projects/{encode_segment(project_id)}/databases", params=params)
-        if response.status_code != 200:
-            raise TargetConfigurationError(
-                f"listing the databases of PRISMA_CONTRACT_PROJECT_ID={project_id} answered {response.status_code}"
-            )
-        page = response.json()
-        found += page["data"]
-        cursor = page["pagination"].get("nextCursor")
-        if not page["pagination"].get("hasMore") or not cursor:
-            return found
-    return found
-
-
-def _listed_backups(client: httpx.Client, database_id: str) -> list[KnownBackup]:
-    response = client.get(f"/v1/databases/{database_id}/backups", params={"limit": 100})
-    if response.status_code != 200:
+def _project_databases(api: ManagementApi, project_id: str) -> list[dict[str, Any]]:
+    try:
+        return api.project_databases(project_id)
+    except ApiError as error:
         raise TargetConfigurationError(
-            f"listing the backups of PRISMA_CONTRACT_SOURCE_DATABASE_ID={database_id} answered "
-            f"{response.status_code}: {response.text[:200]}"
-        )
-    return [KnownBackup(item["id"], database_id, item["status"]) for item in response.json()["data"]]
+            f"listing the databases of {ENV['project_id']}={project_id} answered {error.status}"
+        ) from None
+
+
+def _listed_backups(api: ManagementApi, database_id: str) -> list[KnownBackup]:
+    try:
+        listed = api.backups(database_id)
+    except ApiError as error:
+        raise TargetConfigurationError(
+            f"listing the backups of {ENV['source_database_id']}={database_id} answered {error.status}: {error.body}"
+        ) from None
+    return [KnownBackup(item["id"], database_id, item["status"]) for item in listed]

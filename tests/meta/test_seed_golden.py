@@ -14,6 +14,7 @@ from restore_contract.dataset.golden import GOLDEN_DATA, GOLDEN_NAME
 from restore_contract.dataset.tables import canonical, read_tables
 from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.harness.server import REPO
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.pool import create_connection
 
 if TYPE_CHECKING:
@@ -42,7 +43,7 @@ def test_it_creates_and_seeds_a_golden_source_that_a_fresh_login_reads(staging: 
     database_id = line.partition("=")[2]
     with client(staging) as api:
         assert api.get(f"/v1/databases/{database_id}").json()["data"]["name"] == GOLDEN_NAME
-        with psycopg.connect(create_connection(api, database_id).connection_string) as session:
+        with psycopg.connect(create_connection(ManagementApi(api), database_id).connection_string) as session:
             assert canonical(read_tables(session)) == canonical(GOLDEN_DATA)
 
 

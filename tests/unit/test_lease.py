@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.guard import Allowlist, GuardTransport, UnsafeRequestRefused
 from restore_contract.targets.lease import Outcome, lease_name, lease_seconds, take
 
@@ -75,7 +76,7 @@ class Clock:
 def _take(server: Server, holder: str) -> Outcome:
     client, guard = server.session()
     clock = Clock()
-    return take(client, guard, SACRIFICIAL, holder, holder, 3600, now=clock, pace=clock.sleep)
+    return take(ManagementApi(client), guard, SACRIFICIAL, holder, holder, 3600, now=clock, pace=clock.sleep)
 
 
 def test_racing_sessions_leave_exactly_one_holder_and_only_its_lease() -> None:
@@ -86,7 +87,7 @@ def test_racing_sessions_leave_exactly_one_holder_and_only_its_lease() -> None:
     def one(holder: str) -> None:
         barrier.wait()
         client, guard = server.session()
-        outcomes[holder] = take(client, guard, SACRIFICIAL, holder, holder, 3600)
+        outcomes[holder] = take(ManagementApi(client), guard, SACRIFICIAL, holder, holder, 3600)
 
     threads = [threading.Thread(target=one, args=(f"run{index}",)) for index in range(4)]
     for thread in threads:
@@ -121,7 +122,7 @@ def test_another_runs_unexpired_lease_keeps_a_session_away_without_writing_anyth
     server = Server()
     server.add(lease_name("other", "other", time.time() + 600))
     client, guard = server.session()
-    outcome = take(client, guard, SACRIFICIAL, "mine", "mine", 3600)
+    outcome = take(ManagementApi(client), guard, SACRIFICIAL, "mine", "mine", 3600)
     assert outcome.held is None
     assert outcome.other is not None
     assert "is leased by run other since " in outcome.other.describe(SACRIFICIAL)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.guard import Allowlist
 from restore_contract.targets.live import STALE_FLOOR
 from restore_contract.targets.pool import delete_stale_scratch
@@ -52,7 +53,7 @@ def test_only_scratch_databases_older_than_the_setting_and_the_floor_are_deleted
     assert STALE_FLOOR == 6 * 3600
     deleted: list[str] = []
     guard = Allowlist()
-    done, kept = delete_stale_scratch(_project(deleted), "proj_1", guard, hours * 3600, now=NOW)
+    done, kept = delete_stale_scratch(ManagementApi(_project(deleted)), "proj_1", guard, hours * 3600, now=NOW)
     assert deleted == gone
     assert [line.split(" ", 1)[0] for line in done] == gone
     assert "30.0 h old" in done[0]
