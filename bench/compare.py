@@ -50,6 +50,7 @@ from bench.comparison.suite_runs import SuiteRun, run_fault_suite, run_in_proces
 from bench.comparison.summary import failing_checks, fault_entry, healthy_cli_summary, suite_summary
 from bench.figures import RESULTS, now, write_json
 from restore_contract.emulator import Fault
+from restore_contract.emulator.faults import parse_faults as parse_fault_names
 from restore_contract.harness.server import REPO
 
 QUICK_FAULTS = (Fault.RESTORE_ANSWERS_READY, Fault.DATA_NOT_REPLACED, Fault.AUTH_IGNORED, Fault.RESPONSE_SCHEMA_WRONG)
@@ -58,11 +59,12 @@ QUICK_FAULTS = (Fault.RESTORE_ANSWERS_READY, Fault.DATA_NOT_REPLACED, Fault.AUTH
 def parse_faults(text: str) -> list[Fault]:
     if text == "all":
         return list(Fault)
+    names = [name.strip() for name in text.split(",") if name.strip()]
     try:
-        return [Fault(name.strip()) for name in text.split(",") if name.strip()]
+        known = {fault.value: fault for fault in parse_fault_names(names)}
     except ValueError as error:
-        known = ", ".join(f.value for f in Fault)
-        raise argparse.ArgumentTypeError(f"{error}; known faults: {known}") from None
+        raise argparse.ArgumentTypeError(str(error)) from None
+    return [known[name] for name in names]  # in the order given
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
