@@ -17,7 +17,7 @@ from restore_contract.settings import ENV
 from restore_contract.targets.emulator import BASE_URL as EMULATOR_URL
 
 NOISE_HEADERS = {"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"}
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = workspace.root()
 DEV = ROOT / "dev.py"  # sets up the virtualenv and runs pytest in it, from the project: works from anywhere
 # Arguments that chose the tests or where the run wrote: a rerun chooses its one test and overwrites nothing.
 DROPPED_WITH_VALUE = {"-k", "-m", "--deselect", "--ignore", "--ignore-glob", "--summary-json", "--junitxml",

@@ -3,33 +3,36 @@
 `run`, `replay` and `record` start pytest on the contract suite (restore_contract/suite), passing every argument
 after the command (and NAME) on as given, but for `record`'s own --force. From a checkout (pip install -e) pytest
 runs from the project's root, as `python3 dev.py contract` does, and a relative path given to an option that names a
-file or folder (--summary-json, --reports, --junitxml, ...; dev.py's PATH_OPTIONS) is made the caller's; from an
-install, pytest runs in the caller's folder (its root: reports/ and cassettes/ are there). argparse is used only for
-the help, since it cannot pass on options it does not know.
+file or folder (--summary-json, --reports, --junitxml, ...: commands/develop.py's PATH_OPTIONS) is made the caller's;
+from an install, pytest runs in the caller's folder (its root: reports/ and cassettes/ are there). argparse is used
+only for the help, since it cannot pass on options it does not know.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
-import importlib.util
 import os
-import signal
-import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol, cast
 
 from restore_contract import installed_version, workspace
 from restore_contract.commands import seed_golden
+from restore_contract.commands.develop import (
+    CONTRACT_TESTS,
+    callers_paths,
+    callers_variables,
+    names_tests,
+    pytest_environment,
+    run_to_its_end,
+)
 from restore_contract.settings import ENV
 
 PROG = "restore-contract"
-ROOT = Path(__file__).resolve().parents[2]  # a checkout's root (with dev.py), or site-packages for an install
-SUITE = Path(__file__).resolve().parents[1] / "suite"  # the contract suite, in the package either way
-CONTRACT_TESTS = "restore_contract/suite"  # a checkout's, as its test ids name it
+ROOT = workspace.root()  # a checkout's root (with dev.py), or the caller's folder for an install
+SUITE = workspace.CONTRACT_SUITE
 PROFILE_ENV = ENV["profile"]
 EPILOG = """\
 pytest runs with this Python, from the project's root when installed from a checkout (pip install -e), else from
@@ -61,27 +64,6 @@ class PytestRun:
     env: dict[str, str] = field(default_factory=dict)
 
 
-class _Dev(Protocol):
-    """What this command uses of dev.py, the project's standard-library-only entry point."""
-
-    def callers_paths(self, args: list[str], cwd: Path) -> list[str]: ...
-
-    def callers_variables(self, environ: dict[str, str], cwd: Path) -> dict[str, str]: ...
-
-
-@functools.cache
-def _dev() -> _Dev:
-    """dev.py of the checkout this command runs pytest in (ROOT): it holds the one list of path options, and dev.py
-    (python3 with nothing installed) can import nothing of the project's packages."""
-    path = ROOT / "dev.py"
-    spec = importlib.util.spec_from_file_location("restore_contract_dev", path) if path.is_file() else None
-    if spec is None or spec.loader is None:
-        raise UsageError(f"no dev.py in {ROOT}: install the project from its checkout (pip install -e .)")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return cast(_Dev, module)
-
-
 def help_parser() -> argparse.ArgumentParser:
     """Only for `--help`: the commands pass their arguments on as given, which argparse cannot do for options
     it does not know (`run --target live` is an error to it, even with nargs=REMAINDER)."""
@@ -101,19 +83,6 @@ def is_checkout() -> bool:
     return workspace.CHECKOUT is not None
 
 
-def names_tests(arg: str, root: Path = ROOT) -> bool:
-    """Whether `arg` chooses tests itself (as in dev.py): a node id, a test file, or a folder of tests (tests/ or
-    the suite) under `root`, where pytest runs; pytest then runs those instead of the whole suite. An option, or an
-    option's value, is none of these."""
-    if arg.startswith("-"):
-        return False
-    path = (root / arg.partition("::")[0]).resolve()
-    if not path.exists():
-        return False
-    folder = path.is_dir() and (path.is_relative_to(root / "tests") or path.is_relative_to(SUITE))
-    return "::" in arg or path.suffix == ".py" or folder
-
-
 def suite_args(args: list[str], root: Path = ROOT) -> list[str]:
     suite = CONTRACT_TESTS if root == ROOT and is_checkout() else str(SUITE)
     return args if any(names_tests(arg, root) for arg in args) else [suite, *args]
@@ -129,9 +98,9 @@ def pytest_run(
     if is_checkout():
         # pytest runs from the project: relative paths the caller gave, in options or variables, are made the
         # caller's (after suite_args, which judges test ids as the project's).
-        dev, root = _dev(), ROOT
-        env = dev.callers_variables(environ, cwd)
-        paths: Callable[[list[str]], list[str]] = functools.partial(dev.callers_paths, cwd=cwd)
+        root = ROOT
+        env = callers_variables(environ, cwd)
+        paths: Callable[[list[str]], list[str]] = functools.partial(callers_paths, cwd=cwd)
     else:  # pytest runs where the caller is, that folder its root: paths are the caller's as given
         env, root = {}, cwd
         paths = functools.partial(_rooted, root=cwd)
@@ -159,21 +128,9 @@ def _rooted(args: list[str], root: Path) -> list[str]:
 
 
 def run_pytest(run: PytestRun) -> int:
-    # Bytecode on, as dev.py has it: pytest caches its assertion rewrites of the plugins (~3 s per start).
-    env = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"} | run.env
+    env = pytest_environment(os.environ) | run.env
     where = ROOT if is_checkout() else Path.cwd()
-    with subprocess.Popen([sys.executable, "-m", "pytest", *run.args], cwd=where, env=env) as process:
-        # SIGTERM comes to this process alone (`kill`, a cancelled CI job): pytest gets it too, and cleans up before
-        # it ends (a live run deletes its scratch databases), as dev.py's run_to_its_end does.
-        previous = signal.signal(signal.SIGTERM, lambda signum, frame: process.send_signal(signum))
-        try:
-            while True:
-                try:
-                    return process.wait()
-                except KeyboardInterrupt:  # pytest got the Ctrl-C too: it stops, and says how with its exit code
-                    continue
-        finally:
-            signal.signal(signal.SIGTERM, previous)
+    return run_to_its_end([sys.executable, "-m", "pytest", *run.args], cwd=where, env=env)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
-from pathlib import Path
 from typing import Any
 
-from restore_contract import settings
+from restore_contract import settings, workspace
 from restore_contract.emulator import config as emulator_config
 from restore_contract.emulator.__main__ import build_parser
 from restore_contract.emulator.dataplane import POSTGRES_DSN_ENV
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = workspace.root()
 PAGE = ROOT / "docs" / "configuration.md"
 NOT_A_VALUE = "\x00not a value\x00"  # no parser accepts it but a free text's
 

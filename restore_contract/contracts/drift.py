@@ -28,7 +28,6 @@ from restore_contract.contracts.loader import DEVIATIONS_PATH, load_document
 # The value of a fact one document lacks (a deviation's `upstream:` or `contract:` left out).
 ABSENT = "<absent>"
 # Where the project's CI finds the upstream document (the shared reference folder beside the repo).
-DEFAULT_UPSTREAM_PATH = Path(__file__).resolve().parents[3] / "shared/reference/prisma-management-api.openapi.json"
 
 
 @dataclass(frozen=True)

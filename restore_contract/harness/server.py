@@ -17,9 +17,11 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from restore_contract import workspace
+
+REPO = workspace.root()  # where servers start (the project's tests and benchmarks name files under it)
+
 EXPORT = re.compile(r"^export ([A-Z_][A-Z0-9_]*)=(.*)$")  # stdout's lines: `export NAME=VALUE`, VALUE shell-quoted
 URL_LINE = re.compile(r"^export PRISMA_API_URL=(.+)$")  # the last export line
 SERVER_START_TIMEOUT = 15.0

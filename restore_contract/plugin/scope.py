@@ -3,11 +3,9 @@ pytest only: the plugin's entry module asks here at every pytest start of an env
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-CONTRACT_SUITE = Path(__file__).resolve().parents[1] / "suite"  # the package's, installed or checked out
+from restore_contract.workspace import CONTRACT_SUITE
 
 
 def runs_contract_tests(config: pytest.Config) -> bool:

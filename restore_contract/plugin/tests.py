@@ -17,9 +17,10 @@ from restore_contract.checks.violation import ContractViolation, violations_in
 from restore_contract.compat import distinct_node_ids
 from restore_contract.emulator.config import server_args
 from restore_contract.plugin.run import run_of
-from restore_contract.plugin.scope import CONTRACT_SUITE, runs_contract_tests
+from restore_contract.plugin.scope import runs_contract_tests
 from restore_contract.plugin.start import checked_settings
 from restore_contract.targets.transient import RetriesExhausted
+from restore_contract.workspace import CONTRACT_SUITE
 
 RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contract, stopped the run
 

@@ -15,9 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from restore_contract.commands import cli
+from restore_contract.commands import cli, develop
 from tests.docs.pages import ROOT, Block, shell_blocks
-from tests.unit.test_dev import DEV
 
 BLOCKS = shell_blocks()
 UNMARKED = [block for block in BLOCKS if block.marker is None]
@@ -67,7 +66,11 @@ def problem(words: list[str]) -> str | None:
     if program in ("python", "python3"):
         if args[:1] == ["dev.py"]:
             command = args[1] if len(args) > 1 else ""
-            return None if command in DEV.COMMANDS or command.startswith("-") else f"dev.py has no command {command!r}"
+            return (
+                None
+                if command in (*develop.COMMANDS, "setup") or command.startswith("-")
+                else f"dev.py has no command {command!r}"
+            )
         if args[:1] == ["-m"]:
             return None if importlib.util.find_spec(args[1]) else f"no module {args[1]}"
         return None if args and (ROOT / args[0]).is_file() else f"no script {args[:1]}"

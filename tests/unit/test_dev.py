@@ -1,34 +1,22 @@
-"""`python3 dev.py contract|test …` runs pytest from the project: relative paths the caller gives to options that
-name a file or folder (and to the variables that set them) are made the caller's; test ids stay the project's."""
+"""`python3 dev.py contract|test …` (dev.py sets up .venv/ and hands over to restore_contract/commands/develop.py)
+runs pytest from the project: relative paths the caller gives to options that name a file or folder (and to the
+variables that set them) are made the caller's; test ids stay the project's."""
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from restore_contract.commands import develop
 from restore_contract.commands.cli import pytest_run
 
 ROOT = Path(__file__).resolve().parents[2]
 ELSEWHERE = Path("/tmp/elsewhere")
 NODE = "restore_contract/suite/test_properties.py::test_unknown_database_is_404"
-
-
-def load_dev() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("dev_under_test", ROOT / "dev.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-DEV = load_dev()
 
 
 @pytest.mark.parametrize(
@@ -50,7 +38,7 @@ DEV = load_dev()
     ],
 )
 def test_path_options_are_made_the_callers(args: list[str], passed: list[str]) -> None:
-    assert DEV.callers_paths(args, ELSEWHERE) == passed
+    assert develop.callers_paths(args, ELSEWHERE) == passed
 
 
 def test_path_variables_are_made_the_callers() -> None:
@@ -59,12 +47,12 @@ def test_path_variables_are_made_the_callers() -> None:
         "PRISMA_CONTRACT_REPORTS": "/srv/reports",
         "PRISMA_CONTRACT_CASSETTE": "emulator-http",
     }
-    assert DEV.callers_variables(environ, ELSEWHERE) == {"PRISMA_CONTRACT_SUMMARY_JSON": f"{ELSEWHERE}/s.json"}
+    assert develop.callers_variables(environ, ELSEWHERE) == {"PRISMA_CONTRACT_SUMMARY_JSON": f"{ELSEWHERE}/s.json"}
 
 
-@pytest.mark.parametrize("option", DEV.PATH_OPTIONS)
+@pytest.mark.parametrize("option", develop.PATH_OPTIONS)
 def test_restore_contract_uses_the_same_list(option: str) -> None:
-    """One list of path options: dev.py's, which commands/cli.py loads (dev.py can import nothing installed)."""
+    """One list of path options, develop.py's, for `restore-contract` too."""
     assert pytest_run("run", [option, "x", f"{option}=y"], {}, cwd=ELSEWHERE).args[1:] == [
         option,
         f"{ELSEWHERE}/x",
@@ -80,14 +68,12 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
         calls.append((args, kwargs))
         return 0
 
-    dev = load_dev()
-    monkeypatch.setattr(dev, "setup", lambda: None)
-    monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
-    monkeypatch.setattr(dev, "run_to_its_end", call)
+    monkeypatch.setattr(develop, "lint_and_types", lambda root: 0)
+    monkeypatch.setattr(develop, "run_to_its_end", call)
     monkeypatch.setenv("PRISMA_CONTRACT_REPORTS", "reports")
     monkeypatch.chdir(tmp_path)
 
-    assert dev.main([command, NODE, "--summary-json", "out.json", "--junitxml=j.xml"]) == 0
+    assert develop.main([command, NODE, "--summary-json", "out.json", "--junitxml=j.xml"]) == 0
 
     [(args, kwargs)] = calls
     assert args[3:] == [NODE, "--summary-json", f"{tmp_path}/out.json", f"--junitxml={tmp_path}/j.xml"]
@@ -110,8 +96,8 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
     ],
 )
 def test_every_test_runs_on_xdist_workers_unless_the_caller_chose(args: list[str], parallel: bool) -> None:
-    chosen = DEV.in_parallel(args)
-    assert chosen == (["-n", str(DEV.WORKERS), "--dist", "load", "--maxschedchunk", "1"] if parallel else [])
+    chosen = develop.in_parallel(args, ROOT)
+    assert chosen == (["-n", str(develop.WORKERS), "--dist", "load", "--maxschedchunk", "1"] if parallel else [])
 
 
 def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -121,13 +107,11 @@ def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatc
         calls.append(args)
         return 0
 
-    dev = load_dev()
-    monkeypatch.setattr(dev, "setup", lambda: None)
-    monkeypatch.setattr(dev, "lint_and_types", lambda: 0)
-    monkeypatch.setattr(dev, "run_to_its_end", call)
-    assert dev.main(["test"]) == 0
+    monkeypatch.setattr(develop, "lint_and_types", lambda root: 0)
+    monkeypatch.setattr(develop, "run_to_its_end", call)
+    assert develop.main(["test"]) == 0
     [args] = calls
-    assert args[3:] == dev.in_parallel([]) != []
+    assert args[3:] == develop.in_parallel([], ROOT) != []
 
 
 # --- what a newcomer types first ------------------------------------------------------------------------------

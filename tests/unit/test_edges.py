@@ -126,3 +126,16 @@ def test_every_declared_setting_is_read_somewhere() -> None:
     emulator_read = _attributes_read(skip="emulator/config.py")
     assert [name for name in EMULATOR_OPTIONS if name not in emulator_read] == []
     assert set(EMULATOR_OPTIONS) <= {field.name for field in dataclasses.fields(EmulatorConfig)}
+
+
+def test_one_module_knows_where_the_checkout_is() -> None:
+    """restore_contract/workspace.py alone climbs from a module's file to a folder above it (`parents[…]`): six modules
+    once did, one of them to a folder outside the checkout. A module's own package data (`.parent`) is its own."""
+    climbing = sorted(
+        name
+        for name, tree in _modules().items()
+        if name != "workspace.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents"
+    )
+    assert climbing == []

@@ -23,7 +23,7 @@ LAYERS: dict[str, set[str]] = {
     "emulator": {"contracts", "dataset", "redaction"},
     "targets": {"contracts", "dataset", "redaction", "emulator", "compat", "settings", "workspace"},
     "checks": {"contracts", "dataset", "redaction", "targets", "compat", "settings", "workspace"},
-    "harness": {"emulator"},
+    "harness": {"emulator", "workspace"},
     "reporting": set(),  # reads the run record (plain data): it needs no other layer
     # the contract suite's tests: what they arrange and judge with (the plugin gives them their fixtures)
     "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "compat", "settings"},

@@ -3,14 +3,13 @@ the same options and settings, from any folder; and `dev.py contract` runs what 
 
 from __future__ import annotations
 
-import importlib.util
 import shlex
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from restore_contract.checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
+from restore_contract.commands import develop
 
 NODE = "restore_contract/suite/test_properties.py::test_missing_backup_is_404"
 
@@ -107,22 +106,16 @@ def test_the_section_says_how_to_start_a_server_that_answers_the_emulators_curl(
     )  # other targets
 
 
-def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
-    """dev.py as a module, with setup skipped and pytest recorded instead of run."""
-    spec = importlib.util.spec_from_file_location("dev_under_test", DEV)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+def _dev(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """`python3 dev.py contract` once set up (commands/develop.py), with pytest recorded instead of run."""
     ran: list[list[str]] = []
 
-    def pytest(args: list[str]) -> int:
+    def pytest(args: list[str], root: Path) -> int:
         ran.append(args)
         return 0
 
-    monkeypatch.setattr(module, "setup", lambda: None)
-    monkeypatch.setattr(module, "pytest", pytest)
-    return module, ran
+    monkeypatch.setattr(develop, "pytest", pytest)
+    return ran
 
 
 @pytest.mark.parametrize(
@@ -142,6 +135,6 @@ def _dev(monkeypatch: pytest.MonkeyPatch) -> tuple[ModuleType, list[list[str]]]:
 def test_dev_contract_runs_the_tests_it_is_given_else_the_contract_suite(
     monkeypatch: pytest.MonkeyPatch, args: list[str], runs: list[str]
 ) -> None:
-    dev, ran = _dev(monkeypatch)
-    assert dev.main(["contract", *args]) == 0
+    ran = _dev(monkeypatch)
+    assert develop.main(["contract", *args]) == 0
     assert ran == [runs]

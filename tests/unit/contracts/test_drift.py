@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
+from restore_contract import workspace
 from restore_contract.contracts import drift, load_document
 from restore_contract.contracts.facts import document_facts
 from restore_contract.settings import given_options, read
@@ -49,10 +50,10 @@ def _report(upstream: dict[str, Any]) -> drift.DriftReport:
 # --- the real upstream document, where one can be had ------------------------------------------------------
 
 
-def _real_upstream(given: str | None, local_copy: Path) -> Path:
+def _real_upstream(given: str | None, local_copy: Path | None) -> Path:
     """The document named by --upstream-openapi (which must exist), else the local reference copy, else skip."""
     path = Path(given) if given else local_copy
-    if path.is_file():
+    if path is not None and path.is_file():
         return path
     if given:
         pytest.fail(f"--upstream-openapi / PRISMA_UPSTREAM_OPENAPI names no file: {path}")
@@ -69,7 +70,7 @@ def _given_upstream(config: pytest.Config, environ: Mapping[str, str]) -> str | 
 
 
 def test_contract_matches_upstream(request: pytest.FixtureRequest) -> None:
-    path = _real_upstream(_given_upstream(request.config, os.environ), drift.DEFAULT_UPSTREAM_PATH)
+    path = _real_upstream(_given_upstream(request.config, os.environ), workspace.UPSTREAM_REFERENCE)
     report = drift.check(path)
     assert not report.drifted, report.render()
 
