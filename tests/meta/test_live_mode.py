@@ -100,7 +100,7 @@ def test_with_only_a_golden_source_the_scaffolding_checks_run(staging: Staging, 
 
 # --- Configuration mistakes stop the run before it sends anything that writes (issue 12, §1a and §4) ---
 
-PROFILES = "use one of ci, debug, nightly, replay, meta"
+PROFILES = "one of ci, debug, nightly, replay, meta, got 'nigthly'"
 
 
 def _one_clear_line(done: subprocess.CompletedProcess[str], message: str) -> None:
@@ -121,8 +121,8 @@ def _one_clear_line(done: subprocess.CompletedProcess[str], message: str) -> Non
         ({"PRISMA_API_URL": "{url}/v1/projects"}, ["--target=live"], "PRISMA_API_URL must be the API's origin"),
         ({"PRISMA_CONTRACT_PROJECT_ID": "proj_nope"}, ["--target=live"], "PRISMA_CONTRACT_PROJECT_ID=proj_nope does"),
         ({"PRISMA_CONTRACT_TARGET_DATABASE_ID": "db_nope"}, ["--target=live"], "TARGET_DATABASE_ID=db_nope does not"),
-        ({"PRISMA_CONTRACT_PROFILE": "nigthly"}, ["--target=live"], f"PRISMA_CONTRACT_PROFILE=nigthly: {PROFILES}"),
-        ({}, ["--target=live", "--hypothesis-profile=nigthly"], f"--hypothesis-profile nigthly: {PROFILES}"),
+        ({"PRISMA_CONTRACT_PROFILE": "nigthly"}, ["--target=live"], f"PRISMA_CONTRACT_PROFILE must be {PROFILES}"),
+        ({}, ["--target=live", "--hypothesis-profile=nigthly"], f"--hypothesis-profile must be {PROFILES}"),
         ({"PRISMA_CONTRACT_TARGET": "emulater"}, [], "PRISMA_CONTRACT_TARGET must be one of emulator, live, replay"),
         # Every setting is an option too, named as the option when the option is wrong (restore_contract/settings.py)
         ({}, ["--target=live", "--restore-timeout=-5"], "--restore-timeout must be a number of seconds above 0"),
