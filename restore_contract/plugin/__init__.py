@@ -29,6 +29,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     # Registered for every run: the project's own tests import the suite's modules, which use it.
     config.addinivalue_line("markers", "budget_weight(w): the test's weight in sharing the run's time budget (1)")
+    config.addinivalue_line("markers", "decisive: a cheap probe of one documented answer, run before all the others")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest configures anything, and before xdist starts its workers

@@ -26,12 +26,20 @@ RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contra
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under a time budget the heaviest tests go first (the successful restores above all), so their shares come
-    out of the whole budget rather than out of what earlier tests left; otherwise file order, as always. Each
-    schemathesis operation gets a node id of its own (compat.distinct_node_ids)."""
+    """The decisive probes (suite/test_first_answers.py: one request per documented answer) go first, so a broken
+    server fails a `-x` run within seconds whichever answer it breaks. Then, under a time budget, the heaviest tests
+    (the successful restores above all), so their shares come out of the whole budget rather than out of what
+    earlier tests left; otherwise file order, as always. Each schemathesis operation gets a node id of its own
+    (compat.distinct_node_ids)."""
     distinct_node_ids(items)
-    if runs_contract_tests(config) and checked_settings(config).budget is not None:
-        items.sort(key=lambda item: -weight(item))
+    if not runs_contract_tests(config):
+        return
+    budget = checked_settings(config).budget is not None
+    items.sort(key=lambda item: (not decisive(item), -weight(item) if budget else 0.0))
+
+
+def decisive(item: pytest.Item) -> bool:
+    return item.get_closest_marker("decisive") is not None
 
 
 @pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may create databases and wait
