@@ -24,7 +24,7 @@ REPO = workspace.root()  # where servers start (the project's tests and benchmar
 
 EXPORT = re.compile(r"^export ([A-Z_][A-Z0-9_]*)=(.*)$")  # stdout's lines: `export NAME=VALUE`, VALUE shell-quoted
 URL_LINE = re.compile(r"^export PRISMA_API_URL=(.+)$")  # the last export line
-SERVER_START_TIMEOUT = 15.0
+SERVER_START_TIMEOUT = 60.0  # seconds; an idle machine needs ~2, a shared one (load 14 on 2 cores) took over 15
 
 
 @dataclass
