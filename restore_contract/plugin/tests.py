@@ -27,15 +27,18 @@ RETRIES_EXHAUSTED = 75  # sysexits' EX_TEMPFAIL: the environment, not the contra
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """The decisive probes (suite/test_first_answers.py: one request per documented answer) go first, so a broken
-    server fails a `-x` run within seconds whichever answer it breaks. Then, under a time budget, the heaviest tests
-    (the successful restores above all), so their shares come out of the whole budget rather than out of what
-    earlier tests left; otherwise file order, as always. Each schemathesis operation gets a node id of its own
+    server fails a `-x` run within seconds whichever answer it breaks; then file order, as always. Under a time
+    budget the heaviest tests go first (the successful restores above all), so their shares come out of the whole
+    budget rather than out of what earlier tests left (and a short budget, spent by a loaded machine's set-up, still
+    starts them), then the probes, then the rest. Each schemathesis operation gets a node id of its own
     (compat.distinct_node_ids)."""
     distinct_node_ids(items)
     if not runs_contract_tests(config):
         return
-    budget = checked_settings(config).budget is not None
-    items.sort(key=lambda item: (not decisive(item), -weight(item) if budget else 0.0))
+    if checked_settings(config).budget is not None:
+        items.sort(key=lambda item: (-weight(item), not decisive(item)))
+    else:
+        items.sort(key=lambda item: not decisive(item))
 
 
 def decisive(item: pytest.Item) -> bool:
