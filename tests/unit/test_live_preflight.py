@@ -46,3 +46,87 @@ def test_a_golden_source_with_a_completed_backup_passes_the_preflight() -> None:
     target = live_target(settings, wrap=lambda inner: _api([_backup("running"), _backup("completed")], seen))
     target.close()
     assert f"GET /v1/databases/{SOURCE}/backups" in seen
+
+
+# --- "this URL is not the API" (exit 2, one line) and "the API answers wrongly" (the run goes on and reports it)
+
+URL, PROJECT, TARGET = "https://api.example", "proj_cwork", "db_cscratch"
+TEXT = {"content-type": "text/plain"}
+NOT_FOUND = httpx.Response(404, headers=TEXT, content=b"Not Found")
+
+
+def _server(reads: dict[str, httpx.Response], otherwise: httpx.Response, seen: list[str]) -> httpx.MockTransport:
+    """Answers `reads[path]`, and `otherwise` to every other request."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(f"{request.method} {request.url.path}")
+        return reads.get(request.url.path, otherwise)
+
+    return httpx.MockTransport(answer)
+
+
+def _json(status: int, body: object, headers: dict[str, str] | None = None) -> httpx.Response:
+    return httpx.Response(status, json=body, headers=headers)
+
+
+CONFIGURED_READS = {  # a read of what each setting names, answered 200 as the API does
+    "project": (
+        LiveSettings(URL, "t", project_id=PROJECT, data_probe=False),
+        {f"/v1/projects/{PROJECT}/databases": _json(200, {"data": []})},
+    ),
+    "golden source": (
+        LiveSettings(URL, "t", source_database_id=SOURCE, data_probe=False),
+        {f"/v1/databases/{SOURCE}/backups": _json(200, {"data": [_backup("completed")]})},
+    ),
+    "sacrificial database": (
+        LiveSettings(URL, "t", target_database_id=TARGET, data_probe=False),
+        {f"/v1/databases/{TARGET}": _json(200, {"data": {"id": TARGET, "name": "contract-sacrificial"}})},
+    ),
+}
+
+
+@pytest.mark.parametrize("named", CONFIGURED_READS)
+def test_an_api_whose_errors_are_text_plain_passes_the_preflight(named: str) -> None:
+    """Its errors are text/plain, not JSON at all, but a read of what a setting names answers the API's `data`: the
+    API answering its errors wrongly, a contract violation for the run to report, not a setting to check."""
+    settings, reads = CONFIGURED_READS[named]
+    seen: list[str] = []
+    live_target(settings, wrap=lambda inner: _server(reads, NOT_FOUND, seen)).close()
+    assert set(reads) <= {request.removeprefix("GET ") for request in seen}
+    assert all(request.startswith("GET ") for request in seen), "the preflight only reads"
+
+
+def test_an_api_that_labels_every_answer_text_plain_passes_the_preflight_with_only_a_url() -> None:
+    """No setting names anything to read, but its error is in the API's envelope, whatever its label says."""
+    envelope = _json(404, {"error": {"code": "not_found", "message": "Database not found."}}, TEXT)
+    seen: list[str] = []
+    live_target(LiveSettings(URL, "t", data_probe=False), wrap=lambda inner: _server({}, envelope, seen)).close()
+    assert seen == ["GET /v1/databases/db_preflight0/backups"]
+
+
+@pytest.mark.parametrize(
+    ("reads", "otherwise"),
+    [
+        ({}, httpx.Response(404, headers={"content-type": "text/html"}, content=b"<h1>Not Found</h1>")),
+        ({}, _json(404, {"detail": "Not Found"}, TEXT)),  # JSON, but no envelope of the API's
+        ({}, _json(404, {"error": "Not Found"}, TEXT)),  # an `error`, but not the API's object
+        ({f"/v1/databases/{SOURCE}/backups": _json(404, {"data": []}, TEXT)}, NOT_FOUND),  # `data`, but not found
+        ({f"/v1/databases/{SOURCE}/backups": _json(200, {"data": "backups"}, TEXT)}, NOT_FOUND),  # not a list
+        ({f"/v1/databases/{SOURCE}/backups": httpx.Response(200, headers=TEXT, content=b"[]")}, NOT_FOUND),
+        ({}, _json(500, {"error": {"code": "internal", "message": "down"}})),  # a server error, even enveloped
+    ],
+    ids=["a web page", "another JSON", "another error", "data not found", "data not a list", "a list", "500"],
+)
+def test_a_url_that_is_not_the_api_is_one_line(reads: dict[str, httpx.Response], otherwise: httpx.Response) -> None:
+    """Nothing answers like the API: the URL is what to check (exit 2, one line naming what it answered)."""
+    seen: list[str] = []
+    live = LiveSettings(URL, "t", PROJECT, TARGET, SOURCE, data_probe=False)
+    transport = _server(reads, otherwise, seen)
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(live, wrap=lambda inner: transport)
+    status, media_type = otherwise.status_code, otherwise.headers["content-type"]
+    assert str(stopped.value) == (
+        f"{URL} does not look like the Prisma Management API: "
+        f"GET /v1/databases/db_preflight0/backups answered {status} {media_type}"
+    )
+    assert all(request.startswith("GET ") for request in seen), "the preflight only reads"
