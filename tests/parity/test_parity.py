@@ -15,10 +15,11 @@ import copy
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -616,3 +617,137 @@ def test_recording_the_same_server_on_two_ports_gives_identical_files(
 )
 def test_an_id_shape_has_no_spurious_leading_underscore(value: str, shape: str) -> None:
     assert id_format(value) == shape
+
+
+# --- (7) the rule each divergence is given, on the committed snapshot changed by hand (what the report prints)
+
+
+def _changed(step: str, change: Callable[[dict[str, Any]], None]) -> Snapshot:
+    """The committed snapshot with `change` applied to one step's record."""
+    snapshot = load(COMMITTED)
+    change(next(each for each in snapshot["steps"] if each["step"] == step))
+    return snapshot
+
+
+def _shown(divergences: list[Divergence]) -> list[tuple[str, str, str, str, str]]:
+    return [(d.key, d.recorded, d.actual, d.kind, d.rule) for d in divergences]
+
+
+def test_a_schema_divergence_names_its_rule_and_hides_only_what_it_explains() -> None:
+    """A missing required field is one divergence (not one more for the body that lacks it), and a body difference
+    elsewhere is still shown; a broken error envelope explains every difference of that answer's body."""
+
+    def lacks_created_at(step: dict[str, Any]) -> None:
+        del step["body"]["data"]["createdAt"]
+        step["body"]["data"]["note"] = "elsewhere"
+        step["schema_errors"] = ["$.data.createdAt: required"]
+
+    assert _shown(compare(load(COMMITTED), _changed("restore", lacks_created_at))) == [
+        ("restore · schema $.data.createdAt: required", "conforms", "breaks it", CONTRACT, "schema: a required field"),
+        (
+            "restore · body $.data.note",
+            "(absent)",
+            '"elsewhere"',
+            SILENT,
+            "extra field: the schema does not require it",
+        ),
+    ]
+
+    def another_envelope(step: dict[str, Any]) -> None:
+        step["body"] = {"message": "Database was not found."}
+        step["schema_errors"] = ["$.error: required"]
+
+    assert _shown(compare(_changed("restore-target-missing", another_envelope), load(COMMITTED))) == [
+        ("restore-target-missing · schema $.error: required", "breaks it", "conforms", CONTRACT,
+         "schema: the error envelope"),
+    ]  # fmt: skip
+
+
+PROSE = "error code: the message and hint are prose, not documented"
+
+
+@pytest.mark.parametrize(
+    ("step", "path", "value", "rule"),
+    [
+        ("restore-target-missing", ("error", "code"), "missing", "error code: the docs name no error codes"),
+        ("restore-target-missing", ("error", "message"), "No.", PROSE),
+        ("restore-target-missing", ("error", "details"), "x", "extra field: the schema does not require it"),
+        ("restore", ("data", "message"), "x", "extra field: the schema does not require it"),
+        ("restore", ("data", "name"), "another-name", "value: allowed by the schema, not pinned by the docs"),
+    ],
+)  # fmt: skip
+def test_a_body_divergence_is_docs_silent_by_the_rule_of_its_field(
+    step: str, path: tuple[str, str], value: object, rule: str
+) -> None:
+    """Error codes and the error's prose, extra fields and free values: docs silent, each saying which rule."""
+
+    def set_field(record: dict[str, Any]) -> None:
+        record["body"][path[0]][path[1]] = value
+
+    divergences = compare(load(COMMITTED), _changed(step, set_field))
+    assert [(d.key, d.kind, d.rule) for d in divergences] == [(f"{step} · body $.{'.'.join(path)}", SILENT, rule)]
+
+
+def test_prose_fields_are_prose_only_inside_the_error() -> None:
+    """`message` outside `$.error` is a value like any other, and another field of the error is no prose."""
+    for where, rule in ((("data", "message"), "value"), (("error", "details"), "value")):
+        step = "restore" if where[0] == "data" else "restore-target-missing"
+
+        def both(snapshot: Snapshot, value: str, field: tuple[str, str] = where, name: str = step) -> Snapshot:
+            record = next(each for each in snapshot["steps"] if each["step"] == name)
+            record["body"][field[0]][field[1]] = value
+            return snapshot
+
+        divergences = compare(both(load(COMMITTED), "one"), both(load(COMMITTED), "two"))
+        assert [(d.key, d.category) for d in divergences] == [(f"{step} · body $.{'.'.join(where)}", rule)]
+
+
+@pytest.mark.parametrize("longer", ["recorded", "actual"])
+def test_lists_without_ids_are_compared_by_position_whichever_side_is_longer(longer: str) -> None:
+    def tagged(tags: list[str]) -> Snapshot:
+        return _changed("restore", lambda step: step["body"]["data"].update(tags=tags))
+
+    short, long = tagged(["a"]), tagged(["a", "b"])
+    recorded, actual = (long, short) if longer == "recorded" else (short, long)
+    sides = ('"b"', "(absent)") if longer == "recorded" else ("(absent)", '"b"')
+    assert _shown(compare(recorded, actual)) == [
+        ("restore · body $.data.tags[1]", *sides, SILENT, "extra field: the schema does not require it")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("step", "recorded", "actual", "rule"),
+    [
+        ("create-scratch", 201, 200, "status: the docs allow [201] here"),  # the same class, not the documented code
+        ("restore-target-missing", 499, 404, "status: the docs allow [404] here"),  # a proxy's 499: a 4xx too
+        ("restore-target-missing", 404, 499, "status: the docs allow [404] here"),
+        ("restore-while-recovering", 409, 300, "status: another class (the docs allow [409] here)"),  # no timing
+        ("restore-target-missing", 404, 500, "status: another class (the docs allow [404] here)"),
+        ("restore-regex-invalid-id", 404, 422, "which code: the docs allow any of [400, 404, 422] here"),
+    ],
+)
+def test_a_status_divergence_says_whether_the_class_differs(step: str, recorded: int, actual: int, rule: str) -> None:
+    def answered(status: int) -> Snapshot:
+        return _changed(step, lambda record: record.update(status=status))
+
+    divergences = compare(answered(recorded), answered(actual))
+    assert [(d.key, d.recorded.split()[0], d.actual.split()[0], d.rule) for d in divergences] == [
+        (f"{step} · status", str(recorded), str(actual), rule)
+    ]
+
+
+def test_a_step_skipped_on_both_sides_is_no_divergence_and_on_one_side_it_is() -> None:
+    """A target without the other principals skips the authorization steps: compared with another such target,
+    nothing; compared with one that ran them, each is a documented answer checked on one side only."""
+
+    def skipped(record: dict[str, Any]) -> None:
+        for key in ("request", "status", "content_type", "body", "schema_errors"):
+            del record[key]
+        record["skipped"] = "no no-admin token (live: set PRISMA_CONTRACT_NO_ADMIN_TOKEN)"
+
+    step = "restore-without-admin-scope"
+    assert compare(_changed(step, skipped), _changed(step, skipped)) == []
+    assert _shown(compare(load(COMMITTED), _changed(step, skipped))) == [
+        (f"{step} · step", "answered 403", "skipped: no no-admin token (live: set PRISMA_CONTRACT_NO_ADMIN_TOKEN)",
+         CONTRACT, "step: a documented answer checked on one side only"),
+    ]  # fmt: skip

@@ -9,7 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from restore_contract.targets.base import TargetConfigurationError
+from restore_contract.settings import read
+from restore_contract.targets.base import NO_ADMIN, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
 
 SOURCE = "db_cgolden"
@@ -130,3 +131,66 @@ def test_a_url_that_is_not_the_api_is_one_line(reads: dict[str, httpx.Response],
         f"GET /v1/databases/db_preflight0/backups answered {status} {media_type}"
     )
     assert all(request.startswith("GET ") for request in seen), "the preflight only reads"
+
+
+# --- the settings' own mistakes, each one line naming the setting (and its option, where it has one)
+
+
+@pytest.mark.parametrize(
+    ("environment", "message"),
+    [
+        ({"PRISMA_API_TOKEN": "t"}, "--target live needs PRISMA_API_URL or --api-url (e.g. PRISMA_API_URL="),
+        ({"PRISMA_API_URL": URL}, "--target live needs PRISMA_API_TOKEN (e.g. PRISMA_API_TOKEN=<service token>)"),
+    ],
+)
+def test_a_missing_setting_is_named_with_its_option_if_it_has_one(environment: dict[str, str], message: str) -> None:
+    with pytest.raises(TargetConfigurationError, match=r"it is not set$") as stopped:
+        LiveSettings.from_settings(read(environment))
+    assert str(stopped.value).startswith(message), stopped.value
+
+
+def test_a_refused_token_is_named_before_anything_else() -> None:
+    """A 401 to the first read: the token is what to check, not the URL (its 401 is in the API's envelope)."""
+    refused = _json(401, {"error": {"code": "unauthorized", "message": "Missing or invalid token."}})
+    seen: list[str] = []
+    settings = LiveSettings(URL, "t", source_database_id=SOURCE, data_probe=False)
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(settings, wrap=lambda inner: _server({}, refused, seen))
+    assert (
+        str(stopped.value)
+        == f"{URL} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
+    )
+    assert seen == ["GET /v1/databases/db_preflight0/backups"]
+
+
+def test_a_url_with_v1_in_it_is_named_with_the_origin_to_give() -> None:
+    environment = {"PRISMA_API_URL": f"{URL}/base/v1/projects", "PRISMA_API_TOKEN": "t"}
+    with pytest.raises(TargetConfigurationError) as stopped:
+        LiveSettings.from_settings(read(environment))
+    assert str(stopped.value).endswith(f"give {URL}/base, not {URL}/base/v1/projects")
+
+
+def test_a_sacrificial_database_not_named_contract_is_refused_before_anything_is_written() -> None:
+    reads = {f"/v1/databases/{TARGET}": _json(200, {"data": {"id": TARGET, "name": "production"}})}
+    seen: list[str] = []
+    settings = LiveSettings(URL, "t", target_database_id=TARGET, data_probe=False)
+    with pytest.raises(
+        TargetConfigurationError, match=f"^PRISMA_CONTRACT_TARGET_DATABASE_ID={TARGET}: refusing to use"
+    ):
+        live_target(settings, wrap=lambda inner: _server(reads, _json(404, {"error": {"code": "not_found"}}), seen))
+    assert all(request.startswith("GET ") for request in seen), "the preflight only reads"
+
+
+def test_another_token_the_server_refuses_is_named() -> None:
+    """The token given as lacking workspace:admin is refused (401): that setting is what to check."""
+    no_admin = "no-admin-token"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers["authorization"] == f"Bearer {no_admin}":
+            return _json(401, {"error": {"code": "unauthorized", "message": "Invalid token."}})
+        return _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+
+    settings = LiveSettings(URL, "t", data_probe=False, principals={NO_ADMIN: no_admin})
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(settings, wrap=lambda inner: httpx.MockTransport(answer))
+    assert str(stopped.value) == f"{URL} refused PRISMA_CONTRACT_NO_ADMIN_TOKEN (401): check the token"

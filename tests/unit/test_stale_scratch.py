@@ -7,8 +7,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from restore_contract.settings import read
 from restore_contract.targets.guard import Allowlist
-from restore_contract.targets.live import STALE_FLOOR
+from restore_contract.targets.live import STALE_FLOOR, LiveSettings
 from restore_contract.targets.pool import delete_stale_scratch
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
@@ -52,7 +53,10 @@ def test_only_scratch_databases_older_than_the_setting_and_the_floor_are_deleted
     assert STALE_FLOOR == 6 * 3600
     deleted: list[str] = []
     guard = Allowlist()
-    done, kept = delete_stale_scratch(_project(deleted), "proj_1", guard, hours * 3600, now=NOW)
+    # The age as a run reads it: PRISMA_CONTRACT_STALE_SCRATCH_HOURS, in hours, through the live settings.
+    environment = {"PRISMA_API_URL": "https://api.example", "PRISMA_API_TOKEN": "t"}
+    settings = LiveSettings.from_settings(read(environment | {"PRISMA_CONTRACT_STALE_SCRATCH_HOURS": str(hours)}))
+    done, kept = delete_stale_scratch(_project(deleted), "proj_1", guard, settings.stale_after, now=NOW)
     assert deleted == gone
     assert [line.split(" ", 1)[0] for line in done] == gone
     assert "30.0 h old" in done[0]
