@@ -4,6 +4,7 @@ The preflight reads a server that answers like the API (GET only)."""
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import httpx
@@ -194,3 +195,46 @@ def test_another_token_the_server_refuses_is_named() -> None:
     with pytest.raises(TargetConfigurationError) as stopped:
         live_target(settings, wrap=lambda inner: httpx.MockTransport(answer))
     assert str(stopped.value) == f"{URL} refused PRISMA_CONTRACT_NO_ADMIN_TOKEN (401): check the token"
+
+
+def test_a_setting_whose_read_fails_otherwise_is_named_with_the_answer() -> None:
+    """Not a 404: the line has the status and the start of the body (troubleshooting: 'the line has the status and
+    the body'), no more than 200 characters of it."""
+    body = "x" * 199 + "YZ"
+    reads = {f"/v1/projects/{PROJECT}/databases": httpx.Response(403, text=body)}
+    settings = LiveSettings(URL, "t", project_id=PROJECT, data_probe=False)
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(settings, wrap=lambda inner: _server(reads, _json(404, {"error": {"code": "not_found"}}), []))
+    path = f"/v1/projects/{PROJECT}/databases"
+    assert str(stopped.value) == f"PRISMA_CONTRACT_PROJECT_ID={PROJECT}: GET {path} answered 403: {body[:200]}"
+    assert str(stopped.value).endswith("xY")
+
+
+def test_the_run_holds_at_most_max_scratch_databases_five_of_them_not_restored_into() -> None:
+    """docs/nightly.md: PRISMA_CONTRACT_MAX_SCRATCH=12 gives 7 restore targets (the other 5 serve other tests)."""
+    environment = {"PRISMA_API_URL": URL, "PRISMA_API_TOKEN": "t"}
+    for held, targets in (("12", 7), ("8", 3)):
+        settings = LiveSettings.from_settings(read(environment | {"PRISMA_CONTRACT_MAX_SCRATCH": held}))
+        assert settings.scratch_targets == targets
+
+
+@pytest.mark.parametrize(
+    ("name", "recorded", "concurrent"),
+    [("live", False, True), ("live", True, False), ("parity", False, False)],
+    ids=["a live run", "a recording", "parity"],
+)
+def test_only_a_live_run_that_is_not_recorded_verifies_restores_in_the_background(
+    name: str, recorded: bool, concurrent: bool
+) -> None:
+    """A cassette must hold the same requests in the same order on every run, and parity's scenario is a fixed
+    sequence: both verify each restore inline; a live run verifies several at once (README: in the background)."""
+    envelope = _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+    recorder = contextlib.nullcontext() if recorded else None
+    target = live_target(
+        LiveSettings(URL, "t", data_probe=False),
+        name=name,
+        recorder=recorder,
+        wrap=lambda inner: _server({}, envelope, []),
+    )
+    target.close()
+    assert target.concurrent is concurrent
