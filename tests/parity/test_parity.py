@@ -702,6 +702,18 @@ def test_prose_fields_are_prose_only_inside_the_error() -> None:
         assert [(d.key, d.category) for d in divergences] == [(f"{step} · body $.{'.'.join(where)}", rule)]
 
 
+def test_a_list_that_repeats_an_id_is_compared_by_position() -> None:
+    """Items are matched by id only where each has its own: repeated ids would hide one of the items."""
+
+    def listed(second: int) -> Snapshot:
+        items = [{"id": "<backup:1>", "n": 1}, {"id": "<backup:1>", "n": second}]
+        return _changed("restore", lambda step: step["body"]["data"].update(items=items))
+
+    assert [(d.key, d.recorded, d.actual) for d in compare(listed(2), listed(3))] == [
+        ("restore · body $.data.items[1].n", "2", "3")
+    ]
+
+
 @pytest.mark.parametrize("longer", ["recorded", "actual"])
 def test_lists_without_ids_are_compared_by_position_whichever_side_is_longer(longer: str) -> None:
     def tagged(tags: list[str]) -> Snapshot:

@@ -5,6 +5,7 @@ The preflight reads a server that answers like the API (GET only)."""
 from __future__ import annotations
 
 import contextlib
+import json
 from typing import Any
 
 import httpx
@@ -238,3 +239,32 @@ def test_only_a_live_run_that_is_not_recorded_verifies_restores_in_the_backgroun
     )
     target.close()
     assert target.concurrent is concurrent
+
+
+def test_a_token_given_as_lacking_workspace_admin_that_can_create_databases_is_refused() -> None:
+    """It lists and creates databases in the run's project: the preflight's one write shows it, deletes what it
+    created at once with the run's token, and stops the run (the suite would blame the server for a restore it
+    rightly accepted)."""
+    no_admin, requests = "no-admin-token", []
+    path = f"/v1/projects/{PROJECT}/databases"
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bearer = request.headers["authorization"].removeprefix("Bearer ")
+        requests.append((bearer, request.method, request.url.path))
+        if request.url.path == path and request.method == "POST":
+            return _json(201, {"data": {"id": "db_ccreated", "name": json.loads(request.content)["name"]}})
+        if request.url.path == path or request.method == "DELETE":
+            return _json(200, {"data": []}) if request.method == "GET" else httpx.Response(204)
+        return _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+
+    settings = LiveSettings(URL, "t", project_id=PROJECT, data_probe=False, principals={NO_ADMIN: no_admin})
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(settings, wrap=lambda inner: httpx.MockTransport(answer))
+    assert str(stopped.value).startswith(
+        f"PRISMA_CONTRACT_NO_ADMIN_TOKEN can list and create databases in PRISMA_CONTRACT_PROJECT_ID={PROJECT}"
+    )
+    assert ("t", "DELETE", "/v1/databases/db_ccreated") in requests
+    assert [(method, where) for bearer, method, where in requests if method != "GET"] == [
+        ("POST", path),
+        ("DELETE", "/v1/databases/db_ccreated"),
+    ]
