@@ -757,9 +757,21 @@ def test_a_step_skipped_on_both_sides_is_no_divergence_and_on_one_side_it_is() -
             del record[key]
         record["skipped"] = "no no-admin token (live: set PRISMA_CONTRACT_NO_ADMIN_TOKEN)"
 
-    step = "restore-without-admin-scope"
+    step, why = "restore-without-admin-scope", "skipped: no no-admin token (live: set PRISMA_CONTRACT_NO_ADMIN_TOKEN)"
     assert compare(_changed(step, skipped), _changed(step, skipped)) == []
+    one_side = (CONTRACT, "step: a documented answer checked on one side only")
     assert _shown(compare(load(COMMITTED), _changed(step, skipped))) == [
-        (f"{step} · step", "answered 403", "skipped: no no-admin token (live: set PRISMA_CONTRACT_NO_ADMIN_TOKEN)",
-         CONTRACT, "step: a documented answer checked on one side only"),
+        (f"{step} · step", "answered 403", why, *one_side)
+    ]
+    assert _shown(compare(_changed(step, skipped), load(COMMITTED))) == [
+        (f"{step} · step", why, "answered 403", *one_side)
+    ]
+
+
+def test_a_step_the_scenario_no_longer_has_says_to_re_record() -> None:
+    """An older snapshot's step that the scenario dropped (or renamed): contract-relevant, and the fix is named."""
+    older = _changed("restore", lambda record: record.update(step="restore-as-it-was-called"))
+    assert _shown(compare(older, load(COMMITTED)))[:1] == [
+        ("restore-as-it-was-called · step", "answered 200", "(no such step)", CONTRACT,
+         "step: the scenario has no such step any more (re-record the snapshot: restore_contract.parity record)"),
     ]  # fmt: skip

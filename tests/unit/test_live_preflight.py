@@ -268,3 +268,32 @@ def test_a_token_given_as_lacking_workspace_admin_that_can_create_databases_is_r
         ("POST", path),
         ("DELETE", "/v1/databases/db_ccreated"),
     ]
+
+
+def test_a_token_given_as_lacking_workspace_admin_that_cannot_list_passes_with_nothing_written() -> None:
+    no_admin, requests = "no-admin-token", []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        bearer = request.headers["authorization"].removeprefix("Bearer ")
+        requests.append((bearer, request.method, request.url.path))
+        if request.url.path == f"/v1/projects/{PROJECT}/databases":
+            return (
+                _json(403, {"error": {"code": "forbidden", "message": "No."}})
+                if bearer == no_admin
+                else _json(200, {"data": []})
+            )
+        return _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+
+    settings = LiveSettings(URL, "t", project_id=PROJECT, data_probe=False, principals={NO_ADMIN: no_admin})
+    live_target(settings, wrap=lambda inner: httpx.MockTransport(answer)).close()
+    assert (no_admin, "GET", f"/v1/projects/{PROJECT}/databases") in requests
+    assert {method for _, method, _ in requests} == {"GET"}
+
+
+def test_a_url_nothing_answers_at_is_one_line() -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("[Errno 111] Connection refused", request=request)
+
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(LiveSettings(URL, "t", data_probe=False), wrap=lambda inner: httpx.MockTransport(refuse))
+    assert str(stopped.value) == f"cannot reach PRISMA_API_URL={URL}: [Errno 111] Connection refused"
