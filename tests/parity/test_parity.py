@@ -775,3 +775,12 @@ def test_a_step_the_scenario_no_longer_has_says_to_re_record() -> None:
         ("restore-as-it-was-called · step", "answered 200", "(no such step)", CONTRACT,
          "step: the scenario has no such step any more (re-record the snapshot: restore_contract.parity record)"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(("length", "shown"), [(70, 70), (71, 70)])
+def test_a_long_value_is_shown_cut_to_70_characters(length: int, shown: int) -> None:
+    """Both sides of a divergence fit on the report's line: a value longer than 70 characters is cut, with `…`."""
+    long = "n" * (length - 2)  # quoted as JSON: two characters more
+    divergences = compare(load(COMMITTED), _changed("restore", lambda step: step["body"]["data"].update(name=long)))
+    assert [len(d.actual) for d in divergences] == [shown]
+    assert divergences[0].actual.endswith("…" if length > 70 else '"')

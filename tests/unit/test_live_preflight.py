@@ -245,24 +245,30 @@ def test_a_token_given_as_lacking_workspace_admin_that_can_create_databases_is_r
     """It lists and creates databases in the run's project: the preflight's one write shows it, deletes what it
     created at once with the run's token, and stops the run (the suite would blame the server for a restore it
     rightly accepted)."""
-    no_admin, requests = "no-admin-token", []
+    no_admin, requests, names = "no-admin-token", [], []
     path = f"/v1/projects/{PROJECT}/databases"
 
     def answer(request: httpx.Request) -> httpx.Response:
         bearer = request.headers["authorization"].removeprefix("Bearer ")
         requests.append((bearer, request.method, request.url.path))
         if request.url.path == path and request.method == "POST":
-            return _json(201, {"data": {"id": "db_ccreated", "name": json.loads(request.content)["name"]}})
+            names.append(json.loads(request.content)["name"])
+            return _json(201, {"data": {"id": "db_ccreated", "name": names[-1]}})
         if request.url.path == path or request.method == "DELETE":
             return _json(200, {"data": []}) if request.method == "GET" else httpx.Response(204)
         return _json(404, {"error": {"code": "not_found", "message": "Not found."}})
 
-    settings = LiveSettings(URL, "t", project_id=PROJECT, data_probe=False, principals={NO_ADMIN: no_admin})
+    run_id = "0123456789abcdef0123456789abcdef"
+    settings = LiveSettings(
+        URL, "t", project_id=PROJECT, data_probe=False, principals={NO_ADMIN: no_admin}, run_id=run_id
+    )
     with pytest.raises(TargetConfigurationError) as stopped:
         live_target(settings, wrap=lambda inner: httpx.MockTransport(answer))
     assert str(stopped.value).startswith(
         f"PRISMA_CONTRACT_NO_ADMIN_TOKEN can list and create databases in PRISMA_CONTRACT_PROJECT_ID={PROJECT}"
     )
+    # Named as the run's scratch databases are (the run's first 8 characters), so a sweep finds it if it stays.
+    assert names == ["contract-scratch-01234567-scope-check"]
     assert ("t", "DELETE", "/v1/databases/db_ccreated") in requests
     assert [(method, where) for bearer, method, where in requests if method != "GET"] == [
         ("POST", path),
@@ -297,3 +303,21 @@ def test_a_url_nothing_answers_at_is_one_line() -> None:
     with pytest.raises(TargetConfigurationError) as stopped:
         live_target(LiveSettings(URL, "t", data_probe=False), wrap=lambda inner: httpx.MockTransport(refuse))
     assert str(stopped.value) == f"cannot reach PRISMA_API_URL={URL}: [Errno 111] Connection refused"
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 499])
+def test_any_answer_below_500_in_the_apis_envelope_is_the_api(status: int) -> None:
+    """The probe names a database nobody has: whatever 4xx the server answers for it, it answered as the API."""
+    refusal = _json(status, {"error": {"code": "whatever", "message": "No."}})
+    seen: list[str] = []
+    live_target(LiveSettings(URL, "t", data_probe=False), wrap=lambda inner: _server({}, refusal, seen)).close()
+    assert seen == ["GET /v1/databases/db_preflight0/backups"]
+
+
+@pytest.mark.parametrize("probe", [True, False])
+def test_the_data_probe_logs_in_only_when_it_is_on(probe: bool) -> None:
+    """PRISMA_CONTRACT_DATA_PROBE=off: nothing logs in to a database (a target without data access)."""
+    envelope = _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+    target = live_target(LiveSettings(URL, "t", data_probe=probe), wrap=lambda inner: _server({}, envelope, []))
+    target.close()
+    assert (target.data is not None) is probe

@@ -17,6 +17,7 @@ NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 AGES_H = {
     "db_c30h": 30.0,
     "db_c24h": 24 + 12 / 3600,
+    "db_c23h59": 24 - 12 / 3600,
     "db_c7h": 7.0,
     "db_c6h30": 6.5,
     "db_c5h30": 5.5,
@@ -54,8 +55,8 @@ def _iso(moment: datetime) -> str:
     ("hours", "gone"),
     [
         (24.0, ["db_c30h", "db_c24h"]),  # the default: a day old
-        (3.0, ["db_c30h", "db_c24h", "db_c7h", "db_c6h30"]),  # below the floor: the floor (6 h) decides
-        (0.0, ["db_c30h", "db_c24h", "db_c7h", "db_c6h30"]),  # 0, after a killed run: others' young ones stay
+        (3.0, ["db_c30h", "db_c24h", "db_c23h59", "db_c7h", "db_c6h30"]),  # below the floor: the floor (6 h) decides
+        (0.0, ["db_c30h", "db_c24h", "db_c23h59", "db_c7h", "db_c6h30"]),  # 0, after a killed run: others' stay
     ],
 )
 def test_only_scratch_databases_older_than_the_setting_and_the_floor_are_deleted(hours: float, gone: list[str]) -> None:
