@@ -784,3 +784,14 @@ def test_a_long_value_is_shown_cut_to_70_characters(length: int, shown: int) -> 
     divergences = compare(load(COMMITTED), _changed("restore", lambda step: step["body"]["data"].update(name=long)))
     assert [len(d.actual) for d in divergences] == [shown]
     assert divergences[0].actual.endswith("…" if length > 70 else '"')
+
+
+def test_a_watch_is_compared_by_the_statuses_it_saw_when_both_sides_recorded_them() -> None:
+    """Other busy statuses on the way to the same end: timing. A side that did not record them (an older
+    snapshot) is compared by the final read alone."""
+    slower = _changed("watch-recovery", lambda step: step.update(seen=["recovering", "recovering", "ready"]))
+    unrecorded = _changed("watch-recovery", lambda step: step.pop("seen"))
+    assert [(d.key, d.kind, d.category) for d in compare(load(COMMITTED), slower)] == [
+        ("watch-recovery · watch", SILENT, "timing")
+    ]
+    assert compare(load(COMMITTED), unrecorded) == compare(unrecorded, load(COMMITTED)) == []
