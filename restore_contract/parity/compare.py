@@ -4,7 +4,9 @@ Contract-relevant (the docs decide, so the emulator must do the same):
   status      a status the step's documented set does not allow on one side: another class, or another code where
               the docs name one (restore: the oracle, `contracts/oracle.py`; other operations: their documented code);
               or a 409 window answered 2xx on one side although that side's read just before the request showed the
-              target provisioning or recovering (the step's `before`: the docs say 409 then)
+              target provisioning or recovering (the step's `before`: the docs say 409 then); or the restore after
+              the recovery answered 409 on one side although that side's read just before showed the target ready
+              (the docs say 409 only while provisioning or recovering: a conflict that outlived the recovery)
   content     another media type (the docs declare application/json)
   schema      an answer that breaks its documented schema on one side only: a required field, a type, an enum, a
               format, the error envelope (`{"error": {"code", "message"}}`)
@@ -15,7 +17,8 @@ Contract-relevant (the docs decide, so the emulator must do the same):
 Docs silent (any of these is a correct server; the emulator may still be told to match):
   which code  both statuses are allowed (404 or 422 for a regex-invalid id; 200 or 404 for the unprefixed id)
   timing      a 409 window reached on one side and closed on the other (the 2xx side read the target settled just
-              before, or did not record that read); busy statuses seen while watching
+              before, or did not record that read); the restore after the recovery refused 409 on a side whose read
+              just before still showed the target recovering (a slower recovery); busy statuses seen while watching
   error code  `error.code` strings, and the prose in `error.message` and `error.hint`
   id format   the shape of the ids a server mints
   list order  the resources both sides list, in another order (resources on one side only are left out of it)
@@ -40,7 +43,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from restore_contract.contracts import BUSY_STATUSES
+from restore_contract.contracts import BUSY_STATUSES, TargetState
 from restore_contract.parity.normalise import PLACEHOLDER
 from restore_contract.parity.scenario import BY_NAME, Step
 from restore_contract.parity.snapshot import Snapshot
@@ -127,8 +130,14 @@ def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | N
         found.append(Divergence(name, "request", _show(recorded["request"]), _show(actual["request"]), CONTRACT, why))
     ours, theirs = recorded["status"], actual["status"]
     ignored = [_ignored(step, side) for side in (recorded, actual)]
+    sticky = [_sticky(step, side) for side in (recorded, actual)]
     if any(ignored) and (ours != theirs or ignored[0] != ignored[1]):
         why = f"status: the target was {ignored[0] or ignored[1]} just before, the docs say 409"
+        found.append(Divergence(name, "status", _answered(step, recorded), _answered(step, actual), CONTRACT, why))
+        if ours != theirs:
+            return found
+    elif any(sticky) and (ours != theirs or sticky[0] != sticky[1]):
+        why = "status: the target was ready just before, the docs say 409 only while provisioning or recovering"
         found.append(Divergence(name, "status", _answered(step, recorded), _answered(step, actual), CONTRACT, why))
         if ours != theirs:
             return found
@@ -160,22 +169,29 @@ def _step(name: str, recorded: dict[str, Any] | None, actual: dict[str, Any] | N
 
 
 def _ignored(step: Step, answer: dict[str, Any]) -> str | None:
-    """The busy status a 409-window step's side read just before a restore it then accepted (None: not so)."""
+    """The busy status a side read just before a restore it then accepted (None: not so)."""
     before = answer.get("before")
-    if step.window and 200 <= answer["status"] < 300 and before in BUSY_STATUSES:
+    if step.reads_first and 200 <= answer["status"] < 300 and before in BUSY_STATUSES:
         return str(before)
     return None
 
 
+def _sticky(step: Step, answer: dict[str, Any]) -> bool:
+    """The restore after the recovery refused 409 although the side's read just before showed the target ready."""
+    return step.settled and answer["status"] == 409 and answer.get("before") == TargetState.READY
+
+
 def _answered(step: Step, answer: dict[str, Any]) -> str:
-    before = answer.get("before") if step.window else None
+    before = answer.get("before") if step.reads_first else None
     return f"{answer['status']} ({before} just before)" if before else str(answer["status"])
 
 
 def _status_class(name: str, recorded: int, actual: int) -> tuple[str, str]:
     step = BY_NAME[name]
     busy_or_started = {recorded, actual} - {409}
-    if step.window and 409 in {recorded, actual} and all(200 <= code < 300 for code in busy_or_started):
+    if step.reads_first and 409 in {recorded, actual} and all(200 <= code < 300 for code in busy_or_started):
+        if step.settled:  # the 409 side's read did not show it ready (else `_sticky`): a slower recovery
+            return SILENT, "timing: the read just before showed the target ready on one side only (a slower recovery)"
         return SILENT, "timing: the 409 window was reached on one side and had closed on the other"
     allowed = sorted(step.allowed)
     if recorded in step.allowed and actual in step.allowed:

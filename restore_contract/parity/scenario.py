@@ -10,6 +10,9 @@ provisioning) and right after a 200 (it is recovering). A server fast enough to 
 which is right: the step records whether its window was reached instead of failing. What tells the two 200s apart is
 the target's status read (unrecorded) just before the restore, kept as the step's `before`: `ready`, the window had
 closed; `provisioning` or `recovering`, the server accepted a restore the docs answer 409 (`window: ignored`).
+The restore after the recovery (`settled`) is judged by the same read the other way round: once it shows the target
+`ready`, the docs leave no room for a 409 (a conflict that outlived the recovery); while it still shows it
+recovering, a 409 is right, however long the server's recovery takes.
 
 Each step records one request and its answer (a watch records the statuses it saw while polling, then one read).
 """
@@ -58,6 +61,14 @@ class Step:
     run: Callable[[Session], object]  # sends the step's one request (what it returns is not used)
     allowed: frozenset[int]  # the statuses a correct server may answer (restore: the oracle's)
     window: bool = False  # a 409 window: reached or not depends on the server's speed
+    # A restore into a target the scenario watched settle: 200 once the read just before shows it ready, 409 only
+    # while that read still shows it busy (the docs do not say how long a recovery takes: any length is right).
+    settled: bool = False
+
+    @property
+    def reads_first(self) -> bool:
+        """The step reads the target's status just before its restore and is judged by it (`before`)."""
+        return self.window or self.settled
 
 
 def restore_allows(**world: Any) -> frozenset[int]:
@@ -180,9 +191,9 @@ class Session:
             headers={"content-type": "application/json"},
         )
 
-    def restore_in_window(self, target_id: str) -> None:
-        """Read the target's status (unrecorded: the evidence of whether the window was still open), then restore
-        into it at once."""
+    def restore_after_reading(self, target_id: str) -> None:
+        """Read the target's status (unrecorded: the evidence of whether a 409 window was still open, or whether the
+        target had settled), then restore into it at once."""
         with self.unrecorded():
             self._before = self.status_of(target_id)
         self.restore(target_id)
@@ -301,8 +312,8 @@ def _restore_scratch(s: Session) -> None:
     s.restore(s.scratch)
 
 
-def _restore_scratch_in_window(s: Session) -> None:
-    s.restore_in_window(s.scratch)
+def _restore_scratch_after_reading(s: Session) -> None:
+    s.restore_after_reading(s.scratch)
 
 
 def _watch_scratch(s: Session) -> None:
@@ -322,6 +333,15 @@ def _get_unprefixed(s: Session) -> None:
         s.skip("the scratch database's id has no db_ prefix to leave out")
         return
     s.client.get(f"/v1/databases/{encode_segment(s.scratch.removeprefix('db_'))}")
+
+
+def _restore_wrong_case_prefix(s: Session) -> None:
+    if not s.scratch.startswith("db_"):
+        s.skip("the scratch database's id has no db_ prefix to write in the wrong case")
+        return
+    # The scratch database's own id, so a server that folds the case reaches only what the run owns (the guard
+    # checks every id the segment could reach).
+    s.restore("DB_" + s.scratch.removeprefix("db_"))
 
 
 def _restore_unusable(s: Session) -> None:
@@ -374,7 +394,7 @@ STEPS: tuple[Step, ...] = (
          _create_scratch, documented("postV1ProjectsByProjectIdDatabases", 201)),
     Step("restore-while-provisioning", "read its status, then restore into it at once: 409 while it is "
          "provisioning (a window)",
-         _restore_scratch_in_window, restore_allows(target=TargetState.PROVISIONING), window=True),
+         _restore_scratch_after_reading, restore_allows(target=TargetState.PROVISIONING), window=True),
     Step("watch-scratch-ready", "read it until it settles: ready", _watch_scratch, documented(GET_DATABASE, 200)),
     Step("issue-connection", "issue a connection for it (200, its secrets shown once)",
          _issue_connection, documented("postV1DatabasesByDatabaseIdConnections", 200)),
@@ -386,8 +406,13 @@ STEPS: tuple[Step, ...] = (
          _restore_scratch, restore_allows()),
     Step("restore-while-recovering", "read its status, then restore it again at once: 409 while it is "
          "recovering (a window)",
-         _restore_scratch_in_window, restore_allows(target=TargetState.RECOVERING), window=True),
+         _restore_scratch_after_reading, restore_allows(target=TargetState.RECOVERING), window=True),
     Step("watch-recovery", "read it until it settles: ready, the source the backup, the connections unchanged",
+         _watch_scratch, documented(GET_DATABASE, 200)),
+    Step("restore-after-recovery", "read its status, then restore it again: 200 once the read shows it ready (the "
+         "recovery released it; 409 only while the read still shows it recovering)",
+         _restore_scratch_after_reading, restore_allows(), settled=True),
+    Step("watch-recovery-again", "read it until it settles again: ready",
          _watch_scratch, documented(GET_DATABASE, 200)),
     Step("restore-target-missing", "restore into an id that names no database: 404",
          lambda s: s.restore(s.mint("database", "db_")), restore_allows(target=TargetState.MISSING)),
@@ -420,6 +445,9 @@ STEPS: tuple[Step, ...] = (
          _restore_from_another_workspace, restore_allows(target_foreign=True, source_foreign=True)),
     Step("restore-regex-invalid-id", f"restore into {INVALID_ID!r}, which breaks the id pattern: 404 or 422",
          lambda s: s.restore(INVALID_ID), restore_allows(target_id_matches_regex=False, target=TargetState.MISSING)),
+    Step("restore-wrong-case-prefix", "restore into its id prefixed DB_, which breaks the id pattern: 400, 404 or "
+         "422 (which one the docs leave open), never the database db_…",
+         _restore_wrong_case_prefix, restore_allows(target_id_matches_regex=False)),
     Step("delete-scratch", "delete the scratch database (204)",
          _delete_scratch, documented("deleteV1DatabasesByDatabaseId", 204)),
     Step("get-deleted", "read the deleted database: 404", _get_scratch, documented(GET_DATABASE, 404)),

@@ -213,11 +213,15 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
         raise TargetConfigurationError(
             f"{target.base_url} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
         )
-    if response.status_code >= 500 or "json" not in response.headers.get("content-type", ""):
+    if response.status_code >= 500 or (
+        "json" not in response.headers.get("content-type", "") and not _answers_like_the_api(client, settings, response)
+    ):
         raise TargetConfigurationError(
             f"{target.base_url} does not look like the Prisma Management API: GET {probe} answered "
             f"{response.status_code} {response.headers.get('content-type', '')}"
         )
+    # Past here an answer labelled other than JSON is the API's own mistake, not the settings': a contract violation
+    # the run reports, naming the property (content_type_conformance), instead of refusing to start.
     if settings.project_id:
         _read(client, ENV["project_id"], settings.project_id, "/v1/projects/{}/databases")
     sacrificial = settings.target_database_id
@@ -239,6 +243,34 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
         if not completed:
             raise TargetConfigurationError(f"{setting}={source} has no completed backup to restore from")
     _check_principals(target, settings, guard)
+
+
+def _answers_like_the_api(client: httpx.Client, settings: LiveSettings, probe: httpx.Response) -> bool:
+    """Whether the server answers as the API does, whatever media type it labels its answers with: the probe's
+    error in the API's envelope, or a read of what the settings name (the project's databases, the golden source's
+    backups, the sacrificial database) answering 200 with the API's `data`. A URL that is not the API gives neither."""
+    if _enveloped(probe, "error"):
+        return True
+    named = (
+        (settings.project_id, "/v1/projects/{}/databases"),
+        (settings.source_database_id, "/v1/databases/{}/backups"),
+        (settings.target_database_id, "/v1/databases/{}"),
+    )
+    for value, path in named:
+        if value:
+            read = _get(client, path.format(encode_segment(value)))
+            if read.status_code == 200 and _enveloped(read, "data"):
+                return True
+    return False
+
+
+def _enveloped(response: httpx.Response, key: str) -> bool:
+    """The body is a JSON object holding `key` as the API's envelopes do (`{"data": …}`, `{"error": {…}}`)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return False
+    return isinstance(body, dict) and isinstance(body.get(key), (dict, list))
 
 
 def _check_principals(target: Target, settings: LiveSettings, guard: Allowlist) -> None:

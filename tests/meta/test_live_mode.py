@@ -13,15 +13,19 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx
 import pytest
 
-from restore_contract.emulator import DEFAULT_TOKEN
+from restore_contract.emulator import DEFAULT_TOKEN, Fault
+from restore_contract.emulator.faults import CAUGHT_BY
 from restore_contract.harness.server import REPO, seeded_settings
 from restore_contract.targets.guard import UnsafeRequestRefused
 from restore_contract.targets.live import LiveSettings, live_target
@@ -277,6 +281,70 @@ def test_a_faulty_server_is_caught_live_without_a_control_plane(
     found = detection(run)
     assert found.detected, f"{fault}: {found.why}\n{run.output}"
     assert run.record["guard_refusals"] == []
+
+
+def test_an_api_that_labels_its_answers_text_plain_is_a_contract_violation_not_a_setting(
+    launch_server: StartServer, tmp_path: Path
+) -> None:
+    """content-type-wrong labels every answer text/plain, its errors too, so the preflight's first read is no JSON by
+    its label; but the server answers in the API's envelopes: it is the API answering wrongly, and the run fails
+    naming the property the fault breaks (emulator.faults.CAUGHT_BY), not with exit 2 and a setting to check."""
+    server = launch_server("--no-control-plane", "--seed-golden", "--data", "memory", "--fault", "content-type-wrong")
+    env = live_env(Staging(server, seeded_settings(server)), PRISMA_CONTRACT_DATA_PROBE="off")  # memory: no logins
+    run = run_recorded(env, tmp_path, "--target=live", "-x")
+    found = detection(run, CAUGHT_BY[Fault.CONTENT_TYPE_WRONG])
+    assert found.detected, f"{found.why}\n{run.output}"
+    assert "does not look like the Prisma Management API" not in run.output
+
+
+# What answers at a URL that is not the API: (status, content type, body) for every path.
+NOT_THE_API = {
+    "a web page": (404, "text/html", b"<html><body><h1>Not Found</h1></body></html>"),
+    "another service's JSON, labelled text/plain": (404, "text/plain", b'{"detail": "Not Found"}'),
+    "a health check": (200, "text/plain", b'{"ok": true}'),
+}
+
+
+@pytest.fixture
+def not_the_api(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str]]]:
+    """A server on a free loopback port answering every request alike (`request.param` names how, NOT_THE_API):
+    its URL, and the requests it got."""
+    status, media_type, body = NOT_THE_API[request.param]
+    seen: list[str] = []
+
+    class Answer(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            seen.append(f"{self.command} {self.path}")
+            self.send_response(status)
+            self.send_header("content-type", media_type)
+            self.send_header("content-length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST = do_DELETE = _answer
+
+        def log_message(self, format: str, *args: object) -> None:  # quiet: the test reads `seen`
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("not_the_api", list(NOT_THE_API), indirect=True)
+def test_a_url_that_is_not_the_api_is_one_line_and_exit_2(staging: Staging, not_the_api: tuple[str, list[str]]) -> None:
+    """Nothing there answers like the API (no error in its envelope, no read of the configured project or golden
+    source with its `data`): a setting to check, one line, and nothing but reads sent."""
+    url, seen = not_the_api
+    done = run_live(live_env(staging, PRISMA_API_URL=url), "-x")
+    _one_clear_line(done, f"{url} does not look like the Prisma Management API: GET /v1/databases/db_preflight0/")
+    assert seen, "the run never asked the server"
+    assert all(request.startswith("GET ") for request in seen), seen
 
 
 def test_scratch_databases_a_killed_run_left_are_listed_with_how_to_delete_them_and_nothing_is_touched(

@@ -7,13 +7,24 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from restore_contract.settings import read
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.guard import Allowlist
-from restore_contract.targets.live import STALE_FLOOR
+from restore_contract.targets.live import STALE_FLOOR, LiveSettings
 from restore_contract.targets.pool import delete_stale_scratch
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
-AGES_H = {"db_c30h": 30.0, "db_c7h": 7.0, "db_c2h": 2.0, "db_c10min": 10 / 60}
+# Ages in hours, some just either side of a day and of the floor: a setting or a floor off by a little shows.
+AGES_H = {
+    "db_c30h": 30.0,
+    "db_c24h": 24 + 12 / 3600,
+    "db_c23h59": 24 - 12 / 3600,
+    "db_c7h": 7.0,
+    "db_c6h30": 6.5,
+    "db_c5h30": 5.5,
+    "db_c2h": 2.0,
+    "db_c10min": 10 / 60,
+}
 
 
 def _project(deleted: list[str]) -> httpx.Client:
@@ -44,16 +55,19 @@ def _iso(moment: datetime) -> str:
 @pytest.mark.parametrize(
     ("hours", "gone"),
     [
-        (24.0, ["db_c30h"]),  # the default: a day old
-        (3.0, ["db_c30h", "db_c7h"]),  # below the floor: the floor (6 h) decides
-        (0.0, ["db_c30h", "db_c7h"]),  # 0, the natural reply to a killed run: another run's young ones stay
+        (24.0, ["db_c30h", "db_c24h"]),  # the default: a day old
+        (3.0, ["db_c30h", "db_c24h", "db_c23h59", "db_c7h", "db_c6h30"]),  # below the floor: the floor (6 h) decides
+        (0.0, ["db_c30h", "db_c24h", "db_c23h59", "db_c7h", "db_c6h30"]),  # 0, after a killed run: others' stay
     ],
 )
 def test_only_scratch_databases_older_than_the_setting_and_the_floor_are_deleted(hours: float, gone: list[str]) -> None:
     assert STALE_FLOOR == 6 * 3600
     deleted: list[str] = []
     guard = Allowlist()
-    done, kept = delete_stale_scratch(ManagementApi(_project(deleted)), "proj_1", guard, hours * 3600, now=NOW)
+    # The age as a run reads it: PRISMA_CONTRACT_STALE_SCRATCH_HOURS, in hours, through the live settings.
+    environment = {"PRISMA_API_URL": "https://api.example", "PRISMA_API_TOKEN": "t"}
+    settings = LiveSettings.from_settings(read(environment | {"PRISMA_CONTRACT_STALE_SCRATCH_HOURS": str(hours)}))
+    done, kept = delete_stale_scratch(ManagementApi(_project(deleted)), "proj_1", guard, settings.stale_after, now=NOW)
     assert deleted == gone
     assert [line.split(" ", 1)[0] for line in done] == gone
     assert "30.0 h old" in done[0]
