@@ -674,6 +674,7 @@ PROSE = "error code: the message and hint are prose, not documented"
         ("restore-target-missing", ("error", "details"), "x", "extra field: the schema does not require it"),
         ("restore", ("data", "message"), "x", "extra field: the schema does not require it"),
         ("restore", ("data", "name"), "another-name", "value: allowed by the schema, not pinned by the docs"),
+        ("restore", ("data", "region"), ["us-east-1"], "value: allowed by the schema, not pinned by the docs"),
     ],
 )  # fmt: skip
 def test_a_body_divergence_is_docs_silent_by_the_rule_of_its_field(
@@ -689,8 +690,9 @@ def test_a_body_divergence_is_docs_silent_by_the_rule_of_its_field(
 
 
 def test_prose_fields_are_prose_only_inside_the_error() -> None:
-    """`message` outside `$.error` is a value like any other, and another field of the error is no prose."""
-    for where, rule in ((("data", "message"), "value"), (("error", "details"), "value")):
+    """`message` or `code` outside `$.error` is a value like any other, and another field of the error is no
+    prose."""
+    for where, rule in ((("data", "message"), "value"), (("data", "code"), "value"), (("error", "details"), "value")):
         step = "restore" if where[0] == "data" else "restore-target-missing"
 
         def both(snapshot: Snapshot, value: str, field: tuple[str, str] = where, name: str = step) -> Snapshot:
@@ -711,6 +713,28 @@ def test_a_list_that_repeats_an_id_is_compared_by_position() -> None:
 
     assert [(d.key, d.recorded, d.actual) for d in compare(listed(2), listed(3))] == [
         ("restore · body $.data.items[1].n", "2", "3")
+    ]
+
+
+@pytest.mark.parametrize("with_ids", ["recorded", "actual"])
+def test_a_list_with_ids_on_one_side_only_is_compared_by_position(with_ids: str) -> None:
+    def listed(items: list[Any]) -> Snapshot:
+        return _changed("restore", lambda step: step["body"]["data"].update(items=items))
+
+    ids, plain = listed([{"id": "<backup:1>"}]), listed(["<backup:1>"])
+    recorded, actual = (ids, plain) if with_ids == "recorded" else (plain, ids)
+    assert [(d.key, d.category) for d in compare(recorded, actual)] == [("restore · body $.data.items[0]", "identity")]
+
+
+@pytest.mark.parametrize("status", [200, 202, 299])
+def test_any_2xx_after_a_read_that_showed_the_target_busy_is_a_restore_accepted_while_busy(status: int) -> None:
+    busy = _with_window_step(load(COMMITTED), "restore-while-recovering", status, "recovering")
+    assert [(d.key, d.kind, d.rule) for d in compare(load(COMMITTED), busy)] == [
+        (
+            "restore-while-recovering · status",
+            CONTRACT,
+            "status: the target was recovering just before, the docs say 409",
+        )
     ]
 
 
