@@ -29,6 +29,15 @@ HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.MULTILINE)
 # verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
 NOT_A_VERDICT = (4, 5)
 COLLECTION_ERRORS = re.compile(r"\b\d+ errors? in [\d.]+s")  # but a test module the mutant broke on import is killed
+# A mutant that makes a wait loop spin (`if not busy` → `if busy`) hangs its tests until the timeout, which counts
+# as a kill: the tests' own time under coverage, thrice, plus a start-up margin, and never more than the plan's cap.
+# Generous, since a correct run cut short would be counted a kill as well.
+TIMEOUT_FACTOR, TIMEOUT_MARGIN = 3.0, 60.0
+
+
+def timeout_for(tests: list[str], seconds: dict[str, float], cap: float) -> float:
+    """Seconds the chosen tests may take in one fork before the mutant counts as a hang (killed)."""
+    return min(cap, TIMEOUT_MARGIN + TIMEOUT_FACTOR * sum(seconds.get(test, 60.0) for test in tests))
 
 
 def mutated_line() -> tuple[str, list[int]] | None:
@@ -75,7 +84,8 @@ def main(argv: list[str]) -> int:
     print(f"{path}:{','.join(map(str, lines))}: {len(tests)} covering tests, {len(promise)} promise tests")
     base = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib"]
     chosen = tests or promise
-    return run(argv[1], [*base, *chosen], plan["timeout"]) if chosen else 0
+    timeout = timeout_for(chosen, seconds, plan["timeout"])
+    return run(argv[1], [*base, *chosen], timeout) if chosen else 0
 
 
 if __name__ == "__main__":
