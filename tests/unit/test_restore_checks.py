@@ -1,6 +1,7 @@
-"""The restore checks (restore_contract/checks/restore.py) against servers that break them: every emulator fault a
-restore check is declared to catch (`emulator.faults.CAUGHT_BY`) makes one request through the driver fail with a
-violation naming that property, and the same request to a correct emulator passes.
+"""The checks of each restore (restore_contract/checks/restore.py, the probe, the built-in checks) against servers
+that break them: every emulator fault makes one request (or two) through the driver fail with a violation naming a
+property the fault is declared to break (`emulator.faults.CAUGHT_BY`), and the same requests to a correct emulator
+pass.
 
 The meta-test tests/meta/test_fault_detection.py proves the same of whole runs of the suite (three seeds, ~35
 runs each); this is its in-process, one-request form, quick enough to judge a mutant of the checks by.
@@ -144,6 +145,28 @@ def restore_with_a_bad_body(driver: Driver, pool: Pool) -> None:
     restore(driver, pool.ready[0], {"source": "not an object"})
 
 
+def restore_with_a_body_that_is_not_json(driver: Driver, pool: Pool) -> None:
+    driver.send(restore_case(pool.ready[0]), raw_body=b'{"source": ')
+
+
+def restore_into_a_long_id(driver: Driver, pool: Pool) -> None:
+    """The probe reads the target first: a 500 there is a violation of that read."""
+    restore(driver, f"c{pool.mint()}" + "x" * 300, body(*backup_of(pool)), RestoreWorld(target=TargetState.MISSING))
+
+
+def restore_into_a_unicode_id(driver: Driver, pool: Pool) -> None:
+    restore(driver, f"c{pool.mint()}é", body(*backup_of(pool)))
+
+
+def restore_then_another(driver: Driver, pool: Pool) -> None:
+    """A restore sent past the driver, then one through it: the probe logs in to the target before it, with the
+    credential issued before the first."""
+    response = driver.client.post(f"/v1/databases/{pool.ready[0]}/restore", json=body(*backup_of(pool)))
+    assert response.status_code == 200, response.text
+    assert driver.probe.database(pool.ready[0]) is not None  # the immediate clock: this read ends the recovery
+    successful_restore(driver, pool)
+
+
 # One request (or two) that exposes each fault a restore check must catch, run through the driver.
 SCENARIOS: dict[Fault, Scenario] = {
     Fault.RESTORE_ANSWERS_READY: successful_restore,
@@ -171,28 +194,32 @@ SCENARIOS: dict[Fault, Scenario] = {
     Fault.TRAILING_JUNK_TRIMMED: restore_by_a_derived_id(lambda owned: owned + " "),
     Fault.ERROR_ENVELOPE_WRONG: restore_with_a_bad_body,
     Fault.RESPONSE_SCHEMA_WRONG: successful_restore,
+    Fault.CREDENTIALS_ROTATED: restore_then_another,
+    Fault.ROLES_DROPPED: restore_then_another,
+    Fault.UNICODE_ID_500: restore_into_a_unicode_id,
+    Fault.LONG_ID_500: restore_into_a_long_id,
+    Fault.MALFORMED_BODY_500: restore_with_a_body_that_is_not_json,
+    Fault.CONTENT_TYPE_WRONG: successful_restore,
 }
-RESTORE_PROPERTIES = {check.name for check in RESTORE_CHECKS}
 
 
-def test_every_fault_a_restore_check_catches_has_a_scenario_here() -> None:
-    """And every restore check catches at least one fault: none of them is left unproven."""
-    caught_by_checks = {fault for fault, properties in CAUGHT_BY.items() if properties & RESTORE_PROPERTIES}
-    assert set(SCENARIOS) == caught_by_checks
-    assert {p for fault in SCENARIOS for p in CAUGHT_BY[fault]} == RESTORE_PROPERTIES
+def test_every_fault_has_a_scenario_and_every_restore_check_catches_one() -> None:
+    assert set(SCENARIOS) == set(Fault)
+    assert {check.name for check in RESTORE_CHECKS} <= {p for fault in SCENARIOS for p in CAUGHT_BY[fault]}
 
 
 def test_a_correct_emulator_passes_every_scenario(driver: Driver) -> None:
     """No false alarm: each scenario, on a correct server, breaks nothing (and gets its answers checked)."""
     for scenario in dict.fromkeys(SCENARIOS.values()):
         scenario(driver, driver.pool)
-    # Four restores answered 200 (one, the target's own backup, two in a row) and were verified to their end.
-    assert driver.report.checked["restore finishes with the backup's data and the same credentials"] == 4
+    # Five restores through the driver answered 200 (one, the target's own backup, two in a row, one after a restore
+    # sent past it) and were verified to their end.
+    assert driver.report.checked["restore finishes with the backup's data and the same credentials"] == 5
     assert driver.report.failures == {}
 
 
 @pytest.mark.parametrize("fault", list(SCENARIOS), ids=str)
-def test_the_restore_check_named_for_the_fault_catches_it(driver: Driver, fault: Fault) -> None:
+def test_a_property_named_for_the_fault_catches_it(driver: Driver, fault: Fault) -> None:
     assert driver.target.control is not None
     driver.target.control.set_faults([fault.value])
     with pytest.raises(ContractViolation) as caught:
