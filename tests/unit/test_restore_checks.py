@@ -15,42 +15,23 @@ from typing import Any
 import pytest
 
 from restore_contract.checks.driver import Driver, restore_case
-from restore_contract.checks.report import RunReport
 from restore_contract.checks.restore import RESTORE_CHECKS
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.contracts import RestoreWorld, TargetState, matches_database_id
 from restore_contract.dataset.golden import fixture_data
 from restore_contract.emulator import Fault
 from restore_contract.emulator.faults import CAUGHT_BY
-from restore_contract.targets import emulator_target
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
-from restore_contract.targets.pool import Pool, fill_emulator_pool
+from restore_contract.targets.pool import Pool
+from tests.unit.emulated import backup_of, body, emulated_driver
 
 Scenario = Callable[[Driver, Pool], object]
 
 
 @pytest.fixture
 def driver() -> Iterator[Driver]:
-    """A driver over a fresh in-process emulator (memory data plane) and its filled pool, verifying inline."""
-    target = emulator_target()
-    assert target.control is not None
-    pool = Pool(target)
-    fill_emulator_pool(pool, target.control)
-    made = Driver(target, pool, RunReport())
-    try:
+    with emulated_driver() as made:
         yield made
-    finally:
-        pool.delete_scratch()
-        target.close()
-
-
-def body(database_id: str, backup_id: str, **overrides: Any) -> dict[str, Any]:
-    return {"source": {"type": "backup", "databaseId": database_id, "backupId": backup_id, **overrides}}
-
-
-def backup_of(pool: Pool, status: str = "completed", database_id: str | None = None) -> tuple[str, str]:
-    known = next(b for b in pool.backups if b.status == status and database_id in (None, b.database_id))
-    return known.database_id, known.id
 
 
 def restore(driver: Driver, target_id: str, sent: Any, world: RestoreWorld | None = None, **send: Any) -> None:
