@@ -18,13 +18,18 @@ from typing import Any, cast
 import pytest
 
 from restore_contract.checks.budget import Budget, StopExamples
+from restore_contract.checks.configuration import RunSettings
+from restore_contract.checks.driver import NO_TEST
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.report import Outcome
+from restore_contract.checks.repro import Invocation, reproduce
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.plugin import tests as hooks
 from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import CONTRACT_SUITE
+from restore_contract.settings import Settings
 from restore_contract.targets.transient import RetriesExhausted
+from tests.unit.emulated import emulated_driver
 
 NODE = "restore_contract/suite/test_properties.py::test_busy_target_is_409"
 
@@ -227,3 +232,80 @@ def test_once_the_budget_is_spent_no_test_of_the_driver_starts() -> None:
     hooks.pytest_runtest_setup(uses_driver)
     run_of(uses_driver.config).budget = None
     hooks.pytest_runtest_setup(uses_driver)
+
+
+class Marked:
+    """A collected item as the ordering and the share read it: its node id and its budget_weight marker."""
+
+    def __init__(self, nodeid: str, weight: float | None = None) -> None:
+        self.nodeid, self.name, self.fixturenames = nodeid, nodeid.rsplit("::", 1)[-1], ["driver"]
+        self._weight = weight
+
+    def get_closest_marker(self, name: str) -> Any:
+        assert name == "budget_weight"
+        return None if self._weight is None else SimpleNamespace(args=(self._weight,))
+
+
+def _contract_config(budget: float | None) -> Any:
+    config = SimpleNamespace(args=[str(CONTRACT_SUITE)], invocation_params=SimpleNamespace(dir=Path.cwd()))
+    config.stash = pytest.Stash()
+    run_of(cast(Any, config)).settings = RunSettings(Settings(target="replay"), "replay", budget)
+    return config
+
+
+def test_under_a_budget_the_heaviest_tests_go_first_and_otherwise_file_order() -> None:
+    names = ["a", "b", "c", "d"]
+    weights = {"b": 20.0, "d": 3.0}
+    items = [Marked(f"t.py::{name}", weights.get(name)) for name in names]
+    hooks.pytest_collection_modifyitems(_contract_config(600.0), cast(Any, items))
+    assert [item.name for item in items] == ["b", "d", "a", "c"]
+    unordered = [Marked(f"t.py::{name}", weights.get(name)) for name in names]
+    hooks.pytest_collection_modifyitems(_contract_config(None), cast(Any, unordered))
+    assert [item.name for item in unordered] == names
+
+
+def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_runs() -> None:
+    with emulated_driver(budget=Budget(seconds=100.0)) as driver:
+        item = Marked(NODE, 3.0)
+        later = Marked("t.py::later")
+        pyfunc = SimpleNamespace(
+            funcargs={"driver": driver},
+            nodeid=NODE,
+            get_closest_marker=item.get_closest_marker,
+            fixturenames=["driver"],
+            config=SimpleNamespace(),
+        )
+        pyfunc.session = SimpleNamespace(items=[pyfunc, later])
+        wrapper = hooks.pytest_pyfunc_call(cast(Any, pyfunc))
+        next(wrapper)
+        assert driver.test == NODE
+        # Weight 3 of the 4 still to run: about three quarters of what is left.
+        assert 70.0 < driver.budget.shares[NODE] <= 75.0
+        with pytest.raises(StopIteration) as done:
+            wrapper.send("result")
+        assert done.value.value == "result"
+        assert driver.test == NO_TEST
+
+
+def test_a_test_without_the_driver_is_left_alone() -> None:
+    item = SimpleNamespace(funcargs={"pool": object()})
+    wrapper = hooks.pytest_pyfunc_call(cast(Any, item))
+    next(wrapper)
+    with pytest.raises(StopIteration) as done:
+        wrapper.send("result")
+    assert done.value.value == "result"
+
+
+def test_a_failed_contract_test_says_how_to_run_it_again() -> None:
+    item = _item()
+    run = run_of(item.config)
+    run.settings = RunSettings(Settings(target="replay"), "replay", None)
+    run.invocation = Invocation.of(["-x", NODE], [NODE], Path.cwd(), {"PRISMA_CONTRACT_TARGET": "replay"})
+    call = _call("call", ContractViolation("broken", ("p1",)))
+    report = _made_report(item, call, _report(call, "failed"))
+    (section,) = [text for title, text in report.sections if title == "reproduce"]
+    assert section == reproduce(NODE, run.invocation, "replay", None)
+    assert NODE in section
+    assert run.report.tests[NODE].reproduce == section
+    passed = _call("call")
+    assert [title for title, _ in _made_report(item, passed, _report(passed, "passed")).sections] == []
