@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import signal
@@ -19,8 +20,18 @@ from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.parity.normalise import SECRET
 from restore_contract.parity.snapshot import SNAPSHOTS
 from restore_contract.redaction import REDACTED, scrub_body, scrub_text
-from restore_contract.targets.base import TargetConfigurationError
-from restore_contract.targets.cassettes import CASSETTES, FORCE_ENV, Cassette, NetworkBlocked, recording, replaying
+from restore_contract.targets.base import NO_ADMIN, TargetConfigurationError
+from restore_contract.targets.cassettes import (
+    CASSETTES,
+    FORCE_ENV,
+    Cassette,
+    CassetteMismatch,
+    NetworkBlocked,
+    recording,
+    replay_target,
+    replaying,
+)
+from restore_contract.targets.live import LiveSettings
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
@@ -258,3 +269,50 @@ def test_a_ctrl_c_that_the_block_caught_still_discards_the_recording(tmp_path: P
 
     assert files(tmp_path) == before
     assert signal.getsignal(signal.SIGINT) is handler  # put back
+
+
+# --- replaying a recorded run: its settings, no token, no logins, a mismatch that says how to re-record ------------
+
+RECORDED = LiveSettings(
+    "http://api.test", "never-recorded", project_id="proj_1", run_id="recorded", principals={NO_ADMIN: "t0ken"}
+)
+
+
+def test_a_replay_is_the_recorded_run_without_tokens_or_logins(tmp_path: Path) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    reply = httpx.MockTransport(lambda request: httpx.Response(200, json={"answer": "recorded"}))
+    with recording(cassette, RECORDED.public(), "replay", force=False), httpx.Client(transport=reply) as client:
+        client.get(API)
+
+    target, settings = replay_target(cassette, "replay")
+    try:
+        assert settings == dataclasses.replace(
+            RECORDED,
+            token="replay-has-no-token",
+            principals={NO_ADMIN: "replay-has-no-no-admin-token"},
+            data_probe=False,
+        )
+        assert (target.name, target.data, target.project_id, target.cassette) == ("replay", None, "proj_1", True)
+        client = target.client()
+        assert client.get(API).json() == {"answer": "recorded"}
+        with pytest.raises(CassetteMismatch) as mismatch:
+            client.get(f"{API}/backups")
+        said = str(mismatch.value)
+        assert said.startswith(f"replay: GET {API}/backups  is not in cassette 'mine' (")
+        assert f"contract --target live --record {cassette.folder}\n(see docs/replay.md)" in said
+    finally:
+        target.close()
+    with pytest.raises(TargetConfigurationError, match="recorded with the Hypothesis profile replay"):
+        replay_target(cassette, "ci")
+
+
+def test_a_force_setting_that_is_not_a_yes_keeps_the_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    record(cassette, "first")
+    monkeypatch.setenv(FORCE_ENV, "perhaps")
+    with pytest.raises(TargetConfigurationError, match="already holds a cassette"):
+        record(cassette, "second")
+    monkeypatch.setenv(FORCE_ENV, "yes")
+    record(cassette, "second")
+    assert replayed(cassette) == "second"
