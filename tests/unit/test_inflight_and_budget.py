@@ -154,3 +154,63 @@ def test_the_workers_figures_add_up_to_the_runs() -> None:
     assert (merged.restores_started, merged.verified_in_background, merged.in_flight_most) == (5, 3, 2)
     assert (merged.leftovers, merged.guard_refusals) == (["db_a", "db_b"], ["POST /v1/x"])
     assert merge([second, first]).retries == 4, "whichever worker reports first"
+
+
+def test_without_a_budget_no_test_ever_stops_for_time() -> None:
+    budget = Budget(seconds=None)
+    budget.begin("t", weight=20, weights_left=21)
+    budget.sending()
+    assert (budget.deadline, budget.shares, budget.left) == (None, {}, None)
+    assert not budget.spent
+    assert not budget.share_spent(verifying=True)
+    assert budget.fits(1e9)
+
+
+def test_once_the_runs_budget_is_spent_every_test_stops_even_before_its_first_example() -> None:
+    budget = Budget(seconds=30.0, started=time.monotonic() - 31)
+    assert budget.spent
+    budget.begin("late", weight=1, weights_left=1)
+    assert budget.shares == {"late": 0.0}, "nothing left to share"
+    assert budget.share_spent(verifying=False), "it has sent nothing, and stops all the same"
+    assert budget.not_started() == "not started: the run's time budget (30 s) was spent before this test's turn"
+    assert not Budget(seconds=30.0, started=time.monotonic() - 29).spent
+
+
+def test_the_slowest_verification_is_kept_aside_from_every_share() -> None:
+    budget = Budget(seconds=100.0)
+    budget.verified_in(40.0)
+    budget.verified_in(10.0)  # the slowest is kept
+    assert budget.slowest_verification == 40.0
+    budget.begin("t", weight=1, weights_left=2)
+    assert 28 < budget.shares["t"] <= 30, budget.shares  # (100 - 40) / 2
+    assert budget.deadline is not None
+    assert budget.fits(25.0)
+    assert not budget.fits(31.0)
+    budget.verified_in(200.0)
+    budget.begin("u", weight=1, weights_left=1)
+    assert budget.shares["u"] == 0.0, "never a negative share"
+
+
+def test_a_share_is_never_more_than_the_test_s_own_weight_of_what_is_left() -> None:
+    """weights_left counts the test itself: when it is given as less, the test still gets at most all that is left."""
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=3, weights_left=1)
+    assert 99 < budget.shares["t"] <= 100
+
+
+def test_the_average_in_flight_is_over_the_time_since_the_first_started() -> None:
+    inflight = InFlight(workers=2)
+    assert inflight.average == 0.0, "none started yet"
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    inflight.start("t", "db_2", lambda: (release.wait(5), None)[1])
+    assert inflight.now == 2
+    time.sleep(0.2)
+    assert 1.5 < inflight.average <= 2.0, "both in flight the whole time"
+    release.set()
+    assert inflight.finish("t") == []
+    time.sleep(0.2)
+    assert inflight.now == 0
+    assert 0.5 < inflight.average < 1.5, "then none for about as long"
+    assert inflight.counts.most == 2
+    assert inflight.close() == []
