@@ -75,8 +75,13 @@ MODULES = (
 # The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
 MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
 # Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
-# module: with --promise-tests, run for a mutant of a line no in-process test executes. Each costs 15-60 s here.
+# module: with --promise-tests, run for a mutant of a line no in-process test executes, or of one run only at import
+# (a hook's decorator: its wiring shows in a whole run alone). Each costs 15-60 s here.
 PROMISE_TESTS = {
+    "restore_contract/plugin/tests.py": [
+        "tests/meta/test_rate_limited.py::test_a_run_still_rate_limited_after_its_retries_ends_with_exit_75_and_one_line",
+        "tests/meta/test_budget_verdicts.py::test_a_budget_never_turns_a_failing_run_green_and_the_run_still_ends_near_it",
+    ],
     "restore_contract/checks/record.py": [
         "tests/meta/test_xdist.py::test_two_workers_on_the_in_process_emulator_give_one_merged_record"
     ],
@@ -127,6 +132,7 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
     data.read()
     seconds: dict[str, float] = json.loads(durations.read_text()) if durations.exists() else {}
     result: dict[str, dict[str, list[str]]] = {}
+    imported: dict[str, list[int]] = {}  # lines run only at import: their mutants get the promise tests too
     for measured in data.measured_files():
         path = Path(measured).resolve().relative_to(clone.resolve()).as_posix()
         contexts_by_line = data.contexts_by_lineno(measured).items()
@@ -138,7 +144,8 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
             str(line): sorted(tests or users, key=lambda test: (seconds.get(test, 60.0), test))
             for line, tests in by_line.items()
         }
-    return {"coverage": result, "seconds": seconds}
+        imported[path] = sorted(line for line, tests in by_line.items() if not tests)
+    return {"coverage": result, "seconds": seconds, "imported": imported}
 
 
 def cosmic_ray(

@@ -133,3 +133,38 @@ def test_combine_writes_the_figures_it_was_asked_for(
     written = json.loads((tmp_path / "both.json").read_text())
     assert (written["score"], written["modules"][module]["score"]) == (100.0, 100.0)
     assert (tmp_path / "both.md").read_text().startswith("# Mutation score: 100.0 % killed (4 of 4)")
+
+
+@pytest.fixture(scope="module")
+def tests_command() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("bench_mutation_tests", ROOT / "bench" / "mutation_tests.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PLAN: dict[str, Any] = {
+    "coverage": {"m.py": {"10": ["t::slow", "t::quick"], "11": ["t::quick"], "1": ["t::quick", "t::slow"]}},
+    "seconds": {"t::quick": 0.1, "t::slow": 5.0},
+    "imported": {"m.py": [1]},
+    "promise_tests": {"m.py": ["meta::whole_run"]},
+    "timeout": 240,
+}
+
+
+def test_a_mutant_runs_the_tests_that_executed_its_line_quickest_first(tests_command: ModuleType) -> None:
+    assert tests_command.choose(PLAN, "m.py", [10]) == ["t::quick", "t::slow"]
+    assert tests_command.choose(PLAN, "m.py", [11]) == ["t::quick"]
+
+
+def test_a_line_no_test_runs_or_run_at_import_gets_the_promise_tests_too(tests_command: ModuleType) -> None:
+    assert tests_command.choose(PLAN, "m.py", [99]) == ["meta::whole_run"]
+    assert tests_command.choose(PLAN, "m.py", [1]) == ["t::quick", "t::slow", "meta::whole_run"]
+    assert tests_command.choose(PLAN, "other.py", [1]) == []
+
+
+def test_a_mutants_timeout_follows_its_tests_time_under_the_cap(tests_command: ModuleType) -> None:
+    assert tests_command.timeout_for(["t::quick", "t::slow"], PLAN["seconds"], 240) == pytest.approx(60 + 3 * 5.1)
+    assert tests_command.timeout_for(["meta::whole_run"] * 3, PLAN["seconds"], 240) == 240
