@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gzip
 import json
 import re
 import signal
@@ -316,3 +317,46 @@ def test_a_force_setting_that_is_not_a_yes_keeps_the_cassette(tmp_path: Path, mo
     monkeypatch.setenv(FORCE_ENV, "yes")
     record(cassette, "second")
     assert replayed(cassette) == "second"
+
+
+def test_a_compressed_answer_is_recorded_readable_and_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that gzips its answers: the secret inside must still be found and blanked out, and the replay must
+    still read the answer."""
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    cassette = Cassette(tmp_path / "gzipped")
+    answer = {"data": {"endpoints": {"direct": {"connectionString": "postgres://u:hunter2@db.example/1"}}}}
+    compressed = gzip.compress(json.dumps(answer).encode())
+    server = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=compressed, headers={"content-encoding": "gzip"})
+    )
+    with recording(cassette, SETTINGS, "replay"), httpx.Client(transport=server) as client:
+        assert client.get(API).json() == answer
+    text = cassette.session.read_text(encoding="utf-8")
+    assert "hunter2" not in text
+    assert REDACTED in text
+    with replaying(cassette), httpx.Client() as client:
+        replayed_string = client.get(API).json()["data"]["endpoints"]["direct"]["connectionString"]
+    assert REDACTED in replayed_string
+    assert "hunter2" not in replayed_string
+
+
+def test_a_folder_with_only_half_a_cassette_is_no_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    whole = Cassette(tmp_path / "whole")
+    record(whole, "first")
+    for kept in ("meta.json", "session.yaml"):
+        half = Cassette(tmp_path / f"only-{kept}")
+        half.folder.mkdir()
+        (half.folder / kept).write_bytes((whole.folder / kept).read_bytes())
+        with pytest.raises(TargetConfigurationError, match=r"^no cassette at "):
+            half.metadata()
+
+
+def test_meta_json_is_written_in_one_canonical_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorted keys, two-space indent, a final newline: a re-recording's diff shows what changed, not the order."""
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    for path in [cassette.meta, *CASSETTES.glob("*/meta.json")]:
+        text = path.read_text(encoding="utf-8")
+        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n", path

@@ -17,6 +17,7 @@ from typing import Any, cast
 
 import pytest
 
+from restore_contract import workspace
 from restore_contract.checks.budget import Budget, StopExamples
 from restore_contract.checks.configuration import RunSettings
 from restore_contract.checks.driver import NO_TEST
@@ -309,3 +310,11 @@ def test_a_failed_contract_test_says_how_to_run_it_again() -> None:
     assert run.report.tests[NODE].reproduce == section
     passed = _call("call")
     assert [title for title, _ in _made_report(item, passed, _report(passed, "passed")).sections] == []
+
+
+def test_from_an_install_the_rerun_names_the_test_file_by_its_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed, the suite's node ids are relative to site-packages: the rerun command names the file in full."""
+    item = _item()
+    assert hooks._rerun_node(item) == NODE  # a checkout: dev.py runs pytest from the project
+    monkeypatch.setattr(workspace, "CHECKOUT", None)
+    assert hooks._rerun_node(item) == f"{item.path}::test_busy_target_is_409"

@@ -253,3 +253,12 @@ def test_a_probe_needs_at_least_one_session() -> None:
     with pytest.raises(ValueError, match="max_sessions must be at least 1"):
         PostgresAccess(max_sessions=0)
     PostgresAccess(max_sessions=1).close()
+
+
+def test_the_default_probe_keeps_the_four_sessions_docs_nightly_promises(server: Server) -> None:
+    """docs/nightly.md: "The data probe keeps at most 4 database sessions open at a time"."""
+    access = PostgresAccess(connect=server.connect)
+    for index in range(6):
+        access.read(secret(index))
+    assert (server.most, server.open) == (4, 4)
+    access.close()

@@ -110,7 +110,7 @@ def test_restores_verified_in_the_background_are_reported_with_their_time() -> N
         (restored,) = driver.report.restores
         assert (restored["target"], restored["ok"]) == (target, True)
         assert restored["seconds"] >= 0
-        assert driver.budget.slowest_verification > 0
+        assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
         assert driver.report.checked["data probe: the target holds exactly the backup's data"] == 1
 
 
@@ -119,7 +119,7 @@ def test_restores_verified_inline_are_reported_too(driver: Driver) -> None:
     driver.send(restore_case(target, sent))
     (restored,) = driver.report.restores
     assert (restored["target"], restored["ok"]) == (target, True)
-    assert driver.budget.slowest_verification > 0
+    assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
 
 
 def test_a_restore_whose_answer_never_came_is_a_finding(driver: Driver, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -240,3 +240,35 @@ def test_a_target_named_as_missing_is_judged_missing(driver: Driver) -> None:
     gone = driver.pool.deleted[0]
     driver.send(restore_case(gone, body(*backup_of(driver.pool))), world=RestoreWorld(target=TargetState.MISSING))
     assert driver.report.statuses[404] == 1
+
+
+def test_another_workspaces_admin_restores_its_own_database_judged_through_its_own_eyes(driver: Driver) -> None:
+    """The probe reads that workspace's database with that workspace's token (the run's own sees nothing there)."""
+    (foreign,) = driver.pool.foreign
+    (backup,) = driver.pool.foreign_backups
+    own = driver.target.tokens[OTHER_WORKSPACE]
+    response = driver.send(restore_case(foreign, body(backup.database_id, backup.id)), token=own, world=RestoreWorld())
+    assert response.status_code == 200
+    assert driver.report.causes["started: verified end to end"] == 1
+
+
+def test_a_refused_restore_into_a_busy_target_counts_under_its_status(driver: Driver) -> None:
+    """The coverage table's 409 rows: one per status a target was busy in."""
+    assert driver.target.control is not None
+    for status in ("recovering", "provisioning"):
+        busy = next(database for database, held in driver.pool.busy.items() if held == status)
+        driver.target.control.force_status(busy, status)
+        driver.send(restore_case(busy, body(*backup_of(driver.pool))), world=RestoreWorld(target=TargetState(status)))
+    assert driver.report.causes["target-busy: recovering"] == 1
+    assert driver.report.causes["target-busy: provisioning"] == 1
+
+
+def test_the_probe_reads_data_only_when_asked_and_only_of_a_settled_database(driver: Driver) -> None:
+    """The docs promise nothing of a database's data while it provisions or recovers: it is not read then."""
+    assert driver.target.control is not None
+    ready = driver.pool.ready[0]
+    assert driver.probe.database(ready).data is None  # type: ignore[union-attr]
+    assert driver.probe.database(ready, with_data=True).data is not None  # type: ignore[union-attr]
+    busy = next(database for database, held in driver.pool.busy.items() if held == "provisioning")
+    driver.target.control.force_status(busy, "provisioning")
+    assert driver.probe.database(busy, with_data=True).data is None  # type: ignore[union-attr]

@@ -214,3 +214,45 @@ def test_the_average_in_flight_is_over_the_time_since_the_first_started() -> Non
     assert 0.5 < inflight.average < 1.5, "then none for about as long"
     assert inflight.counts.most == 2
     assert inflight.close() == []
+
+
+def test_a_share_is_spent_once_its_deadline_has_passed() -> None:
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=1, weights_left=1)
+    budget.sending()
+    budget.deadline = time.monotonic() + 0.5
+    assert not budget.share_spent(verifying=False)
+    budget.deadline = time.monotonic() - 0.5
+    assert budget.share_spent(verifying=False), "half a second past its deadline"
+
+
+def test_the_average_in_flight_counts_from_the_first_start_not_the_last() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    time.sleep(0.3)
+    inflight.start("t", "db_2", lambda: (release.wait(5), None)[1])
+    time.sleep(0.3)
+    assert 1.2 < inflight.average < 1.8, "one for 0.3 s, then two for 0.3 s"
+    release.set()
+    assert inflight.close() == []
+
+
+def test_abandoning_drops_what_has_not_started_and_inline_has_nothing_to_drop() -> None:
+    assert InFlight(workers=1).close(abandon=True) == []
+    inflight = InFlight(workers=2)
+    release, ran = threading.Event(), []
+
+    def slow(name: str) -> ContractViolation | None:
+        ran.append(name)
+        release.wait(5)
+        return ContractViolation("found late", ("p",))
+
+    for name in ("db_1", "db_2", "db_3"):  # two run, one waits for a worker
+        inflight.start("t", name, lambda name=name: slow(name))  # type: ignore[misc]
+    time.sleep(0.1)
+    assert inflight.close(abandon=True) == []
+    assert inflight.abandoned
+    release.set()
+    time.sleep(0.1)
+    assert sorted(ran) == ["db_1", "db_2"], "the third never started"
