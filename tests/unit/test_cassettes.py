@@ -348,8 +348,12 @@ def test_a_folder_with_only_half_a_cassette_is_no_cassette(tmp_path: Path, monke
         half = Cassette(tmp_path / f"only-{kept}")
         half.folder.mkdir()
         (half.folder / kept).write_bytes((whole.folder / kept).read_bytes())
-        with pytest.raises(TargetConfigurationError, match=r"^no cassette at "):
+        with pytest.raises(TargetConfigurationError, match=r"^no cassette at ") as missing:
             half.metadata()
+        assert f"(recorded in {CASSETTES}: emulator-http); record one with" in str(missing.value)
+        assert half.exists(), "any part of one is a cassette a recording must not replace unasked"
+        with pytest.raises(TargetConfigurationError, match="already holds a cassette"):
+            record(half, "over a half")
 
 
 def test_meta_json_is_written_in_one_canonical_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -256,3 +256,9 @@ def test_abandoning_drops_what_has_not_started_and_inline_has_nothing_to_drop() 
     release.set()
     time.sleep(0.1)
     assert sorted(ran) == ["db_1", "db_2"], "the third never started"
+
+
+def test_a_run_that_verified_nothing_in_the_background_had_none_in_flight() -> None:
+    inflight = InFlight(workers=2)
+    assert (inflight.counts.most, inflight.counts.started, inflight.now, inflight.average) == (0, 0, 0, 0.0)
+    assert inflight.close() == []

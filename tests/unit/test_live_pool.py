@@ -137,6 +137,9 @@ def test_a_live_pool_restores_into_its_scratch_databases_and_the_sacrificial_one
     (gone,) = pool.deleted
     assert staging.admin.get(f"/v1/databases/{gone}").status_code == 404
     assert pool.scratch == [*pool.ready[1:], gone]
+    # Every database a test may name as a target (ready, deleted; a live run holds none busy or failed), then sources.
+    assert pool.restore_targets == [*pool.ready, gone]
+    assert pool.database_ids == [*pool.ready, gone, staging.golden]
 
     assert any(name.startswith("contract-lease-") for name in staging.connections(staging.sacrificial))
     assert pool.release() == []
@@ -306,6 +309,19 @@ def test_stale_scratch_databases_are_found_on_every_page_of_the_project() -> Non
     assert deleted == ["/v1/databases/db_ca", "/v1/databases/db_cb", "/v1/databases/db_cc"]
     assert (len(gone), kept) == (3, [])
     assert gone[0].endswith(": DELETE answered 204")
+
+
+def test_a_project_is_listed_for_at_most_a_hundred_pages() -> None:
+    """A bound, not an expectation: a server whose pagination never ends does not keep the run reading forever."""
+    pages: list[str] = []
+
+    def endless(request: httpx.Request) -> httpx.Response:
+        pages.append(request.url.params.get("cursor", "first"))
+        return _page([], f"after-{len(pages)}")
+
+    client = httpx.Client(transport=httpx.MockTransport(endless), base_url="https://api.example")
+    assert delete_stale_scratch(client, "proj_1", None, 3600.0) == ([], [])
+    assert len(pages) == 100
 
 
 def test_a_project_or_source_that_cannot_be_listed_is_one_line_naming_the_setting(staging: Staging) -> None:
