@@ -253,6 +253,15 @@ def _changed_line(diff: str) -> str:
     return next(added, "")
 
 
+# A signature's bare `*` (keyword-only parameters follow) that cosmic-ray's `*` → `/` turned into positional-only
+# ones: no operator, no one-line bug, whether the signature is on the `def` line or spread over several.
+SIGNATURE_STAR = re.compile(r"^(def .*\(.*|.*,\s*|\s*)/,")
+
+
+def not_an_operator(operator: str, diff: str) -> bool:
+    return operator.endswith("_Mul_Div") and SIGNATURE_STAR.match(_changed_line(diff)) is not None
+
+
 def _equivalent_reason(path: str, diff: str, equivalents: list[dict[str, str]]) -> str | None:
     """Why the mutant `diff` of `path` changes nothing a user could observe, if it is listed as such."""
     changed = _changed_line(diff)
@@ -281,9 +290,8 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
             if result.test_outcome == TestOutcome.KILLED:
                 counts["killed"] += 1
                 continue
-            changed = _changed_line(result.diff)
-            if changed.startswith("def ") and mutation.operator_name.endswith("_Mul_Div"):
-                counts["mutants"] -= 1  # a signature's keyword-only `*` made `/`: no operator, no one-line bug
+            if not_an_operator(mutation.operator_name, result.diff):
+                counts["mutants"] -= 1
                 counts["not_operators"] += 1
                 continue
             survivor = {
@@ -351,6 +359,10 @@ def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     for path, kept in left.items():
         counts[path]["survived"] = counts[path]["equivalent"] = 0
         for survivor in kept:
+            if not_an_operator(survivor["operator"], survivor["diff"]):  # one a run before this rule counted
+                counts[path]["mutants"] -= 1
+                counts[path]["not_operators"] += 1
+                continue
             survivor = {key: value for key, value in survivor.items() if key != "equivalent"}
             reason = _equivalent_reason(path, survivor["diff"], equivalents)
             counts[path]["equivalent" if reason is not None else "survived"] += 1

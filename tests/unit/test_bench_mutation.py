@@ -168,3 +168,33 @@ def test_a_line_no_test_runs_or_run_at_import_gets_the_promise_tests_too(tests_c
 def test_a_mutants_timeout_follows_its_tests_time_under_the_cap(tests_command: ModuleType) -> None:
     assert tests_command.timeout_for(["t::quick", "t::slow"], PLAN["seconds"], 240) == pytest.approx(60 + 3 * 5.1)
     assert tests_command.timeout_for(["meta::whole_run"] * 3, PLAN["seconds"], 240) == 240
+
+
+@pytest.mark.parametrize(
+    ("removed", "added", "signature"),
+    [
+        ("def f(unit: str, *, zero: bool = False) -> P:", "def f(unit: str, /, zero: bool = False) -> P:", True),
+        (
+            "    values: Settings, profile: str, *, preflight: bool = True",
+            "    values: Settings, profile: str, /, preflight: bool = True",
+            True,
+        ),
+        ("    *,", "    /,", True),
+        ("    x = a * b", "    x = a / b", False),
+    ],
+)
+def test_a_signatures_star_made_a_slash_is_no_operator(
+    bench: ModuleType, removed: str, added: str, signature: bool
+) -> None:
+    diff = f"+++ b/m.py\n-{removed}\n+{added}"
+    assert bench.not_an_operator("core/ReplaceBinaryOperator_Mul_Div", diff) is signature
+    assert not bench.not_an_operator("core/NumberReplacer", diff)
+
+
+def test_a_combined_run_drops_a_signature_survivor_an_older_rule_counted(bench: ModuleType) -> None:
+    module = "restore_contract/checks/configuration.py"
+    star = {"where": f"{module}:40", "operator": "ReplaceBinaryOperator_Mul_Div", "diff": "+++ b/x\n-    *,\n+    /,"}
+    combined = bench.combine([("run", _run({module: {"mutants": 5, "killed": 4}}, [star]))])
+    assert combined["modules"][module]["mutants"] == 4
+    assert combined["modules"][module]["not_operators"] == 1
+    assert (combined["modules"][module]["score"], combined["survivors"]) == (100.0, [])
