@@ -262,3 +262,20 @@ def test_the_default_probe_keeps_the_four_sessions_docs_nightly_promises(server:
         access.read(secret(index))
     assert (server.most, server.open) == (4, 4)
     access.close()
+
+
+def test_the_probe_connects_in_autocommit_and_gives_up_on_a_silent_database_after_10_s() -> None:
+    """Each statement its own transaction (a restore never waits on a probe's open one); a database that does not
+    answer is a refused login after 10 s, not a run that hangs."""
+    options: list[dict[str, object]] = []
+    server = Server()
+
+    def connect(conninfo: str, **given: object) -> psycopg.Connection[Any]:
+        options.append(given)
+        return server.connect(conninfo)
+
+    access = PostgresAccess(connect=connect)
+    access.login(secret(0))
+    access.read(secret(0))
+    access.close()
+    assert options == [{"autocommit": True, "connect_timeout": 10}] * 2
