@@ -149,7 +149,7 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
 
 
 def cosmic_ray(
-    clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path, survivors_of: str | None = None
+    clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path, survivors_of: list[str] | None = None
 ) -> Path:
     config = clone / ".mutation-cosmic-ray.toml"
     command = f"{sys.executable} bench/mutation_tests.py {plan} {socket_path}"
@@ -169,11 +169,16 @@ def cosmic_ray(
             [binaries / "cr-filter-operators", session, config],
             [binaries / "cosmic-ray", "exec", config, session],
         ):
-            if step[1] == "exec" and survivors_of is not None and not (clone / RERUN).exists():
-                earlier = [s for s in _read(survivors_of)["survivors"] if s["where"].rsplit(":", 1)[0] in modules]
+            if step[1] == "exec" and survivors_of and not (clone / RERUN).exists():
+                earlier = [
+                    survivor
+                    for name in survivors_of
+                    for survivor in _read(name)["survivors"]
+                    if survivor["where"].rsplit(":", 1)[0] in modules
+                ]
                 missing = only_survivors(clone, session, earlier)
                 (clone / RERUN).write_text(json.dumps({"rerun_of": survivors_of, "missing": missing}), "utf-8")
-                _say(f"only the survivors of {survivors_of}; {len(missing)} of them not found in this tree")
+                _say(f"only the survivors of {', '.join(survivors_of)}; {len(missing)} of them not found in this tree")
             _say(" ".join(str(part) for part in step[:2]))
             subprocess.run([str(part) for part in step], cwd=clone, env=_env(clone), stdout=output, stderr=output)
     return session
@@ -326,6 +331,11 @@ def _scores(per_module: dict[str, Counter[str]], survivors: list[dict[str, Any]]
     }
 
 
+def _names(rerun_of: str | list[str] | None) -> list[str]:
+    """The runs a rerun reran the survivors of (one name, as a first version of this file wrote, or several)."""
+    return [rerun_of] if isinstance(rerun_of, str) else list(rerun_of or [])
+
+
 def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """One set of figures from several runs (name, figures), in order: a module measured again replaces its earlier
     figures; a rerun (`--survivors-of`) replaces the outcomes of the survivors it reran, in the run it names, which
@@ -333,20 +343,21 @@ def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     by the equivalents list as it is now."""
     counts: dict[str, Counter[str]] = {}
     left: dict[str, list[dict[str, Any]]] = {}
-    combined = []
+    combined: list[str] = []
     for name, figures in parts:
-        rerun_of = figures.get("rerun_of")
-        if rerun_of is not None and rerun_of not in combined:
-            raise ValueError(f"{name} reruns the survivors of {rerun_of}: name {rerun_of} before it")
+        rerun_of = _names(figures.get("rerun_of"))
+        if rerun_of and not set(rerun_of) <= set(combined):
+            earlier = ", ".join(rerun_of)
+            raise ValueError(f"{name} reruns the survivors of {earlier}: name {earlier} before it")
         of_module: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
         for survivor in figures["survivors"] + figures.get("missing", []):
             of_module[survivor["where"].rsplit(":", 1)[0]].append(survivor)
         for path, row in figures["modules"].items():
             measured = Counter({key: row.get(key, 0) for key in ("mutants", "killed", "errors", "not_operators")})
-            if rerun_of is None:
+            if not rerun_of:
                 counts[path] = measured
             elif path not in counts:
-                raise ValueError(f"{name} reruns {path}, which {rerun_of} did not measure")
+                raise ValueError(f"{name} reruns {path}, which {', '.join(rerun_of)} did not measure")
             else:  # its mutants were survivors of the earlier run: now killed, still surviving, or no verdict
                 counts[path]["killed"] += measured["killed"]
                 moved = measured["errors"] + measured["not_operators"]
@@ -379,7 +390,7 @@ def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         "pending": sum(figures.get("pending", 0) for _, figures in parts),
         "parts": [
             {key: figures.get(key) for key in ("commit", "date", "minutes", "tests_mapped", "promise_tests")}
-            | {"name": name, "rerun_of": figures.get("rerun_of"), "modules": list(figures["modules"])}
+            | {"name": name, "rerun_of": _names(figures.get("rerun_of")), "modules": list(figures["modules"])}
             for name, figures in parts
         ],
     } | _scores({path: counts[path] for path in order}, survivors)
@@ -396,7 +407,7 @@ def markdown(figures: dict[str, Any]) -> str:
     if figures.get("parts"):
         lines += ["Combined from these runs (a rerun ran again only the survivors of the run it names):", ""]
         for part in figures["parts"]:
-            what = f"reran the survivors of {part['rerun_of']}" if part["rerun_of"] else "measured"
+            what = f"reran the survivors of {', '.join(part['rerun_of'])}" if part["rerun_of"] else "measured"
             tests = " ".join(part["tests_mapped"] or [])
             promise = ", with --promise-tests" if part["promise_tests"] else ""
             lines.append(
@@ -446,9 +457,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
     parser.add_argument(
         "--survivors-of",
+        nargs="+",
         metavar="NAME",
-        help="run only the survivors in bench/results/NAME.json again (of the --module given), e.g. once tests were "
-        "added for them",
+        help="run only the survivors in bench/results/NAME.json (several: of each) again, of the --module given, e.g. "
+        "once tests were added for them",
     )
     parser.add_argument(
         "--combine",

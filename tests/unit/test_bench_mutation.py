@@ -111,7 +111,7 @@ def test_a_rerun_replaces_the_outcomes_of_the_survivors_it_reran(bench: ModuleTy
     assert sorted(s["where"] for s in combined["survivors"]) == [f"{guard}:2", f"{guard}:3", f"{transient}:26"]
     assert combined["commit"] == "aaaaaaa, bbbbbbb"
     assert combined["minutes"] == 30.0
-    assert [part["rerun_of"] for part in combined["parts"]] == [None, "first", None]
+    assert [part["rerun_of"] for part in combined["parts"]] == [[], ["first"], []]
     text = bench.markdown(combined)
     assert "reran the survivors of first" in text
     assert f"| {guard} | 10 | 8 | 2 | 0 | 0 | 80.0 |" in text
@@ -121,6 +121,20 @@ def test_a_rerun_is_combined_only_after_the_run_it_reran(bench: ModuleType) -> N
     rerun = _run({"m.py": {"mutants": 1, "killed": 1}}, [], rerun_of="first")
     with pytest.raises(ValueError, match="name first before it"):
         bench.combine([("rerun", rerun)])
+    first = _run({"m.py": {"mutants": 2, "killed": 1}}, [_survivor("m.py:3", "x")])
+    both = _run({"m.py": {"mutants": 1, "killed": 1}}, [], rerun_of=["other", "first"])
+    with pytest.raises(ValueError, match="name other, first before it"):
+        bench.combine([("first", first), ("both", both)])
+
+
+def test_one_rerun_replaces_the_survivors_of_several_runs(bench: ModuleType) -> None:
+    one = _run({"a.py": {"mutants": 3, "killed": 2}}, [_survivor("a.py:1", "x = 1")])
+    two = _run({"b.py": {"mutants": 2, "killed": 1}}, [_survivor("b.py:5", "y = 5")])
+    rerun = _run({"a.py": {"mutants": 1, "killed": 1}, "b.py": {"mutants": 1}}, [_survivor("b.py:5", "y = 5")])
+    combined = bench.combine([("one", one), ("two", two), ("again", rerun | {"rerun_of": ["one", "two"]})])
+    assert (combined["modules"]["a.py"]["score"], combined["modules"]["b.py"]["score"]) == (100.0, 50.0)
+    assert [survivor["where"] for survivor in combined["survivors"]] == ["b.py:5"]
+    assert "reran the survivors of one, two" in bench.markdown(combined)
 
 
 def test_combine_writes_the_figures_it_was_asked_for(
