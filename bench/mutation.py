@@ -3,6 +3,8 @@
 tests meant to catch it; a mutant that no test fails on is a promise nobody checks.
 
     .venv/bin/python bench/mutation.py [--module PATH ...] [--workdir DIR] [--keep]
+    .venv/bin/python bench/mutation.py --module PATH ... --survivors-of NAME --output NAME-rerun
+    .venv/bin/python bench/mutation.py --combine NAME [NAME-rerun ...] [--output mutation]
 
 The tool is cosmic-ray: it writes each mutant into the module's file on disk and
 runs a test command, so the tests that start the suite in subprocesses and fork servers run the mutant too
@@ -19,6 +21,9 @@ a secret key or an exit code is never mutated, and a subprocess never sees a mut
 4. The score per module and every survivor (file:line, operator, diff); a survivor listed in
    bench/mutation_equivalent.toml (reviewed: it changes nothing a user could observe) is counted apart.
    Figures: bench/results/mutation.json and mutation.md.
+5. `--survivors-of NAME` runs again only the survivors in bench/results/NAME.json (at HEAD: after tests were added
+   for them), each found by its module, operator and changed lines (an edit elsewhere shifts line numbers);
+   `--combine` merges runs (a rerun replaces its survivors' outcomes in the run it reran) into one table.
 """
 
 from __future__ import annotations
@@ -70,8 +75,13 @@ MODULES = (
 # The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
 MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
 # Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
-# module: with --promise-tests, run for a mutant of a line no in-process test executes. Each costs 15-60 s here.
+# module: with --promise-tests, run for a mutant of a line no in-process test executes, or of one run only at import
+# (a hook's decorator: its wiring shows in a whole run alone). Each costs 15-60 s here.
 PROMISE_TESTS = {
+    "restore_contract/plugin/tests.py": [
+        "tests/meta/test_rate_limited.py::test_a_run_still_rate_limited_after_its_retries_ends_with_exit_75_and_one_line",
+        "tests/meta/test_budget_verdicts.py::test_a_budget_never_turns_a_failing_run_green_and_the_run_still_ends_near_it",
+    ],
     "restore_contract/checks/record.py": [
         "tests/meta/test_xdist.py::test_two_workers_on_the_in_process_emulator_give_one_merged_record"
     ],
@@ -122,6 +132,7 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
     data.read()
     seconds: dict[str, float] = json.loads(durations.read_text()) if durations.exists() else {}
     result: dict[str, dict[str, list[str]]] = {}
+    imported: dict[str, list[int]] = {}  # lines run only at import: their mutants get the promise tests too
     for measured in data.measured_files():
         path = Path(measured).resolve().relative_to(clone.resolve()).as_posix()
         contexts_by_line = data.contexts_by_lineno(measured).items()
@@ -133,10 +144,13 @@ def coverage_map(clone: Path, modules: list[str], tests: list[str], log: Path) -
             str(line): sorted(tests or users, key=lambda test: (seconds.get(test, 60.0), test))
             for line, tests in by_line.items()
         }
-    return {"coverage": result, "seconds": seconds}
+        imported[path] = sorted(line for line, tests in by_line.items() if not tests)
+    return {"coverage": result, "seconds": seconds, "imported": imported}
 
 
-def cosmic_ray(clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path) -> Path:
+def cosmic_ray(
+    clone: Path, modules: list[str], plan: Path, socket_path: Path, log: Path, survivors_of: list[str] | None = None
+) -> Path:
     config = clone / ".mutation-cosmic-ray.toml"
     command = f"{sys.executable} bench/mutation_tests.py {plan} {socket_path}"
     config.write_text(
@@ -155,9 +169,87 @@ def cosmic_ray(clone: Path, modules: list[str], plan: Path, socket_path: Path, l
             [binaries / "cr-filter-operators", session, config],
             [binaries / "cosmic-ray", "exec", config, session],
         ):
+            if step[1] == "exec" and survivors_of and not (clone / RERUN).exists():
+                earlier = [
+                    survivor
+                    for name in survivors_of
+                    for survivor in _read(name)["survivors"]
+                    if survivor["where"].rsplit(":", 1)[0] in modules
+                ]
+                missing = only_survivors(clone, session, earlier)
+                (clone / RERUN).write_text(json.dumps({"rerun_of": survivors_of, "missing": missing}), "utf-8")
+                _say(f"only the survivors of {', '.join(survivors_of)}; {len(missing)} of them not found in this tree")
             _say(" ".join(str(part) for part in step[:2]))
             subprocess.run([str(part) for part in step], cwd=clone, env=_env(clone), stdout=output, stderr=output)
     return session
+
+
+RERUN = ".mutation-rerun.json"  # in the clone: which run's survivors it reruns, and those it could not find
+Key = tuple[str, str, tuple[str, ...]]
+
+
+def mutant_key(module: str, operator: str, diff: str) -> Key:
+    """A mutant by its module, operator and the lines it removes and adds (whitespace folded): unlike a line number
+    or cosmic-ray's occurrence index, it names the same mutant after an edit elsewhere in the module."""
+    headers = ("--- a/", "+++ b/", "--- mutation diff")
+    changed = tuple(
+        line[0] + " ".join(line[1:].split())
+        for line in diff.splitlines()
+        if line[:1] in ("-", "+") and not line.startswith(headers)
+    )
+    return module, operator.removeprefix("core/"), changed
+
+
+def _mutant_diff(clone: Path, mutation: Any) -> str:
+    """The diff cosmic-ray would apply for `mutation`, made in memory (the file on disk is left alone)."""
+    import difflib
+
+    import cosmic_ray.plugins
+    from cosmic_ray.mutating import MutationVisitor
+
+    operator = cosmic_ray.plugins.get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
+    code = (clone / mutation.module_path).read_text(encoding="utf-8")
+    try:
+        mutated = MutationVisitor.mutate_code(code, operator, mutation.occurrence)
+    except Exception:  # cosmic-ray's ExceptionReplacer fails on some `except (a.B, C)`: its exec says no verdict too
+        return ""
+    path = Path(mutation.module_path).as_posix()
+    lines = code.split("\n"), (mutated or code).split("\n")
+    return "\n".join(difflib.unified_diff(*lines, fromfile=f"a/{path}", tofile=f"b/{path}", lineterm=""))
+
+
+def only_survivors(clone: Path, session: Path, survivors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Mark every pending mutant of `session` skipped but one per survivor (matched by `mutant_key`); the survivors
+    that match none (their code changed) are returned."""
+    from cosmic_ray.work_db import WorkDB, use_db
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    wanted: Counter[Key] = Counter(_survivor_key(survivor) for survivor in survivors)
+    with use_db(str(session), WorkDB.Mode.open) as db:
+        for item in list(db.pending_work_items):
+            mutation = item.mutations[0]
+            path = Path(mutation.module_path).as_posix()
+            key = mutant_key(path, mutation.operator_name, _mutant_diff(clone, mutation))
+            if wanted[key] > 0:
+                wanted[key] -= 1
+                continue
+            db.set_result(item.job_id, WorkResult(output="not a survivor", worker_outcome=WorkerOutcome.SKIPPED))
+    missing = []
+    for survivor in survivors:
+        key = _survivor_key(survivor)
+        if wanted[key] > 0:
+            wanted[key] -= 1
+            missing.append(survivor)
+    return missing
+
+
+def _survivor_key(survivor: dict[str, Any]) -> Key:
+    return mutant_key(survivor["where"].rsplit(":", 1)[0], survivor["operator"], survivor["diff"])
+
+
+def _read(name: str) -> dict[str, Any]:
+    figures: dict[str, Any] = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
+    return figures
 
 
 def _equivalents() -> list[dict[str, str]]:
@@ -165,8 +257,27 @@ def _equivalents() -> list[dict[str, str]]:
 
 
 def _changed_line(diff: str) -> str:
-    added = (line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("++"))
-    return next(added, "")
+    """The mutant's first added line; for a mutant that only removes (a decorator), `-` and the first line it
+    removes, so an equivalent removal is listed as exactly that removal."""
+    lines = diff.splitlines()
+    added = (line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("++"))
+    removed = (f"-{line[1:].strip()}" for line in lines if line.startswith("-") and not line.startswith("--"))
+    return next(added, None) or next((line for line in removed if line != "-"), "")
+
+
+# A signature's bare `*` (keyword-only parameters follow) that cosmic-ray's `*` → `/` turned into positional-only
+# ones: no operator, no one-line bug, whether the signature is on the `def` line or spread over several.
+SIGNATURE_STAR = re.compile(r"^(def .*\(.*|.*,\s*|\s*)/,")
+
+
+def not_an_operator(operator: str, diff: str) -> bool:
+    return operator.endswith("_Mul_Div") and SIGNATURE_STAR.match(_changed_line(diff)) is not None
+
+
+def _equivalent_reason(path: str, diff: str, equivalents: list[dict[str, str]]) -> str | None:
+    """Why the mutant `diff` of `path` changes nothing a user could observe, if it is listed as such."""
+    changed = _changed_line(diff)
+    return next((e["reason"] for e in equivalents if e["file"] == path and e["mutant"].strip() == changed), None)
 
 
 def results(session: Path, modules: list[str]) -> dict[str, Any]:
@@ -191,9 +302,8 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
             if result.test_outcome == TestOutcome.KILLED:
                 counts["killed"] += 1
                 continue
-            changed = _changed_line(result.diff)
-            if changed.startswith("def ") and mutation.operator_name.endswith("_Mul_Div"):
-                counts["mutants"] -= 1  # a signature's keyword-only `*` made `/`: no operator, no one-line bug
+            if not_an_operator(mutation.operator_name, result.diff):
+                counts["mutants"] -= 1
                 counts["not_operators"] += 1
                 continue
             survivor = {
@@ -202,30 +312,96 @@ def results(session: Path, modules: list[str]) -> dict[str, Any]:
                 "diff": "\n".join(line for line in result.diff.splitlines()[2:] if line.startswith(("-", "+"))),
                 "tests": (result.output or "").splitlines()[0] if result.output else "",
             }
-            reason = next(
-                (e["reason"] for e in equivalents if e["file"] == path and e["mutant"].strip() == changed), None
-            )
+            reason = _equivalent_reason(path, result.diff, equivalents)
             if reason is not None:
                 counts["equivalent"] += 1
                 survivor["equivalent"] = reason
             else:
                 counts["survived"] += 1
             survivors.append(survivor)
+    return {"pending": pending} | _scores({path: per_module[path] for path in modules}, survivors)
+
+
+def _scores(per_module: dict[str, Counter[str]], survivors: list[dict[str, Any]]) -> dict[str, Any]:
     table = {}
-    for path in modules:
-        counts = per_module[path]
+    for path, counts in per_module.items():
         scored = counts["mutants"] - counts["equivalent"]
         table[path] = dict(counts) | {"score": round(100 * counts["killed"] / scored, 1) if scored else None}
     killed = sum(c["killed"] for c in per_module.values())
     scored = sum(c["mutants"] - c["equivalent"] for c in per_module.values())
     return {
-        "pending": pending,  # not run yet: a partial report (--report while a run goes on, or one stopped)
         "score": round(100 * killed / scored, 1) if scored else None,
         "killed": killed,
         "scored": scored,
         "modules": table,
         "survivors": sorted(survivors, key=lambda s: (s["where"].split(":")[0], int(s["where"].split(":")[1]))),
     }
+
+
+def _names(rerun_of: str | list[str] | None) -> list[str]:
+    """The runs a rerun reran the survivors of (one name, as a first version of this file wrote, or several)."""
+    return [rerun_of] if isinstance(rerun_of, str) else list(rerun_of or [])
+
+
+def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """One set of figures from several runs (name, figures), in order: a module measured again replaces its earlier
+    figures; a rerun (`--survivors-of`) replaces the outcomes of the survivors it reran, in the run it names, which
+    must come before it (survivors it could not find count as still surviving). Every survivor is classified again
+    by the equivalents list as it is now."""
+    counts: dict[str, Counter[str]] = {}
+    left: dict[str, list[dict[str, Any]]] = {}
+    combined: list[str] = []
+    for name, figures in parts:
+        rerun_of = _names(figures.get("rerun_of"))
+        if rerun_of and not set(rerun_of) <= set(combined):
+            earlier = ", ".join(rerun_of)
+            raise ValueError(f"{name} reruns the survivors of {earlier}: name {earlier} before it")
+        of_module: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
+        gone = [survivor | {"gone": True} for survivor in figures.get("missing", [])]
+        for survivor in figures["survivors"] + gone:
+            of_module[survivor["where"].rsplit(":", 1)[0]].append(survivor)
+        for path, row in figures["modules"].items():
+            measured = Counter({key: row.get(key, 0) for key in ("mutants", "killed", "errors", "not_operators")})
+            if not rerun_of:
+                counts[path] = measured
+            elif path not in counts:
+                raise ValueError(f"{name} reruns {path}, which {', '.join(rerun_of)} did not measure")
+            else:  # its mutants were survivors of the earlier run: now killed, still surviving, or no verdict
+                counts[path]["killed"] += measured["killed"]
+                moved = measured["errors"] + measured["not_operators"]
+                counts[path].update({"errors": measured["errors"], "not_operators": measured["not_operators"]})
+                counts[path]["mutants"] -= moved
+            left[path] = of_module[path]
+        combined.append(name)
+    equivalents = _equivalents()
+    survivors = []
+    for path, kept in left.items():
+        counts[path]["survived"] = counts[path]["equivalent"] = 0
+        for survivor in kept:
+            if not_an_operator(survivor["operator"], survivor["diff"]):  # one a run before this rule counted
+                counts[path]["mutants"] -= 1
+                counts[path]["not_operators"] += 1
+                continue
+            survivor = {key: value for key, value in survivor.items() if key != "equivalent"}
+            reason = _equivalent_reason(path, survivor["diff"], equivalents)
+            counts[path]["equivalent" if reason is not None else "survived"] += 1
+            survivors.append(survivor | ({"equivalent": reason} if reason is not None else {}))
+    order = sorted(counts, key=lambda path: (MODULES.index(path) if path in MODULES else len(MODULES), path))
+    first = parts[0][1]
+    return {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": ", ".join(dict.fromkeys(figures["commit"] for _, figures in parts)),
+        "machine": first["machine"],
+        "tool": first["tool"],
+        "operators_excluded": first["operators_excluded"],
+        "minutes": round(sum(figures.get("minutes") or 0.0 for _, figures in parts), 1),
+        "pending": sum(figures.get("pending", 0) for _, figures in parts),
+        "parts": [
+            {key: figures.get(key) for key in ("commit", "date", "minutes", "tests_mapped", "promise_tests")}
+            | {"name": name, "rerun_of": _names(figures.get("rerun_of")), "modules": list(figures["modules"])}
+            for name, figures in parts
+        ],
+    } | _scores({path: counts[path] for path in order}, survivors)
 
 
 def markdown(figures: dict[str, Any]) -> str:
@@ -235,6 +411,19 @@ def markdown(figures: dict[str, Any]) -> str:
         f"{figures['date']}, commit {figures['commit']}, {figures['machine']}, {figures['minutes']} min"
         f"{', ' + str(figures['pending']) + ' mutants NOT RUN (partial)' if figures['pending'] else ''}.",
         "",
+    ]
+    if figures.get("parts"):
+        lines += ["Combined from these runs (a rerun ran again only the survivors of the run it names):", ""]
+        for part in figures["parts"]:
+            what = f"reran the survivors of {', '.join(part['rerun_of'])}" if part["rerun_of"] else "measured"
+            tests = " ".join(part["tests_mapped"] or [])
+            promise = ", with --promise-tests" if part["promise_tests"] else ""
+            lines.append(
+                f"- `{part['name']}`: {what} {len(part['modules'])} modules at {part['commit']}, {part['date']}, "
+                f"{part['minutes']} min, `--tests {tests}`{promise}"
+            )
+        lines.append("")
+    lines += [
         "| module | mutants | killed | survived | equivalent | no verdict | score |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
@@ -246,6 +435,8 @@ def markdown(figures: dict[str, Any]) -> str:
     lines += ["", "## Survivors", ""]
     for survivor in figures["survivors"]:
         label = f" (equivalent: {survivor['equivalent']})" if "equivalent" in survivor else ""
+        if survivor.get("gone"):
+            label += " (not in the code a later rerun measured, which changed there: counted survived)"
         lines += [f"- `{survivor['where']}` {survivor['operator']}{label}", "", "  ```diff"]
         lines += [f"  {line}" for line in survivor["diff"].splitlines()] + ["  ```", ""]
     return "\n".join(lines) + "\n"
@@ -274,7 +465,23 @@ def main(argv: list[str] | None = None) -> int:
         help="only report the session in --workdir as it stands (a run still going, or stopped, counts what it did)",
     )
     parser.add_argument("--output", default="mutation", help="name of the figures in bench/results/ (.json, .md)")
+    parser.add_argument(
+        "--survivors-of",
+        nargs="+",
+        metavar="NAME",
+        help="run only the survivors in bench/results/NAME.json (several: of each) again, of the --module given, e.g. "
+        "once tests were added for them",
+    )
+    parser.add_argument(
+        "--combine",
+        nargs="+",
+        metavar="NAME",
+        help="run nothing: merge bench/results/NAME.json of several runs, in order (a rerun after the run it "
+        "reran), into --output",
+    )
     args = parser.parse_args(argv)
+    if args.combine:
+        return _write(args.output, combine([(name, _read(name)) for name in args.combine]))
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))  # `kill`: clean up (finally) as on Ctrl-C
     modules = args.module or list(MODULES)
     started = time.monotonic()
@@ -309,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         if server.stdout.readline().strip() != "ready":
             raise SystemExit("the fork server did not start")
         _say("mutants: cosmic-ray exec")
-        cosmic_ray(clone, modules, plan_path, socket_path, log)
+        cosmic_ray(clone, modules, plan_path, socket_path, log, args.survivors_of)
         return _report(args, clone, modules, started)
     finally:
         if server is not None:
@@ -334,9 +541,15 @@ def _report(args: argparse.Namespace, clone: Path, modules: list[str], started: 
         "minutes": None if args.report else round((time.monotonic() - started) / 60, 1),
         **results(session, modules),
     }
+    if (clone / RERUN).exists():  # only the survivors of an earlier run: `combine` puts them back in it
+        figures |= json.loads((clone / RERUN).read_text(encoding="utf-8"))
+    return _write(args.output, figures)
+
+
+def _write(output: str, figures: dict[str, Any]) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / f"{args.output}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    (RESULTS / f"{args.output}.md").write_text(markdown(figures), encoding="utf-8")
+    (RESULTS / f"{output}.json").write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    (RESULTS / f"{output}.md").write_text(markdown(figures), encoding="utf-8")
     for path, row in figures["modules"].items():
         print(f"{row['score']!s:>6} %  {row.get('killed', 0):4}/{row.get('mutants', 0):<4} {path}")
     for survivor in figures["survivors"]:

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import traceback
 from pathlib import Path
+from typing import Any
 
 # The original file's lines (the coverage map's): a removed decorator's hunk starts there, not in the mutant's.
 HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.MULTILINE)
@@ -29,6 +30,15 @@ HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+\d+(?:,\d+)? @@", re.MULTILINE)
 # verdict on the mutant: counted survived, so the benchmark's score is never flattered by its own mistakes.
 NOT_A_VERDICT = (4, 5)
 COLLECTION_ERRORS = re.compile(r"\b\d+ errors? in [\d.]+s")  # but a test module the mutant broke on import is killed
+# A mutant that makes a wait loop spin (`if not busy` → `if busy`) hangs its tests until the timeout, which counts
+# as a kill: the tests' own time under coverage, thrice, plus a start-up margin, and never more than the plan's cap.
+# Generous, since a correct run cut short would be counted a kill as well.
+TIMEOUT_FACTOR, TIMEOUT_MARGIN = 3.0, 60.0
+
+
+def timeout_for(tests: list[str], seconds: dict[str, float], cap: float) -> float:
+    """Seconds the chosen tests may take in one fork before the mutant counts as a hang (killed)."""
+    return min(cap, TIMEOUT_MARGIN + TIMEOUT_FACTOR * sum(seconds.get(test, 60.0) for test in tests))
 
 
 def mutated_line() -> tuple[str, list[int]] | None:
@@ -60,6 +70,22 @@ def run(socket_path: str, args: list[str], timeout: float) -> int:
     return int(answer["exit_code"])  # a test module that no longer imports (exit 4: its tests not found) is killed
 
 
+def choose(plan: dict[str, Any], path: str, lines: list[int]) -> list[str]:
+    """The tests to run for a mutant of `lines` in `path`: those that executed them, quickest first (-x stops at the
+    first failure); then the module's promise tests, for a line no in-process test executes, or one run only at
+    import (a decorator, a constant: its mutant changes what the module does for every user, e.g. a pytest hook's
+    wiring, which only a whole run shows)."""
+    covering = plan["coverage"].get(path, {})
+    seconds = plan["seconds"]
+    chosen_tests = {test for line in lines for test in covering.get(str(line), ())}
+    tests = sorted(chosen_tests, key=lambda test: (seconds.get(test, 60.0), test))
+    promise = plan["promise_tests"].get(path, [])
+    imported = set(plan.get("imported", {}).get(path, []))
+    if not tests or any(line in imported for line in lines):
+        return tests + [test for test in promise if test not in chosen_tests]
+    return tests
+
+
 def main(argv: list[str]) -> int:
     plan = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     where = mutated_line()
@@ -67,15 +93,14 @@ def main(argv: list[str]) -> int:
         print("no mutant on disk")
         return 0
     path, lines = where
-    covering = plan["coverage"].get(path, {})
-    seconds = plan["seconds"]
-    chosen_tests = {test for line in lines for test in covering.get(str(line), ())}
-    tests = sorted(chosen_tests, key=lambda test: (seconds.get(test, 60.0), test))  # quickest first: -x stops early
-    promise = plan["promise_tests"].get(path, [])
-    print(f"{path}:{','.join(map(str, lines))}: {len(tests)} covering tests, {len(promise)} promise tests")
+    chosen = choose(plan, path, lines)
+    promise = [test for test in chosen if test in plan["promise_tests"].get(path, [])]
+    print(
+        f"{path}:{','.join(map(str, lines))}: {len(chosen) - len(promise)} covering tests, {len(promise)} promise tests"
+    )
     base = ["-x", "-q", "-p", "no:cacheprovider", "--no-header", "-o", "addopts=--import-mode=importlib"]
-    chosen = tests or promise
-    return run(argv[1], [*base, *chosen], plan["timeout"]) if chosen else 0
+    timeout = timeout_for(chosen, plan["seconds"], plan["timeout"])
+    return run(argv[1], [*base, *chosen], timeout) if chosen else 0
 
 
 if __name__ == "__main__":

@@ -94,17 +94,18 @@ class Fault(StrEnum):
     # Both found by the data probe's login with the first connection string issued before the restore (checks/probe.py:
     # `issued_credentials_still_log_in`), at the end of the first restore the suite sends, the first answers' verified
     # 200 (restore_contract/suite/test_first_answers.py): there it is the check of the restore's end that reads the
-    # data, so the record names that check ("restore finishes with the backup's data and the same credentials").
+    # data, so the record names that check ("restore finishes with the backup's data and the same credentials"); a
+    # restore checked on its own (tests/unit/test_restore_checks.py) names the login's property.
     CREDENTIALS_ROTATED = Declared(
         "restore-rotates-credentials",
         "a restore changes the passwords of the target's connections",
-        ("restore_finishes_with_backup_data",),
+        ("issued_credentials_still_log_in", "restore_finishes_with_backup_data"),
         data_plane=True,
     )
     ROLES_DROPPED = Declared(
         "restore-drops-roles",
         "a finished restore drops the login roles of the target's connections",
-        ("restore_finishes_with_backup_data",),
+        ("issued_credentials_still_log_in", "restore_finishes_with_backup_data"),
         data_plane=True,
     )
     CONNECTIONS_REPLACED = Declared(

@@ -351,7 +351,7 @@ def delete_stale_scratch(
         created = datetime.fromisoformat(str(database["createdAt"]).replace("Z", "+00:00"))
         age = (now - created).total_seconds()
         described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
-        if age < limit:
+        if age <= limit:  # not older than the limit: a run in progress may own it
             kept.append(
                 f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
                 f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "
@@ -378,6 +378,7 @@ def _listed_backups(api: ManagementApi, database_id: str) -> list[KnownBackup]:
         listed = api.backups(database_id)
     except ApiError as error:
         raise TargetConfigurationError(
-            f"listing the backups of {ENV['source_database_id']}={database_id} answered {error.status}: {error.body}"
+            f"listing the backups of {ENV['source_database_id']}={database_id} answered {error.status}: "
+            f"{error.body[:200]}"
         ) from None
     return [KnownBackup(item["id"], database_id, item["status"]) for item in listed]

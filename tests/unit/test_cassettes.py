@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import json
 import re
 import signal
@@ -19,8 +21,19 @@ from restore_contract.emulator import DEFAULT_TOKEN
 from restore_contract.parity.normalise import SECRET
 from restore_contract.parity.snapshot import SNAPSHOTS
 from restore_contract.redaction import REDACTED, scrub_body, scrub_text
-from restore_contract.targets.base import TargetConfigurationError
-from restore_contract.targets.cassettes import CASSETTES, Cassette, NetworkBlocked, recording, replaying
+from restore_contract.settings import SettingError, read
+from restore_contract.targets.base import NO_ADMIN, TargetConfigurationError
+from restore_contract.targets.cassettes import (
+    CASSETTES,
+    Cassette,
+    CassetteMismatch,
+    NetworkBlocked,
+    recording,
+    replay_target,
+    replaying,
+    same_request,
+)
+from restore_contract.targets.live import LiveSettings
 
 COMMITTED = sorted(CASSETTES.glob("*/session.yaml"))
 SNAPSHOT_FILES = sorted(SNAPSHOTS.glob("*.json"))
@@ -243,3 +256,109 @@ def test_a_ctrl_c_that_the_block_caught_still_discards_the_recording(tmp_path: P
 
     assert files(tmp_path) == before
     assert signal.getsignal(signal.SIGINT) is handler  # put back
+
+
+# --- replaying a recorded run: its settings, no token, no logins, a mismatch that says how to re-record ------------
+
+RECORDED = LiveSettings(
+    "http://api.test", "never-recorded", project_id="proj_1", run_id="recorded", principals={NO_ADMIN: "t0ken"}
+)
+
+
+def test_a_replay_is_the_recorded_run_without_tokens_or_logins(tmp_path: Path) -> None:
+    cassette = Cassette(tmp_path / "mine")
+    reply = httpx.MockTransport(lambda request: httpx.Response(200, json={"answer": "recorded"}))
+    with recording(cassette, RECORDED.public(), "replay", force=False), httpx.Client(transport=reply) as client:
+        client.get(API)
+
+    target, settings = replay_target(cassette, "replay")
+    try:
+        assert settings == dataclasses.replace(
+            RECORDED,
+            token="replay-has-no-token",
+            principals={NO_ADMIN: "replay-has-no-no-admin-token"},
+            data_probe=False,
+        )
+        assert (target.name, target.data, target.project_id, target.cassette) == ("replay", None, "proj_1", True)
+        client = target.client()
+        assert client.get(API).json() == {"answer": "recorded"}
+        with pytest.raises(CassetteMismatch) as mismatch:
+            client.get(f"{API}/backups")
+        said = str(mismatch.value)
+        assert said.startswith(f"replay: GET {API}/backups  is not in cassette 'mine' (")
+        assert f"contract --target live --record {cassette.folder}\n(see docs/replay.md)" in said
+    finally:
+        target.close()
+    with pytest.raises(TargetConfigurationError, match="recorded with the Hypothesis profile replay"):
+        replay_target(cassette, "ci")
+
+
+def test_a_force_setting_that_is_not_a_yes_keeps_the_cassette(tmp_path: Path) -> None:
+    """PRISMA_CONTRACT_RECORD_FORCE as the run reads it (restore_contract/settings.py): a value that is neither yes
+    nor no stops the run before it records anything, a no keeps the cassette, a yes replaces it."""
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    with pytest.raises(SettingError, match="PRISMA_CONTRACT_RECORD_FORCE must be"):
+        read({"PRISMA_CONTRACT_RECORD_FORCE": "perhaps"})
+    with pytest.raises(TargetConfigurationError, match="already holds a cassette"):
+        record(cassette, "second", force=read({"PRISMA_CONTRACT_RECORD_FORCE": "no"}).record_force)
+    record(cassette, "second", force=read({"PRISMA_CONTRACT_RECORD_FORCE": "yes"}).record_force)
+    assert replayed(cassette) == "second"
+
+
+def test_a_compressed_answer_is_recorded_readable_and_scrubbed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server that gzips its answers: the secret inside must still be found and blanked out, and the replay must
+    still read the answer."""
+    cassette = Cassette(tmp_path / "gzipped")
+    answer = {"data": {"endpoints": {"direct": {"connectionString": "postgres://u:hunter2@db.example/1"}}}}
+    compressed = gzip.compress(json.dumps(answer).encode())
+    server = httpx.MockTransport(
+        lambda request: httpx.Response(200, content=compressed, headers={"content-encoding": "gzip"})
+    )
+    with recording(cassette, SETTINGS, "replay"), httpx.Client(transport=server) as client:
+        assert client.get(API).json() == answer
+    text = cassette.session.read_text(encoding="utf-8")
+    assert "hunter2" not in text
+    assert REDACTED in text
+    with replaying(cassette), httpx.Client() as client:
+        replayed_string = client.get(API).json()["data"]["endpoints"]["direct"]["connectionString"]
+    assert REDACTED in replayed_string
+    assert "hunter2" not in replayed_string
+
+
+def test_a_folder_with_only_half_a_cassette_is_no_cassette(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    whole = Cassette(tmp_path / "whole")
+    record(whole, "first")
+    for kept in ("meta.json", "session.yaml"):
+        half = Cassette(tmp_path / f"only-{kept}")
+        half.folder.mkdir()
+        (half.folder / kept).write_bytes((whole.folder / kept).read_bytes())
+        with pytest.raises(TargetConfigurationError, match=r"^no cassette at ") as missing:
+            half.metadata()
+        assert f"(recorded in {CASSETTES}: emulator-http); record one with" in str(missing.value)
+        assert half.exists(), "any part of one is a cassette a recording must not replace unasked"
+        with pytest.raises(TargetConfigurationError, match="already holds a cassette"):
+            record(half, "over a half")
+
+
+def test_meta_json_is_written_in_one_canonical_form(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Sorted keys, two-space indent, a final newline: a re-recording's diff shows what changed, not the order."""
+    cassette = Cassette(tmp_path / "mine")
+    record(cassette, "first")
+    for path in [cassette.meta, *CASSETTES.glob("*/meta.json")]:
+        text = path.read_text(encoding="utf-8")
+        assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n", path
+
+
+def test_vcrpys_matcher_tells_requests_apart_by_method_url_and_body() -> None:
+    """Replays look requests up by this identity (compat.index_cassette); vcrpy's own matcher, the fallback if its
+    internals move, must agree: identical requests match, any difference in method, URL or body does not."""
+    from vcr.request import Request
+
+    def request(method: str = "POST", uri: str = API, body: bytes | str | None = b'{"a": 1}') -> Request:
+        return Request(method, uri, body, {})
+
+    same_request(request(), request(body='{"a": 1}'))  # bytes and text of the same body
+    for other in (request(method="PUT"), request(uri=f"{API}/restore"), request(body=b'{"a": 2}'), request(body=None)):
+        with pytest.raises(AssertionError, match="method, URL or body differ"):
+            same_request(request(), other)

@@ -222,3 +222,60 @@ def test_refused_logins_and_ended_sessions_give_their_slot_back() -> None:
     assert server.most == 1
     access.close()
     assert server.open == 0
+
+
+def test_a_kept_session_closed_meanwhile_is_replaced_and_its_slot_given_back(server: Server) -> None:
+    """A session the server closed (a restore, an idle timeout) is not reused: the next read opens a new one."""
+    access = PostgresAccess(max_sessions=1, connect=server.connect)
+    access.read(secret(0))
+    server.opened[-1].close()
+    assert access.read(secret(0)) == {}
+    assert server.opened_for(secret(0)) == 2
+    access.login(secret(1))  # one slot: the closed session no longer holds it
+    access.close()
+    assert server.open == 0
+
+
+def test_a_connection_string_psycopg_cannot_use_is_a_refused_login_without_the_secret() -> None:
+    def connect(conninfo: str, **options: object) -> psycopg.Connection[Any]:
+        raise psycopg.ProgrammingError(f"invalid connection option in {conninfo!r}")
+
+    access = PostgresAccess(max_sessions=1, connect=connect)
+    with pytest.raises(LoginRefused) as refused:
+        access.login("postgresql://u:hunter2@db.example/1?sslmode=nope")
+    assert str(refused.value).startswith("unusable connection string: invalid connection option in ")
+    assert "hunter2" not in str(refused.value)
+    with pytest.raises(LoginRefused):  # the slot of the first was given back
+        access.login("postgresql://u:hunter2@db.example/1?sslmode=nope")
+
+
+def test_a_probe_needs_at_least_one_session() -> None:
+    with pytest.raises(ValueError, match="max_sessions must be at least 1"):
+        PostgresAccess(max_sessions=0)
+    PostgresAccess(max_sessions=1).close()
+
+
+def test_the_default_probe_keeps_the_four_sessions_docs_nightly_promises(server: Server) -> None:
+    """docs/nightly.md: "The data probe keeps at most 4 database sessions open at a time"."""
+    access = PostgresAccess(connect=server.connect)
+    for index in range(6):
+        access.read(secret(index))
+    assert (server.most, server.open) == (4, 4)
+    access.close()
+
+
+def test_the_probe_connects_in_autocommit_and_gives_up_on_a_silent_database_after_10_s() -> None:
+    """Each statement its own transaction (a restore never waits on a probe's open one); a database that does not
+    answer is a refused login after 10 s, not a run that hangs."""
+    options: list[dict[str, object]] = []
+    server = Server()
+
+    def connect(conninfo: str, **given: object) -> psycopg.Connection[Any]:
+        options.append(given)
+        return server.connect(conninfo)
+
+    access = PostgresAccess(connect=connect)
+    access.login(secret(0))
+    access.read(secret(0))
+    access.close()
+    assert options == [{"autocommit": True, "connect_timeout": 10}] * 2

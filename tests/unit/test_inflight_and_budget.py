@@ -154,3 +154,153 @@ def test_the_workers_figures_add_up_to_the_runs() -> None:
     assert (merged.restores_started, merged.verified_in_background, merged.in_flight_most) == (5, 3, 2)
     assert (merged.leftovers, merged.guard_refusals) == (["db_a", "db_b"], ["POST /v1/x"])
     assert merge([second, first]).retries == 4, "whichever worker reports first"
+
+
+def test_without_a_budget_no_test_ever_stops_for_time() -> None:
+    budget = Budget(seconds=None)
+    budget.begin("t", weight=20, weights_left=21)
+    budget.sending()
+    assert (budget.deadline, budget.shares, budget.left) == (None, {}, None)
+    assert not budget.spent
+    assert not budget.share_spent(verifying=True)
+    assert budget.fits(1e9)
+
+
+def test_once_the_runs_budget_is_spent_every_test_stops_even_before_its_first_example() -> None:
+    budget = Budget(seconds=30.0, started=time.monotonic() - 31)
+    assert budget.spent
+    budget.begin("late", weight=1, weights_left=1)
+    assert budget.shares == {"late": 0.0}, "nothing left to share"
+    assert budget.share_spent(verifying=False), "it has sent nothing, and stops all the same"
+    assert budget.not_started() == "not started: the run's time budget (30 s) was spent before this test's turn"
+    assert not Budget(seconds=30.0, started=time.monotonic() - 29).spent
+
+
+def test_the_slowest_verification_is_kept_aside_from_every_share() -> None:
+    budget = Budget(seconds=100.0)
+    budget.verified_in(40.0)
+    budget.verified_in(10.0)  # the slowest is kept
+    assert budget.slowest_verification == 40.0
+    budget.begin("t", weight=1, weights_left=2)
+    assert 28 < budget.shares["t"] <= 30, budget.shares  # (100 - 40) / 2
+    assert budget.deadline is not None
+    assert budget.fits(25.0)
+    assert not budget.fits(31.0)
+    budget.verified_in(200.0)
+    budget.begin("u", weight=1, weights_left=1)
+    assert budget.shares["u"] == 0.0, "never a negative share"
+
+
+def test_a_share_is_never_more_than_the_test_s_own_weight_of_what_is_left() -> None:
+    """weights_left counts the test itself: when it is given as less, the test still gets at most all that is left."""
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=3, weights_left=1)
+    assert 99 < budget.shares["t"] <= 100
+
+
+def test_the_average_in_flight_is_over_the_time_since_the_first_started() -> None:
+    inflight = InFlight(workers=2)
+    assert inflight.average == 0.0, "none started yet"
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    inflight.start("t", "db_2", lambda: (release.wait(5), None)[1])
+    assert inflight.now == 2
+    time.sleep(0.2)
+    assert 1.5 < inflight.average <= 2.0, "both in flight the whole time"
+    release.set()
+    assert inflight.finish("t") == []
+    time.sleep(0.2)
+    assert inflight.now == 0
+    assert 0.5 < inflight.average < 1.5, "then none for about as long"
+    assert inflight.counts.most == 2
+    assert inflight.close() == []
+
+
+def test_a_share_is_spent_once_its_deadline_has_passed() -> None:
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=1, weights_left=1)
+    budget.sending()
+    budget.deadline = time.monotonic() + 0.5
+    assert not budget.share_spent(verifying=False)
+    budget.deadline = time.monotonic() - 0.5
+    assert budget.share_spent(verifying=False), "half a second past its deadline"
+
+
+def test_the_average_in_flight_counts_from_the_first_start_not_the_last() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    time.sleep(0.3)
+    inflight.start("t", "db_2", lambda: (release.wait(5), None)[1])
+    time.sleep(0.3)
+    assert 1.2 < inflight.average < 1.8, "one for 0.3 s, then two for 0.3 s"
+    release.set()
+    assert inflight.close() == []
+
+
+def test_abandoning_drops_what_has_not_started_and_inline_has_nothing_to_drop() -> None:
+    assert InFlight(workers=1).close(abandon=True) == []
+    inflight = InFlight(workers=2)
+    release, ran = threading.Event(), []
+
+    def slow(name: str) -> ContractViolation | None:
+        ran.append(name)
+        release.wait(5)
+        return ContractViolation("found late", ("p",))
+
+    for name in ("db_1", "db_2", "db_3"):  # two run, one waits for a worker
+        inflight.start("t", name, lambda name=name: slow(name))  # type: ignore[misc]
+    time.sleep(0.1)
+    assert inflight.close(abandon=True) == []
+    assert inflight.abandoned
+    release.set()
+    time.sleep(0.1)
+    assert sorted(ran) == ["db_1", "db_2"], "the third never started"
+
+
+def test_a_run_that_verified_nothing_in_the_background_had_none_in_flight() -> None:
+    inflight = InFlight(workers=2)
+    assert (inflight.counts.most, inflight.counts.started, inflight.now, inflight.average) == (0, 0, 0, 0.0)
+    assert inflight.close() == []
+
+
+def test_what_tests_left_unfinished_is_handed_over_at_the_end() -> None:
+    """A test that ended without `finish` (its run was stopped by an error elsewhere): its failed verification is the
+    run's, returned by close(), not dropped."""
+    inflight = InFlight(workers=2)
+    inflight.start("t", "db_1", lambda: ContractViolation("found at the end", ("p",)))
+    assert [violation.properties for violation in inflight.close()] == [("p",)]
+
+
+def test_abandoning_waits_for_nothing_in_flight() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    assert inflight.started_by("t")
+    assert not inflight.started_by("other")
+    began = time.monotonic()
+    assert inflight.close(abandon=True) == []
+    assert time.monotonic() - began < 2, "an interrupted run does not wait for a verification to end"
+    release.set()
+
+
+def test_a_test_has_restores_in_flight_until_their_verification_ends() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    assert inflight.started_by("t")
+    release.set()
+    assert inflight.finish("t") == []
+    assert not inflight.started_by("t")
+    inflight.close()
+
+
+def test_a_run_spent_by_half_a_second_is_spent() -> None:
+    assert Budget(seconds=30.0, started=time.monotonic() - 30.5).spent
+    assert not Budget(seconds=30.0, started=time.monotonic() - 29.5).spent
+
+
+def test_a_share_is_recorded_to_the_hundredth_of_a_second() -> None:
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=1, weights_left=3)
+    assert budget.shares == {"t": 33.33}
