@@ -33,7 +33,6 @@ from restore_contract.contracts import (
     BUSY_STATUSES,
     RestoreWorld,
     TargetState,
-    encode_segment,
     expected_statuses,
     operations,
     validator_for,
@@ -185,11 +184,7 @@ class Session:
 
     def restore(self, target_id: str, body: Any = None, client: httpx.Client | None = None) -> httpx.Response:
         content = body if isinstance(body, bytes) else json.dumps(body if body is not None else self.body()).encode()
-        return (client or self.client).post(
-            f"/v1/databases/{encode_segment(target_id)}/restore",
-            content=content,
-            headers={"content-type": "application/json"},
-        )
+        return ManagementApi(client or self.client).restore(target_id, content)
 
     def restore_after_reading(self, target_id: str) -> None:
         """Read the target's status (unrecorded: the evidence of whether a 409 window was still open, or whether the
@@ -200,7 +195,7 @@ class Session:
 
     def status_of(self, database_id: str) -> str:
         """The database's `status` as a read answers it now, or `answered N` when the read does not say."""
-        response = self.client.get(f"/v1/databases/{encode_segment(database_id)}")
+        response = ManagementApi(self.client).get_database(database_id)
         try:
             status = str(response.json()["data"]["status"]) if response.status_code == 200 else ""
         except (ValueError, KeyError, TypeError):
@@ -283,7 +278,7 @@ class Session:
 
 
 def _list_golden_backups(s: Session) -> None:
-    response = s.client.get(f"/v1/databases/{encode_segment(s.source)}/backups", params={"limit": 100})
+    response = ManagementApi(s.client).list_backups(s.source)
     if response.status_code != 200:
         raise ScenarioError(f"listing the golden source's backups answered {response.status_code}")
     items = [item for item in response.json()["data"] if isinstance(item, dict)]
@@ -325,14 +320,14 @@ def _issue_connection(s: Session) -> None:
 
 
 def _list_connections(s: Session) -> None:
-    s.client.get(f"/v1/databases/{encode_segment(s.scratch)}/connections")
+    ManagementApi(s.client).list_connections(s.scratch, limit=None)
 
 
 def _get_unprefixed(s: Session) -> None:
     if not s.scratch.startswith("db_"):
         s.skip("the scratch database's id has no db_ prefix to leave out")
         return
-    s.client.get(f"/v1/databases/{encode_segment(s.scratch.removeprefix('db_'))}")
+    ManagementApi(s.client).get_database(s.scratch.removeprefix("db_"))
 
 
 def _restore_wrong_case_prefix(s: Session) -> None:
@@ -366,7 +361,7 @@ def _restore_without_admin_scope(s: Session) -> None:
 
 def _get_from_another_workspace(s: Session) -> None:
     if (client := _as(s, OTHER_WORKSPACE)) is not None:
-        client.get(f"/v1/databases/{encode_segment(s.scratch)}")
+        ManagementApi(client).get_database(s.scratch)
 
 
 def _restore_from_another_workspace(s: Session) -> None:
@@ -375,11 +370,11 @@ def _restore_from_another_workspace(s: Session) -> None:
 
 
 def _delete_scratch(s: Session) -> None:
-    s.client.delete(f"/v1/databases/{encode_segment(s.scratch)}")
+    ManagementApi(s.client).delete_database(s.scratch)
 
 
 def _get_scratch(s: Session) -> None:
-    s.client.get(f"/v1/databases/{encode_segment(s.scratch)}")
+    ManagementApi(s.client).get_database(s.scratch)
 
 
 MALFORMED = {"body_well_formed": False, "source_type_is_backup": None, "source_database_exists": None}

@@ -55,12 +55,15 @@ class ManagementApi:
     def create_database(self, project_id: str, name: str) -> httpx.Response:
         return self.client.post(f"/v1/projects/{_id(project_id)}/databases", json={"name": name})
 
-    def list_databases(self, project_id: str, cursor: str | None = None) -> httpx.Response:
-        params: dict[str, str | int] = {"limit": PAGE_SIZE, **({"cursor": cursor} if cursor else {})}
+    def list_databases(
+        self, project_id: str, cursor: str | None = None, limit: int | None = PAGE_SIZE
+    ) -> httpx.Response:
+        params: dict[str, str | int] = {**({"limit": limit} if limit else {}), **({"cursor": cursor} if cursor else {})}
         return self.client.get(f"/v1/projects/{_id(project_id)}/databases", params=params)
 
-    def list_backups(self, database_id: str) -> httpx.Response:
-        return self.client.get(f"/v1/databases/{_id(database_id)}/backups", params={"limit": PAGE_SIZE})
+    def list_backups(self, database_id: str, limit: int | None = PAGE_SIZE) -> httpx.Response:
+        params = {} if limit is None else {"limit": limit}
+        return self.client.get(f"/v1/databases/{_id(database_id)}/backups", params=params)
 
     def list_connections(self, database_id: str, limit: int | None = PAGE_SIZE) -> httpx.Response:
         params = {} if limit is None else {"limit": limit}

@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager, ExitStack
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -30,6 +31,7 @@ from restore_contract.settings import (
     SECRETS,
     Settings,
 )
+from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target, TargetConfigurationError, Traffic
 from restore_contract.targets.data import PostgresAccess
 from restore_contract.targets.guard import (
@@ -207,14 +209,15 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
     token, then the project, the sacrificial database and the golden source's backups the settings name. Nothing
     here writes."""
     client = target.client()
-    probe = "/v1/databases/db_preflight0/backups"
-    response = _get(client, probe)
+    api = ManagementApi(client)
+    response = _get(client, lambda: api.list_backups(PROBE_ID, limit=None))
+    probe = _path(response)
     if response.status_code == 401:
         raise TargetConfigurationError(
             f"{target.base_url} refused PRISMA_API_TOKEN (401): check the token (a service token of the workspace)"
         )
     if response.status_code >= 500 or (
-        "json" not in response.headers.get("content-type", "") and not _answers_like_the_api(client, settings, response)
+        "json" not in response.headers.get("content-type", "") and not _answers_like_the_api(api, settings, response)
     ):
         raise TargetConfigurationError(
             f"{target.base_url} does not look like the Prisma Management API: GET {probe} answered "
@@ -223,10 +226,11 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
     # Past here an answer labelled other than JSON is the API's own mistake, not the settings': a contract violation
     # the run reports, naming the property (content_type_conformance), instead of refusing to start.
     if settings.project_id:
-        _read(client, ENV["project_id"], settings.project_id, "/v1/projects/{}/databases")
+        project = settings.project_id
+        _read(client, ENV["project_id"], project, lambda: api.list_databases(project, limit=None))
     sacrificial = settings.target_database_id
     if sacrificial:
-        database = _read(client, ENV["target_database_id"], sacrificial, "/v1/databases/{}")
+        database = _read(client, ENV["target_database_id"], sacrificial, lambda: api.get_database(sacrificial))
         try:  # the guard's own rule (named contract-…, not like a golden source), before anything is written to it
             guard.allow(sacrificial, str(database.get("data", {}).get("name", "")))
         except UnsafeRequestRefused as refused:
@@ -234,7 +238,7 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
     source = settings.source_database_id
     if source:
         setting = ENV["source_database_id"]
-        listed = _read(client, setting, source, "/v1/databases/{}/backups?limit=100").get("data", [])
+        listed = _read(client, setting, source, lambda: api.list_backups(source)).get("data", [])
         completed = {str(backup.get("id")) for backup in listed if backup.get("status") == "completed"}
         if settings.backup_id and settings.backup_id not in completed:
             raise TargetConfigurationError(
@@ -245,21 +249,24 @@ def _preflight(target: Target, settings: LiveSettings, guard: Allowlist) -> None
     _check_principals(target, settings, guard)
 
 
-def _answers_like_the_api(client: httpx.Client, settings: LiveSettings, probe: httpx.Response) -> bool:
+PROBE_ID = "db_preflight0"  # names no database: the answer says whether the URL and the token are the API's
+
+
+def _answers_like_the_api(api: ManagementApi, settings: LiveSettings, probe: httpx.Response) -> bool:
     """Whether the server answers as the API does, whatever media type it labels its answers with: the probe's
     error in the API's envelope, or a read of what the settings name (the project's databases, the golden source's
     backups, the sacrificial database) answering 200 with the API's `data`. A URL that is not the API gives neither."""
     if _enveloped(probe, "error"):
         return True
-    named = (
-        (settings.project_id, "/v1/projects/{}/databases"),
-        (settings.source_database_id, "/v1/databases/{}/backups"),
-        (settings.target_database_id, "/v1/databases/{}"),
-    )
-    for value, path in named:
+    named: list[tuple[str | None, Callable[[str], httpx.Response]]] = [
+        (settings.project_id, lambda value: api.list_databases(value, limit=None)),
+        (settings.source_database_id, lambda value: api.list_backups(value, limit=None)),
+        (settings.target_database_id, api.get_database),
+    ]
+    for value, read in named:
         if value:
-            read = _get(client, path.format(encode_segment(value)))
-            if read.status_code == 200 and _enveloped(read, "data"):
+            answer = _get(api.client, partial(read, value))
+            if answer.status_code == 200 and _enveloped(answer, "data"):
                 return True
     return False
 
@@ -280,39 +287,44 @@ def _check_principals(target: Target, settings: LiveSettings, guard: Allowlist) 
     with that token, deleted at once with the run's token (it exists only if the token is wrongly given)."""
     for kind, token in settings.principals.items():
         setting = ENV["no_admin_token" if kind == NO_ADMIN else "other_workspace_token"]
-        if _get(target.client(token), "/v1/databases/db_preflight0/backups").status_code == 401:
+        as_principal = ManagementApi(target.client(token))
+        if _get(as_principal.client, partial(as_principal.list_backups, PROBE_ID, limit=None)).status_code == 401:
             raise TargetConfigurationError(f"{target.base_url} refused {setting} (401): check the token")
     no_admin, project = settings.principals.get(NO_ADMIN), settings.project_id
     if no_admin is None or project is None:
         return
-    client = target.client(no_admin)
-    path = f"/v1/projects/{encode_segment(project)}/databases"
-    if _get(client, path).status_code != 200:
+    as_no_admin = ManagementApi(target.client(no_admin))
+    if _get(as_no_admin.client, lambda: as_no_admin.list_databases(project, limit=None)).status_code != 200:
         return  # it cannot even list them
     name = f"{SCRATCH_NAME}{settings.run_id[:8]}-scope-check"
-    created = client.post(path, json={"name": name})
+    created = as_no_admin.create_database(project, name)
     if created.status_code != 201:
         return
     database_id = str(created.json()["data"]["id"])
     guard.allow(database_id, name)
-    target.client().delete(f"/v1/databases/{encode_segment(database_id)}")
+    ManagementApi(target.client()).delete_database(database_id)
     raise TargetConfigurationError(
         f"{ENV['no_admin_token']} can list and create databases in PRISMA_CONTRACT_PROJECT_ID={project}: it has "
         "workspace:admin; give a token without it (e.g. a read-only one), or unset it"
     )
 
 
-def _get(client: httpx.Client, path: str) -> httpx.Response:
+def _get(client: httpx.Client, send: Callable[[], httpx.Response]) -> httpx.Response:
     try:
-        return client.get(path)
+        return send()
     except httpx.HTTPError as error:
         raise TargetConfigurationError(f"cannot reach PRISMA_API_URL={_origin(client)}: {error}") from None
 
 
-def _read(client: httpx.Client, setting: str, value: str, path: str) -> dict[str, Any]:
-    """GET what a setting names (its id in `path`'s `{}`); a 404 means the setting names nothing there."""
-    url = path.format(encode_segment(value))
-    response = _get(client, url)
+def _path(response: httpx.Response) -> str:
+    """The request's path and query, as sent (ids percent-encoded)."""
+    return response.request.url.raw_path.decode("ascii")
+
+
+def _read(client: httpx.Client, setting: str, value: str, send: Callable[[], httpx.Response]) -> dict[str, Any]:
+    """GET what a setting names; a 404 means the setting names nothing there."""
+    response = _get(client, send)
+    url = _path(response)
     if response.status_code == 404:
         raise TargetConfigurationError(f"{setting}={value} does not exist at {_origin(client)} (GET {url}: 404)")
     if response.status_code != 200:

@@ -139,3 +139,43 @@ def test_one_module_knows_where_the_checkout_is() -> None:
         if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "parents"
     )
     assert climbing == []
+
+
+# Modules that may spell a /v1 path: the client, the server's stand-in, the contract, and the guard (which reads them).
+PATH_SPELLERS = ("targets/api.py", "emulator/", "contracts/", "targets/guard.py")
+OPENAPI_TEMPLATE = re.compile(r"^/v1/[\w/{}-]*\{[A-Za-z]+\}[\w/{}-]*$")  # a key of the OpenAPI document, looked up
+
+
+def _paths_built(tree: ast.Module) -> list[str]:
+    """The /v1 paths `tree` spells, as literals or f-strings (an OpenAPI template, a lookup key, is no request)."""
+    found, parts = [], set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            parts |= {id(value) for value in node.values}
+            first = node.values[0] if node.values else None
+            if isinstance(first, ast.Constant) and str(first.value).startswith("/v1"):
+                found.append(ast.unparse(node))
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in parts:
+            continue
+        if node.value.startswith("/v1") and not OPENAPI_TEMPLATE.match(node.value):
+            found.append(node.value)
+    return found
+
+
+def test_every_request_the_suite_sends_on_purpose_goes_through_the_client() -> None:
+    """One client (restore_contract/targets/api.py) spells the Management API's paths, each id encoded one way; 24
+    paths were once built by hand, 16 of them without encoding the id."""
+    built = {
+        name: paths
+        for name, tree in _modules().items()
+        if not name.startswith(PATH_SPELLERS) and (paths := _paths_built(tree))
+    }
+    assert built == {}
+
+
+def test_the_path_check_sees_a_hand_built_path() -> None:
+    code = (
+        'get(f"/v1/databases/{database_id}")\nPROBE = "/v1/databases/db_x/backups"\nKEY = "/v1/databases/{databaseId}"'
+    )
+    assert sorted(_paths_built(ast.parse(code))) == ["/v1/databases/db_x/backups", "f'/v1/databases/{database_id}'"]
