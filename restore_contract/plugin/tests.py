@@ -61,7 +61,9 @@ def weight(item: pytest.Item) -> float:
 
 
 def _uses_driver(item: pytest.Item) -> bool:
-    return "driver" in getattr(item, "fixturenames", [])
+    """A contract test that sends through the driver. Only the suite's own: `dev.py test` runs the project's tests in
+    the same session, and those may have a `driver` fixture of their own, which the budget must leave alone."""
+    return "driver" in getattr(item, "fixturenames", []) and item.path.is_relative_to(CONTRACT_SUITE)
 
 
 def workers(config: pytest.Config) -> int:
@@ -86,7 +88,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     what it checked), and ends only once every restore it started is verified: a restore that failed verification
     fails the test that sent it."""
     driver = pyfuncitem.funcargs.get("driver")
-    if not isinstance(driver, Driver):
+    if not isinstance(driver, Driver) or not _uses_driver(pyfuncitem):
         return (yield)
     test = driver.test = pyfuncitem.nodeid
     driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))

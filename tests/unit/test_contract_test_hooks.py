@@ -241,6 +241,7 @@ class Marked:
 
     def __init__(self, nodeid: str, weight: float | None = None, decisive: bool = False) -> None:
         self.nodeid, self.name, self.fixturenames = nodeid, nodeid.rsplit("::", 1)[-1], ["driver"]
+        self.path = CONTRACT_SUITE / nodeid.split("::", 1)[0]
         self._weight, self._decisive = weight, decisive
 
     def get_closest_marker(self, name: str) -> Any:
@@ -285,6 +286,7 @@ def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_ru
             nodeid=NODE,
             get_closest_marker=item.get_closest_marker,
             fixturenames=["driver"],
+            path=item.path,
             config=SimpleNamespace(),
         )
         pyfunc.session = SimpleNamespace(items=[pyfunc, later])
@@ -297,6 +299,23 @@ def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_ru
             wrapper.send("result")
         assert done.value.value == "result"
         assert driver.test == NO_TEST
+
+
+def test_a_project_test_with_a_driver_fixture_of_its_own_is_left_alone() -> None:
+    """`dev.py test` runs the project's tests beside the suite in one session: tests/unit/test_driver.py's own
+    `driver` fixture must keep the test it set, and get no share of a budget."""
+    with emulated_driver(budget=Budget(seconds=100.0)) as driver:
+        driver.test = "mine"
+        project = Path(__file__)
+        item = SimpleNamespace(funcargs={"driver": driver}, fixturenames=["driver"], path=project, nodeid="t::own")
+        wrapper = hooks.pytest_pyfunc_call(cast(Any, item))
+        next(wrapper)
+        assert driver.test == "mine"
+        with pytest.raises(StopIteration):
+            wrapper.send("result")
+        assert driver.test == "mine"
+        assert driver.budget.shares == {}
+        assert not hooks._uses_driver(cast(Any, item))
 
 
 def test_a_test_without_the_driver_is_left_alone() -> None:
