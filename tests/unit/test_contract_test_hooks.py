@@ -318,3 +318,14 @@ def test_from_an_install_the_rerun_names_the_test_file_by_its_path(monkeypatch: 
     assert hooks._rerun_node(item) == NODE  # a checkout: dev.py runs pytest from the project
     monkeypatch.setattr(workspace, "CHECKOUT", None)
     assert hooks._rerun_node(item) == f"{item.path}::test_busy_target_is_409"
+
+
+def test_each_schemathesis_operation_is_its_own_entry_in_the_record() -> None:
+    """schemathesis makes an item per operation under the test's id; the record keys each by its name."""
+    item = _item()
+    item.nodeid = "restore_contract/suite/test_schemathesis.py::test_restore::test_restore[POST /v1/x]"
+    item.name = "test_restore[POST /v1/x]"
+    call = _call("call")
+    _made_report(item, call, _report(call, "passed"))
+    key = "restore_contract/suite/test_schemathesis.py::test_restore::test_restore[POST /v1/x]"
+    assert list(run_of(item.config).report.tests) == [key]

@@ -262,3 +262,45 @@ def test_a_run_that_verified_nothing_in_the_background_had_none_in_flight() -> N
     inflight = InFlight(workers=2)
     assert (inflight.counts.most, inflight.counts.started, inflight.now, inflight.average) == (0, 0, 0, 0.0)
     assert inflight.close() == []
+
+
+def test_what_tests_left_unfinished_is_handed_over_at_the_end() -> None:
+    """A test that ended without `finish` (its run was stopped by an error elsewhere): its failed verification is the
+    run's, returned by close(), not dropped."""
+    inflight = InFlight(workers=2)
+    inflight.start("t", "db_1", lambda: ContractViolation("found at the end", ("p",)))
+    assert [violation.properties for violation in inflight.close()] == [("p",)]
+
+
+def test_abandoning_waits_for_nothing_in_flight() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    assert inflight.started_by("t")
+    assert not inflight.started_by("other")
+    began = time.monotonic()
+    assert inflight.close(abandon=True) == []
+    assert time.monotonic() - began < 2, "an interrupted run does not wait for a verification to end"
+    release.set()
+
+
+def test_a_test_has_restores_in_flight_until_their_verification_ends() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+    inflight.start("t", "db_1", lambda: (release.wait(5), None)[1])
+    assert inflight.started_by("t")
+    release.set()
+    assert inflight.finish("t") == []
+    assert not inflight.started_by("t")
+    inflight.close()
+
+
+def test_a_run_spent_by_half_a_second_is_spent() -> None:
+    assert Budget(seconds=30.0, started=time.monotonic() - 30.5).spent
+    assert not Budget(seconds=30.0, started=time.monotonic() - 29.5).spent
+
+
+def test_a_share_is_recorded_to_the_hundredth_of_a_second() -> None:
+    budget = Budget(seconds=100.0)
+    budget.begin("t", weight=1, weights_left=3)
+    assert budget.shares == {"t": 33.33}

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import json
 import time
+from types import SimpleNamespace
 
+import pytest
+
+from restore_contract.checks import report as report_module
 from restore_contract.checks.report import Outcome, RunReport, Tally
 
 
@@ -59,3 +63,14 @@ def test_a_later_phases_failure_is_kept_over_an_earlier_pass_and_not_the_other_w
     report.ended("t", Outcome("error", error="teardown"))
     report.ended("t", Outcome("passed"))
     assert report.tests["t"] == Outcome("error", error="teardown")
+
+
+def test_the_time_since_the_run_started_counts_from_its_start() -> None:
+    assert 9.9 < RunReport(_started=time.monotonic() - 10).since_start() < 11
+
+
+def test_the_first_failure_is_timed_to_a_tenth_of_a_second(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_module, "time", SimpleNamespace(monotonic=lambda: 112.34))
+    report = RunReport(_started=100.0)
+    report.failed("t.py::test_a", "p1: curl …")
+    assert report.first_failure_after == 12.3
