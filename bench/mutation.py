@@ -209,7 +209,10 @@ def _mutant_diff(clone: Path, mutation: Any) -> str:
 
     operator = cosmic_ray.plugins.get_operator(mutation.operator_name)(**(mutation.operator_args or {}))
     code = (clone / mutation.module_path).read_text(encoding="utf-8")
-    mutated = MutationVisitor.mutate_code(code, operator, mutation.occurrence)
+    try:
+        mutated = MutationVisitor.mutate_code(code, operator, mutation.occurrence)
+    except Exception:  # cosmic-ray's ExceptionReplacer fails on some `except (a.B, C)`: its exec says no verdict too
+        return ""
     path = Path(mutation.module_path).as_posix()
     lines = code.split("\n"), (mutated or code).split("\n")
     return "\n".join(difflib.unified_diff(*lines, fromfile=f"a/{path}", tofile=f"b/{path}", lineterm=""))

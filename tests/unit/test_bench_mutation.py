@@ -212,3 +212,18 @@ def test_a_combined_run_drops_a_signature_survivor_an_older_rule_counted(bench: 
     assert combined["modules"][module]["mutants"] == 4
     assert combined["modules"][module]["not_operators"] == 1
     assert (combined["modules"][module]["score"], combined["survivors"]) == (100.0, [])
+
+
+def test_a_mutant_cosmic_ray_cannot_make_matches_no_survivor(
+    bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cosmic-ray's ExceptionReplacer raises on some handlers; such a mutant is no survivor of anything (its run
+    counts it as no verdict), and the rerun goes on."""
+    from cosmic_ray.mutating import MutationVisitor
+
+    def fails(*args: object) -> str:
+        raise AttributeError("'PythonNode' object has no attribute 'value'")
+
+    (tmp_path / "m.py").write_text("try:\n    pass\nexcept (a.B, C):\n    pass\n")
+    monkeypatch.setattr(MutationVisitor, "mutate_code", fails)
+    assert bench._mutant_diff(tmp_path, Spec("m.py", "core/ExceptionReplacer", 0)) == ""
