@@ -367,7 +367,7 @@ def delete_stale_scratch(
         age = (now - created).total_seconds()
         described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
         path = f"/v1/databases/{encode_segment(database['id'])}"
-        if age < limit:
+        if age <= limit:  # not older than the limit: a run in progress may own it
             kept.append(
                 f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
                 f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "

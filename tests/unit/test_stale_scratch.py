@@ -64,3 +64,29 @@ def test_only_scratch_databases_older_than_the_setting_and_the_floor_are_deleted
         assert "https://api.example/v1/databases/db_c" in line
         assert "$PRISMA_API_TOKEN" in line
     assert guard.ids == set(gone)  # only what it deleted was ever allowed
+
+
+def test_a_scratch_database_exactly_as_old_as_the_setting_is_kept() -> None:
+    """docs/safety.md deletes those *older than* the setting (the docstring: created *more than* that long ago): one
+    created exactly that long ago may still be a run's in progress, so the guard errs on keeping it."""
+    databases = [
+        {"id": "db_cexact", "name": "contract-scratch-run1-target-1", "createdAt": _iso(NOW - timedelta(hours=24))},
+        {
+            "id": "db_colder",
+            "name": "contract-scratch-run2-target-1",
+            "createdAt": _iso(NOW - timedelta(hours=24, seconds=1)),
+        },
+    ]
+    deleted: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deleted.append(request.url.path.rsplit("/", 1)[-1])
+            return httpx.Response(204)
+        return httpx.Response(200, json={"data": databases, "pagination": {"hasMore": False, "nextCursor": None}})
+
+    client = httpx.Client(transport=httpx.MockTransport(server), base_url="https://api.example")
+    done, kept = delete_stale_scratch(client, "proj_1", None, 24 * 3600, now=NOW)
+    assert deleted == ["db_colder"]
+    assert [line.split(" ", 1)[0] for line in done] == ["db_colder"]
+    assert [line.split(" ", 1)[0] for line in kept] == ["db_cexact"]
