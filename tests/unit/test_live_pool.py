@@ -118,10 +118,10 @@ def staging() -> Iterator[Staging]:
 def test_a_live_pool_restores_into_its_scratch_databases_and_the_sacrificial_one_it_holds(staging: Staging) -> None:
     target = staging.target("run1")
     pool = Pool(target, run_id="run1")
-    fill_live_pool(pool, staging.settings("run1", backup_id=staging.backups[2]))
+    fill_live_pool(pool, staging.settings("run1", backup_id=staging.backups[1]))
 
     assert pool.sources == [staging.golden]
-    assert next(backup.id for backup in pool.backups) == staging.backups[2], "the named backup first"
+    assert next(backup.id for backup in pool.backups) == staging.backups[1], "the named backup first"
     assert sorted(backup.id for backup in pool.backups) == sorted(staging.backups)
     assert pool.backup_data == dict.fromkeys(staging.backups[1:], GOLDEN_DATA), "completed ones only"
     names = staging.names()

@@ -13,12 +13,14 @@ import pytest
 
 from restore_contract.checks.probe import Before, DatabaseView, Probe
 from restore_contract.checks.restore import (
+    GOLDEN_HINT,
     Observation,
     rejected_restore_changes_nothing,
     restore_finishes_with_backup_data,
     restore_starts_recovering,
 )
 from restore_contract.contracts import RestoreWorld, TargetState
+from restore_contract.dataset.golden import GOLDEN_DATA
 from restore_contract.dataset.tables import Tables
 from restore_contract.targets.data import Credential, Login, LoginRefused
 
@@ -176,3 +178,18 @@ def test_a_refusal_leaves_a_busy_target_free_to_settle() -> None:
     rejected_restore_changes_nothing(_observed([{"status": "ready"}], OK, before_status="recovering"), refused)
     said = _problems(rejected_restore_changes_nothing, _observed([None], OK, before_status="recovering"), refused)
     assert said.endswith("the database is gone")
+
+
+def test_other_data_after_a_restore_of_the_golden_fixture_says_how_the_golden_source_is_seeded() -> None:
+    """On a live target the suite trusts that the golden source's backups hold the golden fixture: when the data
+    found is not it, the failure says how the source must have been seeded; for any other backup it says nothing of
+    the kind."""
+    stale = Data({"postgres://alice:secret@db/target": ALICE}, tables={"items": []})
+    golden = _observed([{"status": "ready"}], stale)
+    golden.backup_data = lambda backup: GOLDEN_DATA
+    said = _problems(restore_finishes_with_backup_data, golden)
+    assert "the data is not the backup's" in said
+    assert said.endswith(GOLDEN_HINT.strip())
+    other = _problems(restore_finishes_with_backup_data, _observed([{"status": "ready"}], stale))
+    assert "the data is not the backup's" in other
+    assert "seed-golden" not in other
