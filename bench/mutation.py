@@ -353,7 +353,8 @@ def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
             earlier = ", ".join(rerun_of)
             raise ValueError(f"{name} reruns the survivors of {earlier}: name {earlier} before it")
         of_module: defaultdict[str, list[dict[str, Any]]] = defaultdict(list)
-        for survivor in figures["survivors"] + figures.get("missing", []):
+        gone = [survivor | {"gone": True} for survivor in figures.get("missing", [])]
+        for survivor in figures["survivors"] + gone:
             of_module[survivor["where"].rsplit(":", 1)[0]].append(survivor)
         for path, row in figures["modules"].items():
             measured = Counter({key: row.get(key, 0) for key in ("mutants", "killed", "errors", "not_operators")})
@@ -430,6 +431,8 @@ def markdown(figures: dict[str, Any]) -> str:
     lines += ["", "## Survivors", ""]
     for survivor in figures["survivors"]:
         label = f" (equivalent: {survivor['equivalent']})" if "equivalent" in survivor else ""
+        if survivor.get("gone"):
+            label += " (not in the code a later rerun measured, which changed there: counted survived)"
         lines += [f"- `{survivor['where']}` {survivor['operator']}{label}", "", "  ```diff"]
         lines += [f"  {line}" for line in survivor["diff"].splitlines()] + ["  ```", ""]
     return "\n".join(lines) + "\n"

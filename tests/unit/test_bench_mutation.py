@@ -114,6 +114,8 @@ def test_a_rerun_replaces_the_outcomes_of_the_survivors_it_reran(bench: ModuleTy
     assert [part["rerun_of"] for part in combined["parts"]] == [[], ["first"], []]
     text = bench.markdown(combined)
     assert "reran the survivors of first" in text
+    assert f"`{guard}:3` NumberReplacer (not in the code a later rerun measured" in text
+    assert f"`{guard}:2` NumberReplacer\n" in text
     assert f"| {guard} | 10 | 8 | 2 | 0 | 0 | 80.0 |" in text
 
 
