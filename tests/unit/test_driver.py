@@ -9,13 +9,16 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 
+from restore_contract.checks import driver as driver_module
 from restore_contract.checks.budget import Budget, StopExamples
 from restore_contract.checks.driver import Driver, read_case, restore_case
 from restore_contract.checks.inflight import InFlight
+from restore_contract.checks.probe import Before
 from restore_contract.checks.violation import ContractViolation, violated
 from restore_contract.contracts import RestoreWorld, TargetState
 from restore_contract.emulator import Fault
@@ -272,3 +275,58 @@ def test_the_probe_reads_data_only_when_asked_and_only_of_a_settled_database(dri
     busy = next(database for database, held in driver.pool.busy.items() if held == "provisioning")
     driver.target.control.force_status(busy, "provisioning")
     assert driver.probe.database(busy, with_data=True).data is None  # type: ignore[union-attr]
+
+
+def test_a_raw_body_is_sent_as_it_is_labelled_json(driver: Driver) -> None:
+    raw = b'{"source": {"type": "backup", "databaseId": 1}'
+    response = driver.send(restore_case(driver.pool.ready[0]), raw_body=raw, world=RestoreWorld(body_well_formed=False))
+    assert response.request.content == raw
+    assert response.request.headers["content-type"] == "application/json"
+
+
+def test_a_cases_query_is_sent(driver: Driver) -> None:
+    case = read_case("getV1DatabasesByDatabaseIdBackups", driver.pool.sources[0])
+    case.query = {"limit": 1}
+    response = driver.send(case)
+    assert response.request.url.params["limit"] == "1"
+    assert len(response.json()["data"]) == 1
+
+
+def test_a_failed_test_is_stopped_by_its_share_alone_not_by_verifications_it_awaits(driver: Driver) -> None:
+    """Once it failed, a test goes on only to let Hypothesis report the failure: no restore of its own is left to
+    verify, so the slowest verification is not kept aside from what is left of its share."""
+    driver.budget.begin(TEST, 1.0, 1.0)
+    driver.budget.sending()
+    driver.violated[TEST] = ContractViolation("broken", ("p",))
+    driver.budget.verified_in(100.0)
+    driver.budget.deadline = time.monotonic() + 50
+    assert driver.must_stop() is None
+
+
+def test_a_restore_by_another_name_of_a_settled_database_reads_the_world_once(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`c…` for `db_c…`: read again only when a verification of that database was still running."""
+    database_id = next(ready for ready in driver.pool.ready if ready.startswith("db_"))
+    reads: list[str] = []
+    read = driver.probe.before
+
+    def before(target_id: str, body: bytes | None, *, token_valid: bool = True) -> Before:
+        reads.append(target_id)
+        return read(target_id, body, token_valid=token_valid)
+
+    monkeypatch.setattr(driver.probe, "before", before)
+    driver.send(restore_case(database_id.removeprefix("db_"), body(*backup_of(driver.pool))))
+    assert reads == [database_id.removeprefix("db_")]
+
+
+def test_a_failure_shows_its_message_not_the_drivers_code(driver: Driver) -> None:
+    """pytest hides the driver's own frames from a failure's traceback (`__tracebackhide__`): what a user reads is
+    the property, the request and the answer."""
+    assert driver.target.control is not None
+    driver.target.control.set_faults([Fault.RESTORE_ANSWERS_READY.value])
+    target, sent = a_restore(driver)
+    with pytest.raises(ContractViolation) as failed:
+        driver.send(restore_case(target, sent))
+    shown = failed.traceback.filter(failed)
+    assert [entry for entry in shown if entry.path == Path(driver_module.__file__)] == []

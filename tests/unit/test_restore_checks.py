@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from restore_contract.checks.driver import Driver, restore_case
+from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.restore import RESTORE_CHECKS
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.contracts import RestoreWorld, TargetState, matches_database_id
@@ -217,3 +218,41 @@ def test_rows_written_after_the_backup_are_named_when_a_restore_leaves_them(driv
     with pytest.raises(ContractViolation, match="rows written after the backup must be gone") as caught:
         restore_of_the_targets_own_backup(driver, driver.pool)
     assert caught.value.properties == ("restore_finishes_with_backup_data",)
+
+
+@pytest.mark.parametrize(
+    ("fault", "who"),
+    [
+        (Fault.OTHER_WORKSPACE_TARGET_ACCEPTED, "restoring this workspace's database was let through"),
+        (Fault.OTHER_WORKSPACE_BACKUP_ACCEPTED, "restoring a backup of another workspace's database was let through"),
+    ],
+)
+def test_a_restore_across_workspaces_says_what_it_reached(driver: Driver, fault: Fault, who: str) -> None:
+    assert driver.target.control is not None
+    driver.target.control.set_faults([fault.value])
+    with pytest.raises(ContractViolation, match=who):
+        SCENARIOS[fault](driver, driver.pool)
+
+
+def test_every_answer_is_judged_and_every_body_below_500_against_the_contract(driver: Driver) -> None:
+    """HTTP answers are 100 to 599: the checks of any answer judge all of them; a 5xx body has no contract to meet
+    (its status is the violation), every other body does."""
+    observed = driver._observe(restore_case(driver.pool.ready[0], body(*backup_of(driver.pool))), None, "valid", None)
+    assert observed is not None
+    by_name = {check.name: check for check in RESTORE_CHECKS}
+    judged = {status for status in range(0, 1000) if by_name["restore_status_follows_docs"].applies(status, observed)}
+    assert judged == set(range(100, 600))
+    bodies = {status for status in range(0, 1000) if by_name["restore_body_matches_contract"].applies(status, observed)}
+    assert bodies == set(range(100, 500))
+
+
+def test_with_background_verification_the_answer_is_still_judged_when_it_comes() -> None:
+    """Only the checks that wait for the end of the recovery are deferred: a 200 that says the wrong thing fails
+    the request that got it, not later."""
+    with emulated_driver(InFlight(workers=2)) as driver:
+        assert driver.target.control is not None
+        driver.target.control.set_faults([Fault.RESTORE_ANSWERS_READY.value])
+        with pytest.raises(ContractViolation) as failed:
+            successful_restore(driver, driver.pool)
+        assert failed.value.properties == ("restore_starts_recovering",)
+        assert {check.name for check in RESTORE_CHECKS if check.waits} == {"restore_finishes_with_backup_data"}

@@ -17,6 +17,7 @@ from restore_contract.checks.restore import (
     Observation,
     rejected_restore_changes_nothing,
     restore_finishes_with_backup_data,
+    restore_keeps_connections,
     restore_starts_recovering,
 )
 from restore_contract.contracts import RestoreWorld, TargetState
@@ -193,3 +194,27 @@ def test_other_data_after_a_restore_of_the_golden_fixture_says_how_the_golden_so
     other = _problems(restore_finishes_with_backup_data, _observed([{"status": "ready"}], stale))
     assert "the data is not the backup's" in other
     assert "seed-golden" not in other
+
+
+def test_a_200_that_changes_only_the_default_connection_breaks_the_kept_connections() -> None:
+    answered = {"connections": CONNECTIONS, "defaultConnectionId": "con_cother"}
+    said = _problems(restore_keeps_connections, _observed([]), httpx.Response(200, json={"data": answered}))
+    assert "default con_c1" in said
+    assert "default con_cother" in said
+
+
+def test_every_credential_is_tried_even_after_one_is_refused_and_each_is_counted() -> None:
+    """Connections and credentials are preserved: the second is checked too when the first no longer logs in."""
+    first, second = "postgres://alice:secret@db/target", "postgres://bob:secret@db/target"
+
+    class Reads(Data):  # the probe's kept session still reads; only fresh logins are refused
+        def read(self, connection_string: str) -> Tables:
+            return self.tables
+
+    observed = _observed([{"status": "ready"}], Reads({first: None, second: Login("postgres", "target")}))
+    two = [Credential(first, ALICE), Credential(second, Login("bob", "target"))]
+    observed.credentials = lambda database: two
+    said = _problems(restore_finishes_with_backup_data, observed)
+    assert "connection string #1, issued before the restore, no longer logs in" in said
+    assert "connection string #2 logs in as" in said
+    assert observed.tally.checked["data probe: a credential issued before the restore logs in afresh"] == 2
