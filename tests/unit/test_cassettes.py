@@ -31,6 +31,7 @@ from restore_contract.targets.cassettes import (
     recording,
     replay_target,
     replaying,
+    same_request,
 )
 from restore_contract.targets.live import LiveSettings
 
@@ -364,3 +365,17 @@ def test_meta_json_is_written_in_one_canonical_form(tmp_path: Path, monkeypatch:
     for path in [cassette.meta, *CASSETTES.glob("*/meta.json")]:
         text = path.read_text(encoding="utf-8")
         assert text == json.dumps(json.loads(text), indent=2, sort_keys=True) + "\n", path
+
+
+def test_vcrpys_matcher_tells_requests_apart_by_method_url_and_body() -> None:
+    """Replays look requests up by this identity (compat.index_cassette); vcrpy's own matcher, the fallback if its
+    internals move, must agree: identical requests match, any difference in method, URL or body does not."""
+    from vcr.request import Request
+
+    def request(method: str = "POST", uri: str = API, body: bytes | str | None = b'{"a": 1}') -> Request:
+        return Request(method, uri, body, {})
+
+    same_request(request(), request(body='{"a": 1}'))  # bytes and text of the same body
+    for other in (request(method="PUT"), request(uri=f"{API}/restore"), request(body=b'{"a": 2}'), request(body=None)):
+        with pytest.raises(AssertionError, match="method, URL or body differ"):
+            same_request(request(), other)

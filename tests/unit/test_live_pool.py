@@ -317,6 +317,7 @@ def test_a_project_is_listed_for_at_most_a_hundred_pages() -> None:
 
     def endless(request: httpx.Request) -> httpx.Response:
         pages.append(request.url.params.get("cursor", "first"))
+        assert request.url.params["limit"] == "100", "the API's largest page: the fewest requests"
         return _page([], f"after-{len(pages)}")
 
     client = httpx.Client(transport=httpx.MockTransport(endless), base_url="https://api.example")

@@ -256,3 +256,37 @@ def test_with_background_verification_the_answer_is_still_judged_when_it_comes()
             successful_restore(driver, driver.pool)
         assert failed.value.properties == ("restore_starts_recovering",)
         assert {check.name for check in RESTORE_CHECKS if check.waits} == {"restore_finishes_with_backup_data"}
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        {"type": 7, "databaseId": "from the pool", "backupId": "from the pool"},  # malformed, with both ids
+        {"type": "backup", "backupId": "bkp_cnodatabase000000001"},  # no databaseId
+    ],
+    ids=["a field of the wrong type", "no databaseId"],
+)
+def test_the_ids_of_a_malformed_body_are_not_looked_up(
+    driver: Driver, source: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only what decides the answer is read: a malformed body is a 422 whatever it names, so the probe reads the
+    target alone (before and after), never the source or its backups."""
+    database_id, backup_id = backup_of(driver.pool)
+    named = {"databaseId": database_id, "backupId": backup_id}
+    sent = {key: named.get(key, value) if value == "from the pool" else value for key, value in source.items()}
+    read: list[str] = []
+    database, backup = driver.probe.database, driver.probe.backup
+
+    def database_read(database_id: str, *, with_data: bool = False) -> Any:
+        read.append(database_id)
+        return database(database_id, with_data=with_data)
+
+    def backups_listed(source_id: str, backup_id: str) -> tuple[bool, str | None]:
+        read.append(f"backups of {source_id}")
+        return backup(source_id, backup_id)
+
+    monkeypatch.setattr(driver.probe, "database", database_read)
+    monkeypatch.setattr(driver.probe, "backup", backups_listed)
+    target = driver.pool.ready[0]
+    restore(driver, target, {"source": sent})
+    assert read == [target, target]
