@@ -257,8 +257,12 @@ def _equivalents() -> list[dict[str, str]]:
 
 
 def _changed_line(diff: str) -> str:
-    added = (line[1:].strip() for line in diff.splitlines() if line.startswith("+") and not line.startswith("++"))
-    return next(added, "")
+    """The mutant's first added line; for a mutant that only removes (a decorator), `-` and the first line it
+    removes, so an equivalent removal is listed as exactly that removal."""
+    lines = diff.splitlines()
+    added = (line[1:].strip() for line in lines if line.startswith("+") and not line.startswith("++"))
+    removed = (f"-{line[1:].strip()}" for line in lines if line.startswith("-") and not line.startswith("--"))
+    return next(added, None) or next((line for line in removed if line != "-"), "")
 
 
 # A signature's bare `*` (keyword-only parameters follow) that cosmic-ray's `*` → `/` turned into positional-only

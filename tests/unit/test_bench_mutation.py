@@ -229,3 +229,13 @@ def test_a_mutant_cosmic_ray_cannot_make_matches_no_survivor(
     (tmp_path / "m.py").write_text("try:\n    pass\nexcept (a.B, C):\n    pass\n")
     monkeypatch.setattr(MutationVisitor, "mutate_code", fails)
     assert bench._mutant_diff(tmp_path, Spec("m.py", "core/ExceptionReplacer", 0)) == ""
+
+
+def test_a_removal_is_named_by_what_it_removes(bench: ModuleType) -> None:
+    removal = "+++ b/m.py\n-\n-\n-@pytest.hookimpl(tryfirst=True)  # why"
+    assert bench._changed_line(removal) == "-@pytest.hookimpl(tryfirst=True)  # why"
+    assert bench._changed_line("+++ b/m.py\n-    x = 1\n+    x = 2") == "x = 2"
+    listed = [{"file": "m.py", "mutant": "-@pytest.hookimpl(tryfirst=True)  # why", "reason": "order"}]
+    assert bench._equivalent_reason("m.py", removal, listed) == "order"
+    other_removal = "+++ b/m.py\n-\n-\n-@pytest.hookimpl(wrapper=True)"
+    assert bench._equivalent_reason("m.py", other_removal, listed) is None
