@@ -8,6 +8,8 @@ import json
 import re
 import signal
 import socket
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -379,3 +381,49 @@ def test_vcrpys_matcher_tells_requests_apart_by_method_url_and_body() -> None:
     for other in (request(method="PUT"), request(uri=f"{API}/restore"), request(body=b'{"a": 2}'), request(body=None)):
         with pytest.raises(AssertionError, match="method, URL or body differ"):
             same_request(request(), other)
+
+
+def test_a_recording_goes_into_a_new_folder_at_any_depth(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`restore-contract record path/to/new/name`: the folders on the way are made."""
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    cassette = Cassette(tmp_path / "night" / "of" / "friday")
+    record(cassette, "first")
+    assert replayed(cassette) == "first"
+
+
+def test_a_recording_outside_the_main_thread_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """There no SIGINT handler can be installed: only an exception tells an interrupted block, and a block that ends
+    normally is recorded."""
+    monkeypatch.delenv(FORCE_ENV, raising=False)
+    cassette = Cassette(tmp_path / "threaded")
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            record(cassette, "from a thread")
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    assert failures == []
+    assert replayed(cassette) == "from a thread"
+
+
+def test_a_replay_does_not_wait_and_a_mismatch_quotes_what_was_sent(tmp_path: Path) -> None:
+    """Its recorded answers need no waiting for; a request it cannot find is quoted in its first 300 characters."""
+    cassette = Cassette(tmp_path / "mine")
+    with recording(cassette, RECORDED.public(), "replay", force=False):
+        pass
+    target, _ = replay_target(cassette, "replay")
+    try:
+        began = time.monotonic()
+        target.pace(5.0)
+        assert time.monotonic() - began < 1
+        sent = "".join(chr(ord("a") + index % 26) for index in range(400))
+        with pytest.raises(CassetteMismatch) as mismatch:
+            target.client().request("GET", API, content=sent.encode())  # a read: the guard lets it through
+        assert f"replay: GET {API} {sent[:300]} is not in cassette 'mine'" in str(mismatch.value)
+    finally:
+        target.close()
