@@ -427,3 +427,13 @@ def test_a_replay_does_not_wait_and_a_mismatch_quotes_what_was_sent(tmp_path: Pa
         assert f"replay: GET {API} {sent[:300]} is not in cassette 'mine'" in str(mismatch.value)
     finally:
         target.close()
+
+
+def test_a_cassette_is_named_by_its_name_or_by_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NAME is cassettes/NAME/; a path (with a slash, or a folder that exists here) is that folder, made or not yet."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here").mkdir()
+    assert Cassette.named("emulator-http").folder == CASSETTES / "emulator-http"
+    assert Cassette.named("not-yet").folder == CASSETTES / "not-yet"
+    assert Cassette.named("recordings/friday").folder == Path("recordings/friday")
+    assert Cassette.named("here").folder == Path("here")
