@@ -277,7 +277,8 @@ def not_an_operator(operator: str, diff: str) -> bool:
 def _equivalent_reason(path: str, diff: str, equivalents: list[dict[str, str]]) -> str | None:
     """Why the mutant `diff` of `path` changes nothing a user could observe, if it is listed as such."""
     changed = _changed_line(diff)
-    return next((e["reason"] for e in equivalents if e["file"] == path and e["mutant"].strip() == changed), None)
+    listed = (e for e in equivalents if path in e.get("files", [e.get("file")]) and e["mutant"].strip() == changed)
+    return next((e["reason"] for e in listed), None)
 
 
 def results(session: Path, modules: list[str]) -> dict[str, Any]:
