@@ -391,6 +391,7 @@ def test_a_recording_goes_into_a_new_folder_at_any_depth(tmp_path: Path, monkeyp
     assert replayed(cassette) == "first"
 
 
+@pytest.mark.usefixtures("ctrl_c")  # a Python SIGINT handler in place, as in a terminal, which a thread cannot replace
 def test_a_recording_outside_the_main_thread_is_recorded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """There no SIGINT handler can be installed: only an exception tells an interrupted block, and a block that ends
     normally is recorded."""
