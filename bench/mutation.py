@@ -79,6 +79,9 @@ MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contrac
 # (a hook's decorator: its wiring shows in a whole run alone). Each costs 15-60 s here.
 PROMISE_TESTS = {
     "restore_contract/plugin/tests.py": [
+        # The quickest (~10 s): a test ends only once its background verifications did, failing with theirs.
+        "tests/meta/test_budget_verdicts.py::"
+        "test_a_restore_that_fails_only_in_background_verification_fails_its_test_which_stops_sending",
         "tests/meta/test_rate_limited.py::test_a_run_still_rate_limited_after_its_retries_ends_with_exit_75_and_one_line",
         "tests/meta/test_budget_verdicts.py::test_a_budget_never_turns_a_failing_run_green_and_the_run_still_ends_near_it",
     ],
@@ -277,7 +280,8 @@ def not_an_operator(operator: str, diff: str) -> bool:
 def _equivalent_reason(path: str, diff: str, equivalents: list[dict[str, str]]) -> str | None:
     """Why the mutant `diff` of `path` changes nothing a user could observe, if it is listed as such."""
     changed = _changed_line(diff)
-    return next((e["reason"] for e in equivalents if e["file"] == path and e["mutant"].strip() == changed), None)
+    listed = (e for e in equivalents if path in e.get("files", [e.get("file")]) and e["mutant"].strip() == changed)
+    return next((e["reason"] for e in listed), None)
 
 
 def results(session: Path, modules: list[str]) -> dict[str, Any]:

@@ -239,3 +239,19 @@ def test_a_removal_is_named_by_what_it_removes(bench: ModuleType) -> None:
     assert bench._equivalent_reason("m.py", removal, listed) == "order"
     other_removal = "+++ b/m.py\n-\n-\n-@pytest.hookimpl(wrapper=True)"
     assert bench._equivalent_reason("m.py", other_removal, listed) is None
+
+
+def test_one_reviewed_entry_may_list_the_files_it_was_checked_in(bench: ModuleType) -> None:
+    listed = [{"files": ["a.py", "b.py"], "mutant": "@dataclass(frozen=False)", "reason": "nothing assigns"}]
+    diff = "+++ b/x\n-@dataclass(frozen=True)\n+@dataclass(frozen=False)"
+    assert bench._equivalent_reason("b.py", diff, listed) == "nothing assigns"
+    assert bench._equivalent_reason("c.py", diff, listed) is None
+
+
+def test_every_listed_equivalent_names_its_files_a_mutant_and_a_reason(bench: ModuleType) -> None:
+    for entry in bench._equivalents():
+        files = entry.get("files", [entry.get("file")])
+        assert files, entry
+        assert all((ROOT / str(path)).is_file() for path in files), entry
+        assert entry["mutant"].strip(), entry
+        assert entry["reason"].strip(), entry

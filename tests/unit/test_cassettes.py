@@ -8,6 +8,8 @@ import json
 import re
 import signal
 import socket
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -362,3 +364,58 @@ def test_vcrpys_matcher_tells_requests_apart_by_method_url_and_body() -> None:
     for other in (request(method="PUT"), request(uri=f"{API}/restore"), request(body=b'{"a": 2}'), request(body=None)):
         with pytest.raises(AssertionError, match="method, URL or body differ"):
             same_request(request(), other)
+
+
+def test_a_recording_goes_into_a_new_folder_at_any_depth(tmp_path: Path) -> None:
+    """`restore-contract record path/to/new/name`: the folders on the way are made."""
+    cassette = Cassette(tmp_path / "night" / "of" / "friday")
+    record(cassette, "first")
+    assert replayed(cassette) == "first"
+
+
+@pytest.mark.usefixtures("ctrl_c")  # a Python SIGINT handler in place, as in a terminal, which a thread cannot replace
+def test_a_recording_outside_the_main_thread_is_recorded(tmp_path: Path) -> None:
+    """There no SIGINT handler can be installed: only an exception tells an interrupted block, and a block that ends
+    normally is recorded."""
+    cassette = Cassette(tmp_path / "threaded")
+    failures: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            record(cassette, "from a thread")
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    assert failures == []
+    assert replayed(cassette) == "from a thread"
+
+
+def test_a_replay_does_not_wait_and_a_mismatch_quotes_what_was_sent(tmp_path: Path) -> None:
+    """Its recorded answers need no waiting for; a request it cannot find is quoted in its first 300 characters."""
+    cassette = Cassette(tmp_path / "mine")
+    with recording(cassette, RECORDED.public(), "replay", force=False):
+        pass
+    target, _ = replay_target(cassette, "replay")
+    try:
+        began = time.monotonic()
+        target.pace(5.0)
+        assert time.monotonic() - began < 1
+        sent = "".join(chr(ord("a") + index % 26) for index in range(400))
+        with pytest.raises(CassetteMismatch) as mismatch:
+            target.client().request("GET", API, content=sent.encode())  # a read: the guard lets it through
+        assert f"replay: GET {API} {sent[:300]} is not in cassette 'mine'" in str(mismatch.value)
+    finally:
+        target.close()
+
+
+def test_a_cassette_is_named_by_its_name_or_by_a_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NAME is cassettes/NAME/; a path (with a slash, or a folder that exists here) is that folder, made or not yet."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "here").mkdir()
+    assert Cassette.named("emulator-http").folder == CASSETTES / "emulator-http"
+    assert Cassette.named("not-yet").folder == CASSETTES / "not-yet"
+    assert Cassette.named("recordings/friday").folder == Path("recordings/friday")
+    assert Cassette.named("here").folder == Path("here")

@@ -16,7 +16,7 @@ from typing import Any, cast
 import psycopg
 import pytest
 
-from restore_contract.targets.data import MAX_SESSIONS, Login, LoginRefused, PostgresAccess
+from restore_contract.targets.data import MAX_SESSIONS, Credential, Login, LoginRefused, PostgresAccess
 
 DELAY = 0.001  # seconds a handshake or a statement takes
 DEADLINE = 5.0  # seconds every thread of a test has to finish; longer means a deadlock
@@ -279,3 +279,16 @@ def test_the_probe_connects_in_autocommit_and_gives_up_on_a_silent_database_afte
     access.read(secret(0))
     access.close()
     assert options == [{"autocommit": True, "connect_timeout": 10}] * 2
+
+
+def test_a_credential_never_shows_its_connection_string(
+    access: PostgresAccess, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Connection strings are secrets: a credential printed (a failure's locals, a debug line) shows where it logged
+    in, never the string."""
+    monkeypatch.setattr(FakeCursor, "fetchone", lambda cursor: ("alice", "db"))  # the server's session_user
+    secret_string = "postgresql://alice:hunter2@db.example/1"
+    credential = Credential(secret_string, access.login(secret_string))  # as the pool makes one
+    assert "hunter2" not in repr(credential)
+    assert "hunter2" not in str(credential)
+    assert repr(credential.login) in repr(credential)

@@ -281,8 +281,12 @@ def test_an_owned_id_shorter_than_unique_counts_only_whole_and_a_query_names_not
     allowlist.allow("db_c0123456789abcde", "contract-target-4")  # 16 characters after db_: its random part counts
     client.post("/v1/databases/db_c0123456789abcde~/restore", json={})
     client.delete(f"/v1/databases/{OWNED}?force=true")
+    client.delete(f"/v1/databases/{SHORT}?force=true")  # a whole short id with a query: still the whole id
+    client.post("/v1/databases//restore?note=x", json={})  # the empty-id probe, whatever its query
     assert [request.url.path for request in sent] == [
         f"/v1/databases/{OWNED}/restore",
         "/v1/databases/db_c0123456789abcde~/restore",
         f"/v1/databases/{OWNED}",
+        f"/v1/databases/{SHORT}",
+        "/v1/databases//restore",
     ]

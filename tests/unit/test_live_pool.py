@@ -12,11 +12,14 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import pytest
 
+from restore_contract.checks.probe import Probe
 from restore_contract.dataset.golden import GOLDEN_DATA, fixture_data
 from restore_contract.emulator import Emulator, EmulatorConfig
 from restore_contract.settings import OTHER_SCRATCH
@@ -191,6 +194,7 @@ def test_other_runs_scratch_databases_are_kept_unless_stale_and_others_never_tou
     fill_live_pool(pool, staging.settings("run1", source_database_id=None, target_database_id=None))
     (kept,) = pool.stale_kept
     assert kept.startswith(f"{young} (contract-scratch-other-target-1, 0.0 h old): not deleted, younger than 24 h")
+    assert "(a run in progress may own it; 6 h is the floor)" in kept
     assert f'curl -X DELETE -H "Authorization: Bearer $PRISMA_API_TOKEN" {BASE}/v1/databases/{young}' in kept
     assert pool.stale == []
     assert pool.delete_scratch() == []
@@ -335,3 +339,109 @@ def test_a_project_or_source_that_cannot_be_listed_is_one_line_naming_the_settin
     with pytest.raises(TargetConfigurationError, match=r"^listing the backups of PRISMA_CONTRACT_SOURCE_DATABASE_ID="):
         fill_live_pool(pool, staging.settings("run1", source_database_id="db_cnothere000000"))
     assert pool.scratch == [], "nothing was created: the reads go first"
+
+
+def test_release_leaves_the_scratch_databases_connections_alone(staging: Staging) -> None:
+    """It deletes what the run made on the sacrificial database (its probe connection, its lease), nothing else."""
+    pool = Pool(staging.target("run1"), run_id="run1")
+    fill_live_pool(pool, staging.settings("run1", source_database_id=None))
+    scratch = pool.ready[1:]
+    assert pool.release() == []
+    assert [staging.connections(database) for database in scratch] == [["default", "contract-probe"]] * len(scratch)
+    assert pool.delete_scratch() == []
+
+
+def test_a_worker_holds_the_lease_under_its_own_name_for_its_run(staging: Staging) -> None:
+    pool = Pool(staging.target("run1"), run_id="w1")
+    fill_live_pool(pool, staging.settings("run1", source_database_id=None), Terms("run1", 600.0))
+    assert pool.lease is not None
+    assert (pool.lease.run, pool.lease.holder) == ("run1", "w1")
+    pool.release()
+    assert pool.delete_scratch() == []
+
+
+def test_without_the_other_workspaces_project_no_database_is_made_there(staging: Staging) -> None:
+    target = dataclasses.replace(staging.target("run1", other_workspace=True), other_project_id=None)
+    pool = Pool(target, run_id="run1")
+    fill_live_pool(pool, staging.settings("run1", source_database_id=None, target_database_id=None))
+    assert pool.foreign == []
+    with pytest.raises(TargetConfigurationError, match="needs its token and project"):
+        pool.create_foreign_database("other-workspace")
+    assert pool.delete_scratch() == []
+
+
+def test_a_sweep_whose_listing_fails_still_deletes_what_the_run_knows() -> None:
+    deleted: list[str] = []
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deleted.append(request.url.path)
+            return httpx.Response(204)
+        return httpx.Response(403, json={"error": {"code": "forbidden", "message": "no"}})
+
+    target = Target("live", "https://api.example", "t", Traffic(httpx.MockTransport(server)), 1.0, project_id="p")
+    pool = Pool(target, run_id="run1")
+    pool.scratch = ["db_cknown"]
+    assert pool.delete_scratch(sweep=True) == []
+    assert deleted == ["/v1/databases/db_cknown"]
+
+
+def test_a_database_without_a_credential_is_not_written(staging: Staging) -> None:
+    pool = Pool(staging.target("run1"), run_id="run1")
+    database = pool.create_database("target-1")
+    before = staging.control.read_data(database)
+    pool.write(database, fixture_data("never"))
+    assert staging.control.read_data(database) == before
+    assert pool.delete_scratch() == []
+
+
+def test_a_credential_logs_in_as_the_user_its_connection_string_names(staging: Staging) -> None:
+    pool = Pool(staging.target("run1"), run_id="run1")
+    database = pool.create_database("target-1")
+    credential = pool.connect(database)
+    assert credential is not None
+    assert credential.login.user == unquote(urlsplit(credential.connection_string).username or "")
+    assert credential.login.user
+    assert pool.delete_scratch() == []
+
+
+def test_the_last_page_ends_the_listing_whatever_cursor_it_gives() -> None:
+    pages: list[str] = []
+
+    def last(request: httpx.Request) -> httpx.Response:
+        pages.append(request.url.params.get("cursor", "first"))
+        data = {"data": [], "pagination": {"hasMore": False, "nextCursor": "more?"}}
+        return httpx.Response(200, json=data)
+
+    client = httpx.Client(transport=httpx.MockTransport(last), base_url="https://api.example")
+    assert delete_stale_scratch(ManagementApi(client), "proj_1", None, 3600.0) == ([], [])
+    assert pages == ["first"]
+
+
+def test_an_old_scratch_database_is_described_by_its_age_in_hours() -> None:
+    deleted: list[str] = []
+    now = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
+    old = {"id": "db_cold", "name": "contract-scratch-x-target-1", "createdAt": "2026-10-23T20:00:00Z"}
+
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            deleted.append(request.url.path)
+            return httpx.Response(204)
+        return httpx.Response(200, json={"data": [old], "pagination": {"hasMore": False, "nextCursor": None}})
+
+    client = httpx.Client(transport=httpx.MockTransport(server), base_url="https://api.example")
+    (gone,), kept = delete_stale_scratch(ManagementApi(client), "proj_1", None, 3600.0, now=now)
+    assert gone == "db_cold (contract-scratch-x-target-1, 1000.0 h old): DELETE answered 204"
+    assert kept == []
+
+
+def test_a_golden_source_with_a_hundred_backups_has_each_found(staging: Staging) -> None:
+    """The API lists up to 100 backups a page: the run asks for that many, so the 100th is known too."""
+    more = [staging.control.take_backup(staging.golden) for _ in range(97)]
+    every = staging.backups + more
+    pool = Pool(staging.target("run1"), run_id="run1")
+    fill_live_pool(pool, staging.settings("run1", target_database_id=None, project_id=None))
+    assert len(pool.backups) == 100
+    probe = Probe(staging.admin, None, lambda _: [])
+    assert probe.backup(staging.golden, every[0]) == (True, "failed")
+    assert probe.backup(staging.golden, every[-1]) == (True, "completed")

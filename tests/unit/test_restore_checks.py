@@ -290,3 +290,12 @@ def test_the_ids_of_a_malformed_body_are_not_looked_up(
     target = driver.pool.ready[0]
     restore(driver, target, {"source": sent})
     assert read == [target, target]
+
+
+def test_the_emulators_pool_restores_into_two_targets_each_written_to_after_its_backup(driver: Driver) -> None:
+    pool = driver.pool
+    names = [driver.client.get(f"/v1/databases/{database}").json()["data"]["name"] for database in pool.ready]
+    assert [name.rsplit("-", 2)[-2:] for name in names] == [["target", "1"], ["target", "2"]]
+    for database in pool.ready:  # so a restore of its own backup that keeps the later rows is caught
+        _, own_backup = backup_of(pool, database_id=database)
+        assert driver.probe.read_data(database) != pool.data_of(own_backup)

@@ -5,6 +5,7 @@ make; the checks are given the world before the call, as the driver gives it to 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -18,6 +19,7 @@ from restore_contract.checks.restore import (
     rejected_restore_changes_nothing,
     restore_finishes_with_backup_data,
     restore_keeps_connections,
+    restore_requires_admin_scope,
     restore_starts_recovering,
 )
 from restore_contract.contracts import RestoreWorld, TargetState
@@ -218,3 +220,12 @@ def test_every_credential_is_tried_even_after_one_is_refused_and_each_is_counted
     assert "connection string #1, issued before the restore, no longer logs in" in said
     assert "connection string #2 logs in as" in said
     assert observed.tally.checked["data probe: a credential issued before the restore logs in afresh"] == 2
+
+
+def test_a_caller_without_the_scope_refused_as_documented_who_still_changed_the_data_was_let_through() -> None:
+    """A 403 is the right answer, but the target's data changed: the refusal was only on the wire."""
+    observed = _observed([{"status": "ready"}], Data({"postgres://alice:secret@db/target": ALICE}, {"items": []}))
+    observed.before = dataclasses.replace(observed.before, world=RestoreWorld(token_admin=False))
+    forbidden = httpx.Response(403, json={"error": {"code": "forbidden", "message": "Missing scope."}})
+    said = _problems(restore_requires_admin_scope, observed, forbidden)
+    assert said.startswith("a valid token without the scope workspace:admin was let through:\n  data: ")
