@@ -819,3 +819,31 @@ def test_a_watch_is_compared_by_the_statuses_it_saw_when_both_sides_recorded_the
         ("watch-recovery · watch", SILENT, "timing")
     ]
     assert compare(load(COMMITTED), unrecorded) == compare(unrecorded, load(COMMITTED)) == []
+
+
+def test_a_step_one_snapshot_lacks_is_a_documented_answer_checked_on_one_side_only() -> None:
+    """A snapshot recorded before the scenario had the step (re-record it to compare the step again)."""
+    older = load(COMMITTED)
+    older["steps"] = [step for step in older["steps"] if step["step"] != "restore-after-recovery"]
+    one_side = (CONTRACT, "step: a documented answer checked on one side only")
+    assert _shown(compare(older, load(COMMITTED))) == [
+        ("restore-after-recovery · step", "(no such step)", "answered 200", *one_side)
+    ]
+    assert _shown(compare(load(COMMITTED), older)) == [
+        ("restore-after-recovery · step", "answered 200", "(no such step)", *one_side)
+    ]
+
+
+@pytest.mark.parametrize("status", [200, 202, 299])
+def test_any_2xx_after_a_read_that_showed_the_target_ready_is_a_closed_window(status: int) -> None:
+    closed = _with_window_step(load(COMMITTED), "restore-while-recovering", status, "ready")
+    assert [(d.key, d.kind, d.category) for d in compare(load(COMMITTED), closed)] == [
+        ("restore-while-recovering · status", SILENT, "timing")
+    ]
+
+
+@pytest.mark.parametrize("keys", [("b", "a"), ("a", "b")])
+def test_a_value_shows_its_keys_in_one_order_whatever_order_the_server_sent(keys: tuple[str, str]) -> None:
+    note = {key: index for index, key in enumerate(keys)}
+    divergences = compare(load(COMMITTED), _changed("restore", lambda step: step["body"]["data"].update(note=note)))
+    assert [d.actual for d in divergences] == [json.dumps(dict(sorted(note.items())))]

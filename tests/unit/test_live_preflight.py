@@ -321,3 +321,19 @@ def test_the_data_probe_logs_in_only_when_it_is_on(probe: bool) -> None:
     target = live_target(LiveSettings(URL, "t", data_probe=probe), wrap=lambda inner: _server({}, envelope, []))
     target.close()
     assert (target.data is not None) is probe
+
+
+def test_a_setting_that_names_nothing_is_named_with_the_404() -> None:
+    settings = LiveSettings(URL, "t", project_id=PROJECT, data_probe=False)
+    refusal = _json(404, {"error": {"code": "not_found", "message": "Not found."}})
+    with pytest.raises(TargetConfigurationError) as stopped:
+        live_target(settings, wrap=lambda inner: _server({}, refusal, []))
+    path = f"/v1/projects/{PROJECT}/databases"
+    assert str(stopped.value) == f"PRISMA_CONTRACT_PROJECT_ID={PROJECT} does not exist at {URL} (GET {path}: 404)"
+
+
+def test_the_other_tokens_never_show_in_the_settings_repr() -> None:
+    """A failing test or a traceback may print the settings: the other principals' tokens are not in it."""
+    settings = LiveSettings(URL, "t", principals={NO_ADMIN: "no-admin-secret-token"})
+    assert "no-admin-secret-token" not in repr(settings)
+    assert "no-admin-secret-token" not in str(settings.public())
