@@ -847,3 +847,11 @@ def test_a_value_shows_its_keys_in_one_order_whatever_order_the_server_sent(keys
     note = {key: index for index, key in enumerate(keys)}
     divergences = compare(load(COMMITTED), _changed("restore", lambda step: step["body"]["data"].update(note=note)))
     assert [d.actual for d in divergences] == [json.dumps(dict(sorted(note.items())))]
+
+
+def test_an_answer_with_a_body_on_one_side_only_is_one_divergence_of_the_whole_body() -> None:
+    """A 204 that came with a body on one side: the body as a whole, docs silent (its schema documents none)."""
+    with_body = _changed("delete-scratch", lambda step: step.update(body={"deleted": True}))
+    assert [(d.key, d.recorded, d.actual, d.kind) for d in compare(load(COMMITTED), with_body)] == [
+        ("delete-scratch · body $", "null", '{"deleted": true}', SILENT)
+    ]

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from restore_contract.redaction import REDACTED, scrub_text
 from restore_contract.settings import read
 from restore_contract.targets.base import NO_ADMIN, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
@@ -337,3 +338,11 @@ def test_the_other_tokens_never_show_in_the_settings_repr() -> None:
     settings = LiveSettings(URL, "t", principals={NO_ADMIN: "no-admin-secret-token"})
     assert "no-admin-secret-token" not in repr(settings)
     assert "no-admin-secret-token" not in str(settings.public())
+
+
+def test_every_token_the_settings_give_is_blanked_out_of_what_the_run_writes() -> None:
+    """README: the token redacted in every failure, cassette and rerun line, and the other principals' too."""
+    tokens = {"PRISMA_API_TOKEN": "the-service-token-1", "PRISMA_CONTRACT_NO_ADMIN_TOKEN": "the-no-admin-token-2"}
+    LiveSettings.from_settings(read({"PRISMA_API_URL": URL, **tokens}))
+    for token in tokens.values():
+        assert scrub_text(f"curl -H 'authorization: Bearer {token}'") == f"curl -H 'authorization: Bearer {REDACTED}'"
