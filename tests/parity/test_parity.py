@@ -842,6 +842,11 @@ def test_any_2xx_after_a_read_that_showed_the_target_ready_is_a_closed_window(st
     ]
 
 
+def test_a_value_is_shown_as_the_server_wrote_it_accents_and_all() -> None:
+    divergences = compare(load(COMMITTED), _changed("restore", lambda step: step["body"]["data"].update(name="café")))
+    assert [d.actual for d in divergences] == ['"café"']
+
+
 @pytest.mark.parametrize("keys", [("b", "a"), ("a", "b")])
 def test_a_value_shows_its_keys_in_one_order_whatever_order_the_server_sent(keys: tuple[str, str]) -> None:
     note = {key: index for index, key in enumerate(keys)}
