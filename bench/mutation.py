@@ -71,6 +71,7 @@ MODULES = (
     "restore_contract/plugin/tests.py",  # exit codes
     "restore_contract/parity/compare.py",  # parity's classification
     "restore_contract/targets/cassettes.py",  # cassettes: matching, scrubbing
+    "restore_contract/targets/api.py",  # the one client: every id encoded one way, every refusal with its status
 )
 # The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
 MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
