@@ -5,11 +5,13 @@ heaviest first tests ran short while the last ones had time to spare)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
 from restore_contract.plugin.tests import weights_left as _weights_left
+from restore_contract.workspace import CONTRACT_SUITE
 
 
 @dataclass
@@ -29,12 +31,13 @@ class _Config:
 
 @dataclass(eq=False)
 class _Item:
-    """What weights_left reads of a pytest item: its weight marker, fixtures, session and config."""
+    """What weights_left reads of a pytest item: its weight marker, fixtures, path, session and config."""
 
     budget: float
     session: _Session
     config: _Config
     fixturenames: tuple[str, ...] = ("driver",)
+    path: Path = CONTRACT_SUITE / "test_x.py"  # a contract test's: only those share the budget
 
     def get_closest_marker(self, name: str) -> _Marker | None:
         return _Marker((self.budget,)) if name == "budget_weight" and self.budget != 1 else None
