@@ -39,6 +39,9 @@ class Budget:
     slowest_verification: float = 0.0
     cut_short: list[str] = field(default_factory=list)  # tests stopped by their share, for the summary
     shares: dict[str, float] = field(default_factory=dict)  # test → the seconds its share gave it, for the record
+    # The test whose share runs now (None between tests), for the progress line, which is written from a thread
+    # of its own and so cannot read the test's context (checks/driver.py's CURRENT_TEST).
+    running: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -59,7 +62,7 @@ class Budget:
         """A test starts: its share of the time left (weights_left counts this test's weight too). The verifications
         a test leaves in flight at its deadline take from the shares of the tests after it, so the run corrects
         itself as it goes; only the last verifications are set aside for, by `spent`."""
-        self.sent = 0
+        self.sent, self.running = 0, test
         left = self.left
         if left is None:
             self.deadline = None
@@ -67,6 +70,10 @@ class Budget:
         share = max(left - self.slowest_verification, 0.0) * weight / max(weights_left, weight)
         self.deadline = time.monotonic() + share
         self.shares[test] = round(share, 2)
+
+    def end(self) -> None:
+        """The test has ended: no test's share runs until the next begins."""
+        self.running = None
 
     def share_spent(self, verifying: bool) -> bool:
         """The test has had its share. Its first example runs while the run's budget lasts (a test that started

@@ -15,6 +15,7 @@ import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import unquote
 
@@ -49,6 +50,32 @@ _DROPPED_HEADERS = {"authorization", "user-agent", "accept-encoding", "connectio
 
 
 NO_TEST = "?"  # the driver's test between tests
+# The node id of the contract test running now, so a request, a violation and a cut-short test are the test's that
+# sent them. A context variable set around each test (`running`), not driver state: a driver belongs to the session,
+# and a test that builds its own (the project's tests) says which test it is where it runs.
+CURRENT_TEST: ContextVar[str] = ContextVar("restore_contract_current_test", default=NO_TEST)
+
+
+@contextlib.contextmanager
+def running(test: str) -> Iterator[None]:
+    """`test` is the one sending while the block runs (the plugin wraps each contract test in it)."""
+    token = CURRENT_TEST.set(test)
+    try:
+        yield
+    finally:
+        CURRENT_TEST.reset(token)
+
+
+@dataclasses.dataclass(frozen=True)
+class Asked:
+    """How the caller asked a case to be sent (`Driver.send`'s keywords)."""
+
+    raw_body: bytes | None = None
+    token: str | None = None
+    authenticated: bool = True
+    world: RestoreWorld | None = None
+    while_recovering: Callable[[], object] | None = None
+    inline: bool = False
 
 
 class Driver:
@@ -72,9 +99,11 @@ class Driver:
         other = OtherWorkspace(pool.other_client, pool.foreign.__contains__) if pool.other_client is not None else None
         self.probe = Probe(self.client, target.data, pool.credentials_of, other)
         self._builtin = {kind: checks_for(kind) for kind in (RESTORE_KIND, SCAFFOLDING)}
-        # The node id of the test running now: set by the plugin around each test (restore_contract/plugin), so a
-        # request, a violation and a cut-short test are the test's that sent it, in any thread.
-        self.test = NO_TEST
+
+    @property
+    def test(self) -> str:
+        """The node id of the test sending now (NO_TEST between tests)."""
+        return CURRENT_TEST.get()
 
     def send(
         self,
@@ -94,39 +123,49 @@ class Driver:
         __tracebackhide__ = True  # a failure shows its message, not this function's source
         test = self.test
         self._may_send(test)
+        asked = Asked(raw_body, token, authenticated, world, while_recovering, inline)
         try:
-            return self._send(case, raw_body, token, authenticated, world, while_recovering, inline)
+            return self._send(test, case, asked)
         except ContractViolation as violation:
             # From now on the budget never stops this test: it would swallow the failure while Hypothesis replays
             # the example to report it.
             self.violated.setdefault(test, violation)
             raise
 
-    def _send(
-        self,
-        case: AnyCase,
-        raw_body: bytes | None,
-        token: str | None,
-        authenticated: bool,
-        world: RestoreWorld | None,
-        while_recovering: Callable[[], object] | None,
-        inline: bool,
-    ) -> httpx.Response:
+    def _send(self, test: str, case: AnyCase, asked: Asked) -> httpx.Response:
+        """Build, observe the world before a restore, send, let the caller act while it recovers, judge."""
         __tracebackhide__ = True
-        test = self.test
+        client, request, content = self._request(case, asked)
+        observed = self._observe(case, content, self._token_kind(asked), asked.world)
+        response = self._transmit(client, request, observed)
+        meanwhile = self._while_recovering(observed, response, asked.while_recovering)
+        broken = self._builtin_failures(case, response, SCAFFOLDING if observed is None else RESTORE_KIND)
+        if observed is not None:
+            broken += self._judge_restore(test, observed, response, asked.inline, already_broken=bool(broken))
+        if broken:
+            raise self._violation(test, broken, response) from None
+        if meanwhile is not None:
+            raise meanwhile
+        return response
+
+    def _request(self, case: AnyCase, asked: Asked) -> tuple[httpx.Client, httpx.Request, bytes | None]:
+        """The request as the case describes it (its body replaced by a raw one when asked), its body, and the
+        client of the caller asked for: the run's admin by default, another token, or none."""
         kwargs = case.as_transport_kwargs(base_url=self.target.base_url)
         headers = {k: v for k, v in kwargs["headers"].items() if k.lower() not in _DROPPED_HEADERS}
-        content = raw_body if raw_body is not None else _content(kwargs)
-        if raw_body is not None:
+        content = asked.raw_body if asked.raw_body is not None else _content(kwargs)
+        if asked.raw_body is not None:
             headers["Content-Type"] = "application/json"
-        client = (
-            self.client if token is None and authenticated else self.target.client(token, authenticated=authenticated)
-        )
-        is_restore = case.operation.definition.raw.get("operationId") == RESTORE
-        observed = self._observe(case, content, self._token_kind(token, authenticated), world)
+        default = asked.token is None and asked.authenticated
+        client = self.client if default else self.target.client(asked.token, authenticated=asked.authenticated)
         request = client.build_request(
             kwargs["method"], kwargs["url"], headers=headers, params=kwargs.get("params") or None, content=content
         )
+        return client, request, content
+
+    def _transmit(self, client: httpx.Client, request: httpx.Request, observed: Observation | None) -> httpx.Response:
+        """Send; a restore whose answer never came is a finding (it may have run), and whether it was retried is
+        part of what was observed."""
         try:
             response = client.send(request)
         except httpx.TransportError as lost:
@@ -135,32 +174,40 @@ class Driver:
             raise self._lost(request, lost, observed) from None
         if observed is not None:
             observed.retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
-        meanwhile: ContractViolation | None = None
-        if observed is not None and while_recovering is not None and response.status_code == 200:
-            try:
-                # Part of this example: never stopped by the budget, which would leave the first restore unverified
-                # (and its target recovering, with nothing in flight to say so).
-                with self.uninterrupted():
-                    while_recovering()
-            except ContractViolation as violation:
-                meanwhile = violation
-        broken = self._builtin_failures(case, response, RESTORE_KIND if is_restore else SCAFFOLDING)
-        if observed is not None:
-            later = [] if inline else self._verify_later(observed, response)
-            started, answered = time.monotonic(), self.report.since_start()
-            broken += _restore_failures(observed, response, [c for c in RESTORE_CHECKS if c not in later])
-            self.report.merge(observed.tally)
-            verified_now = response.status_code == 200 and observed.before.target is not None and not later
-            if verified_now:
-                self.budget.verified_in(time.monotonic() - started)
-                self.report.restored(observed.before.target_id, answered, ok=not broken)
-            if later and not broken:
-                self._start_verifying(test, observed, response, later, answered)
-        if broken:
-            raise self._violation(test, broken, response) from None
-        if meanwhile is not None:
-            raise meanwhile
         return response
+
+    def _while_recovering(
+        self, observed: Observation | None, response: httpx.Response, act: Callable[[], object] | None
+    ) -> ContractViolation | None:
+        """The caller's step while a restore it started recovers; what it found is raised after the restore's own
+        verdicts, which come first."""
+        if observed is None or act is None or response.status_code != 200:
+            return None
+        try:
+            # Part of this example: never stopped by the budget, which would leave the first restore unverified (and
+            # its target recovering, with nothing in flight to say so).
+            with self.uninterrupted():
+                act()
+        except ContractViolation as violation:
+            return violation
+        return None
+
+    def _judge_restore(
+        self, test: str, observed: Observation, response: httpx.Response, inline: bool, *, already_broken: bool
+    ) -> list[tuple[str, str]]:
+        """The restore checks: those that wait for the end of a recovery go to the background when restores are
+        verified there (and the answer broke nothing yet), the others run now; a 200 verified now is reported."""
+        later = [] if inline else self._verify_later(observed, response)
+        started, answered = time.monotonic(), self.report.since_start()
+        broken = _restore_failures(observed, response, [check for check in RESTORE_CHECKS if check not in later])
+        self.report.merge(observed.tally)
+        failed = bool(broken) or already_broken
+        if response.status_code == 200 and observed.before.target is not None and not later:
+            self.budget.verified_in(time.monotonic() - started)
+            self.report.restored(observed.before.target_id, answered, ok=not failed)
+        if later and not failed:
+            self._start_verifying(test, observed, response, later, answered)
+        return broken
 
     def free_target(self, candidates: Sequence[str]) -> str:
         """The first of `candidates` with no restore of this run in flight (one still recovering would rightly answer
@@ -215,14 +262,14 @@ class Driver:
             raise StopExamples(why)
         self.budget.sending()
 
-    def _token_kind(self, token: str | None, authenticated: bool) -> str:
+    def _token_kind(self, asked: Asked) -> str:
         """Which caller sends: missing, valid (the run's admin), one of the other principals (targets/base.py), or
         invalid (any other token)."""
-        if not authenticated:
+        if not asked.authenticated:
             return "missing"
-        if token in (None, self.target.token):
+        if asked.token in (None, self.target.token):
             return "valid"
-        return next((kind for kind, known in self.target.tokens.items() if known == token), "invalid")
+        return next((kind for kind, known in self.target.tokens.items() if known == asked.token), "invalid")
 
     def _verify_later(self, observed: Observation, response: httpx.Response) -> list[RestoreCheck]:
         """The checks that wait for the end of a recovery, when restores are verified in the background."""

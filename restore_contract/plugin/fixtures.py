@@ -11,7 +11,7 @@ import pytest
 from restore_contract.checks.budget import Budget
 from restore_contract.checks.configuration import RunSettings
 from restore_contract.checks.coverage import capabilities
-from restore_contract.checks.driver import NO_TEST, Driver
+from restore_contract.checks.driver import Driver
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.progress import Progress, clock
 from restore_contract.compat import terminal_fd
@@ -146,13 +146,13 @@ def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
 
 def _progress(driver: Driver) -> str | None:
     """The line, while a contract test runs (the session's driver outlives them when other tests follow)."""
-    if driver.test == NO_TEST:
-        return None
     report, budget, traffic = driver.report, driver.budget, driver.target.traffic
+    if budget.running is None:
+        return None
     verified = report.causes["started: verified end to end"] + report.causes["started: no data probe"]
     left = budget.left
     return (
-        f"{driver.test.rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
+        f"{budget.running.rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
         f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed} | requests "
         f"{traffic.sent}, retries {traffic.retries} ({traffic.waited:.0f} s waited) | "
         + (f"budget left {clock(max(left, 0))}" if left is not None else "no time budget")

@@ -10,7 +10,7 @@ import pytest
 
 from restore_contract import workspace
 from restore_contract.checks.budget import StopExamples
-from restore_contract.checks.driver import NO_TEST, Driver
+from restore_contract.checks.driver import Driver, running
 from restore_contract.checks.report import Outcome
 from restore_contract.checks.repro import reproduce, rerun_id
 from restore_contract.checks.violation import ContractViolation, violations_in
@@ -90,12 +90,13 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     driver = pyfuncitem.funcargs.get("driver")
     if not isinstance(driver, Driver) or not _uses_driver(pyfuncitem):
         return (yield)
-    test = driver.test = pyfuncitem.nodeid
+    test = pyfuncitem.nodeid
     driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))
     try:
-        return (yield from _verified(driver, test))
+        with running(test):
+            return (yield from _verified(driver, test))
     finally:
-        driver.test = NO_TEST
+        driver.budget.end()
 
 
 def _verified(driver: Driver, test: str) -> Generator[None, object, object]:

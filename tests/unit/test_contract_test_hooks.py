@@ -20,7 +20,7 @@ import pytest
 from restore_contract import workspace
 from restore_contract.checks.budget import Budget, StopExamples
 from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.driver import NO_TEST
+from restore_contract.checks.driver import NO_TEST, running
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.report import Outcome
 from restore_contract.checks.repro import Invocation, reproduce
@@ -301,19 +301,20 @@ def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_ru
         wrapper = hooks.pytest_pyfunc_call(cast(Any, pyfunc))
         next(wrapper)
         assert driver.test == NODE
+        assert driver.budget.running == NODE  # what the progress line, in its own thread, names
         # Weight 3 of the 4 still to run: about three quarters of what is left.
         assert 70.0 < driver.budget.shares[NODE] <= 75.0
         with pytest.raises(StopIteration) as done:
             wrapper.send("result")
         assert done.value.value == "result"
         assert driver.test == NO_TEST
+        assert driver.budget.running is None
 
 
 def test_a_project_test_with_a_driver_fixture_of_its_own_is_left_alone() -> None:
     """`dev.py test` runs the project's tests beside the suite in one session: tests/unit/test_driver.py's own
     `driver` fixture must keep the test it set, and get no share of a budget."""
-    with emulated_driver(budget=Budget(seconds=100.0)) as driver:
-        driver.test = "mine"
+    with emulated_driver(budget=Budget(seconds=100.0)) as driver, running("mine"):
         project = Path(__file__)
         item = SimpleNamespace(funcargs={"driver": driver}, fixturenames=["driver"], path=project, nodeid="t::own")
         wrapper = hooks.pytest_pyfunc_call(cast(Any, item))

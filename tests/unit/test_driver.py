@@ -16,7 +16,7 @@ import pytest
 
 from restore_contract.checks import driver as driver_module
 from restore_contract.checks.budget import Budget, StopExamples
-from restore_contract.checks.driver import Driver, read_case, restore_case
+from restore_contract.checks.driver import Driver, read_case, restore_case, running
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import Before
 from restore_contract.checks.violation import ContractViolation, violated
@@ -31,8 +31,7 @@ TEST = "tests/test_x.py::test_x"
 
 @pytest.fixture
 def driver() -> Iterator[Driver]:
-    with emulated_driver(budget=Budget(seconds=600.0)) as made:
-        made.test = TEST
+    with emulated_driver(budget=Budget(seconds=600.0)) as made, running(TEST):
         yield made
 
 
@@ -86,9 +85,8 @@ def test_a_failed_test_goes_on_inside_its_share_and_stops_past_it_still_failed(d
 
 
 def test_a_test_whose_background_restore_failed_sends_nothing_more() -> None:
-    with emulated_driver(InFlight(workers=2)) as driver:
+    with emulated_driver(InFlight(workers=2)) as driver, running(TEST):
         assert driver.target.control is not None
-        driver.test = TEST
         driver.target.control.set_faults([Fault.DATA_NOT_REPLACED.value])
         target, sent = a_restore(driver)
         assert driver.send(restore_case(target, sent)).status_code == 200  # verified later, in the background
@@ -104,8 +102,7 @@ def test_a_test_whose_background_restore_failed_sends_nothing_more() -> None:
 
 
 def test_restores_verified_in_the_background_are_reported_with_their_time() -> None:
-    with emulated_driver(InFlight(workers=2), Budget(seconds=None)) as driver:
-        driver.test = TEST
+    with emulated_driver(InFlight(workers=2), Budget(seconds=None)) as driver, running(TEST):
         target, sent = a_restore(driver)
         assert driver.send(restore_case(target, sent)).status_code == 200
         assert driver.data_after_restore(target) == driver.pool.data_of(str(sent["source"]["backupId"]))  # type: ignore[index]
@@ -335,8 +332,7 @@ def test_a_failure_shows_its_message_not_the_drivers_code(driver: Driver) -> Non
 
 
 def test_with_background_verification_a_refused_restore_is_judged_at_once_and_nothing_is_left_to_verify() -> None:
-    with emulated_driver(InFlight(workers=2)) as driver:
-        driver.test = TEST
+    with emulated_driver(InFlight(workers=2)) as driver, running(TEST):
         database_id, _ = backup_of(driver.pool)
         missing = body(database_id, f"bkp_{driver.pool.mint()}")
         response = driver.send(restore_case(driver.pool.ready[0], missing), world=RestoreWorld(backup_exists=False))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from restore_contract.checks import driver as driver_module
-from restore_contract.checks.driver import Driver, restore_case
+from restore_contract.checks.driver import Driver, restore_case, running
 from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import Before
 from restore_contract.checks.report import RunReport
@@ -84,8 +84,8 @@ def test_what_a_verification_finds_after_the_run_was_interrupted_is_not_reported
     monkeypatch.setattr(driver_module, "_restore_failures", failing_once_interrupted)
     backup = next(backup for backup in driver.pool.backups if backup.status == "completed")
     body = {"source": {"type": "backup", "databaseId": backup.database_id, "backupId": backup.id}}
-    driver.test = "interrupted test"
-    assert driver.send(restore_case(driver.pool.ready[0], body)).status_code == 200
+    with running("interrupted test"):
+        assert driver.send(restore_case(driver.pool.ready[0], body)).status_code == 200
     assert driver.inflight.close(abandon=True) == []
     interrupted.set()
     deadline = time.monotonic() + 5
