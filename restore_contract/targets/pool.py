@@ -353,7 +353,7 @@ def delete_stale_scratch(
         described = f"{database['id']} ({database['name']}, {age / 3600:.1f} h old)"
         if age <= limit:  # not older than the limit: a run in progress may own it
             kept.append(
-                f"{described}: not deleted, younger than {limit / 3600:g} h (a run in progress may own it; "
+                f"{described}: not deleted, not older than {limit / 3600:g} h (a run in progress may own it; "
                 f"{STALE_FLOOR / 3600:g} h is the floor); once no run uses it: curl -X DELETE -H "
                 f'"Authorization: Bearer ${ENV["api_token"]}" {api.database_url(database["id"])}'
             )

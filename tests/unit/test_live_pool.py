@@ -193,7 +193,7 @@ def test_other_runs_scratch_databases_are_kept_unless_stale_and_others_never_tou
     pool = Pool(staging.target("run1"), run_id="run1")
     fill_live_pool(pool, staging.settings("run1", source_database_id=None, target_database_id=None))
     (kept,) = pool.stale_kept
-    assert kept.startswith(f"{young} (contract-scratch-other-target-1, 0.0 h old): not deleted, younger than 24 h")
+    assert kept.startswith(f"{young} (contract-scratch-other-target-1, 0.0 h old): not deleted, not older than 24 h")
     assert "(a run in progress may own it; 6 h is the floor)" in kept
     assert f'curl -X DELETE -H "Authorization: Bearer $PRISMA_API_TOKEN" {BASE}/v1/databases/{young}' in kept
     assert pool.stale == []
