@@ -12,9 +12,10 @@ from tests.meta.records import pass_problems
 # Long enough for well over a hundred restores verified end to end on 2 cores (the test asks for 20), and far too
 # short for 1,000 examples a test (measured: 22 tests cut short at 10, 15 and 20 s alike). It was 40 s, then 20 s,
 # then 12 s; 20 s again since the budget counts the set-up too and a test not started once it is spent is skipped
-# (issue 27): at 12 s a loaded machine (4 xdist workers on 2 cores, as in CI) left 19 tests unstarted. The bound on
-# open sessions is pinned by tests/unit/test_data_probe.py and tests/emulator/test_postgres_dataplane.py.
-BUDGET = 20.0
+# (issue 27): at 12 s a loaded machine (4 xdist workers on 2 cores, as in CI) left 19 tests unstarted, and at 20 s one
+# more loaded still (a benchmark beside CI, load 7) left 5; 30 s leaves room for that. The bound on open sessions is
+# pinned by tests/unit/test_data_probe.py and tests/emulator/test_postgres_dataplane.py.
+BUDGET = 30.0
 
 
 def test_the_nightly_profile_passes_on_a_healthy_emulator_inside_its_budget(tmp_path: Path) -> None:
