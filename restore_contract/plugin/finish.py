@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks.record import RunRecord, merge, render
 from restore_contract.compat import tear_down_session_fixtures, xml_key
-from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker
+from restore_contract.plugin.session import run_of
 from restore_contract.reporting.write import Destinations, junit_properties, where_written, write_reports
+from restore_contract.run.record import RunRecord, merge, render
 
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
 

@@ -1,5 +1,5 @@
 """The contract suite's fixtures: the target, the resources the run owns there (the pool), and the driver; each
-fills its part of the run's state (plugin/run.py) as it is set up and torn down."""
+fills its part of the run's state (plugin/session.py) as it is set up and torn down."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from restore_contract.checks.budget import Budget
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.coverage import capabilities
-from restore_contract.checks.driver import Driver
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.progress import Progress, clock
 from restore_contract.compat import terminal_fd
 from restore_contract.emulator.dataplane.cluster import ClusterError
-from restore_contract.plugin.run import run_of
+from restore_contract.plugin.session import run_of
 from restore_contract.plugin.start import checked_settings
+from restore_contract.run.budget import Budget
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.coverage import capabilities
+from restore_contract.run.driver import Driver
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.progress import Progress, clock
 from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
 from restore_contract.targets.cassettes import Cassette, recording, replay_target
 from restore_contract.targets.guard import UnsafeRequestRefused
@@ -55,7 +55,7 @@ def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
             raise TargetConfigurationError(str(error)) from None
     if settings.live is None:
         return replay_target(Cassette.named(values.cassette), settings.profile)
-    # Checked against the server before the session started (checks/configuration.py): no second preflight.
+    # Checked against the server before the session started (run/configuration.py): no second preflight.
     if not values.record:
         return live_target(settings.live, preflight=False), settings.live
     recorder = recording(

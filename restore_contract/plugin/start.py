@@ -10,11 +10,11 @@ from types import FrameType
 
 import pytest
 
-from restore_contract.checks.configuration import RunSettings, check_settings
-from restore_contract.checks.repro import Invocation
-from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
+from restore_contract.plugin.session import run_of
 from restore_contract.plugin.stopping import begin, stop
+from restore_contract.run.configuration import RunSettings, check_settings
+from restore_contract.run.repro import Invocation
 from restore_contract.settings import SettingError, given_options, read
 from restore_contract.strategies.profiles import use_profile
 from restore_contract.targets.base import TargetConfigurationError

@@ -18,15 +18,15 @@ from typing import Any, cast
 import pytest
 
 from restore_contract import workspace
-from restore_contract.checks.budget import Budget, StopExamples
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.driver import NO_TEST, running
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.report import Outcome
-from restore_contract.checks.repro import Invocation, reproduce
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.plugin import tests as hooks
-from restore_contract.plugin.run import run_of
+from restore_contract.plugin.session import run_of
+from restore_contract.run.budget import Budget, StopExamples
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.driver import NO_TEST, running
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.report import Outcome
+from restore_contract.run.repro import Invocation, reproduce
 from restore_contract.settings import Settings
 from restore_contract.targets.transient import RetriesExhausted
 from restore_contract.workspace import CONTRACT_SUITE

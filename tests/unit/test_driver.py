@@ -1,4 +1,4 @@
-"""The driver's promises beyond judging one answer (restore_contract/checks/driver.py): a test stops when its share
+"""The driver's promises beyond judging one answer (restore_contract/run/driver.py): a test stops when its share
 of the budget is spent (and says so) but never swallows a failure; a restore whose answer never came is a finding;
 the coverage table counts 401s by the token sent; what a step does while a restore recovers is judged after the
 restore's own checks; a rate-limited request is judged on the world that may have settled meanwhile; restores
@@ -14,14 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from restore_contract.checks import driver as driver_module
-from restore_contract.checks.budget import Budget, StopExamples
-from restore_contract.checks.driver import Driver, read_case, restore_case, running
-from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import Before
 from restore_contract.checks.violation import ContractViolation, violated
 from restore_contract.contracts import RestoreWorld, TargetState
 from restore_contract.emulator import Fault
+from restore_contract.run import driver as driver_module
+from restore_contract.run.budget import Budget, StopExamples
+from restore_contract.run.driver import Driver, read_case, restore_case, running
+from restore_contract.run.inflight import InFlight
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.inprocess import InProcessTransport
 from tests.unit.emulated import backup_of, body, emulated_driver

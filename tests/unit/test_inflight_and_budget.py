@@ -8,10 +8,10 @@ import math
 import threading
 import time
 
-from restore_contract.checks.budget import Budget, budget_seconds
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.record import RunRecord, merge
 from restore_contract.checks.violation import ContractViolation
+from restore_contract.run.budget import Budget, budget_seconds
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord, merge
 
 
 def test_a_failed_verification_is_the_test_that_started_it_and_only_once() -> None:

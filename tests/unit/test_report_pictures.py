@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks.coverage import coverage
 from restore_contract.reporting.pictures import coverage_svg, timeline_svg
+from restore_contract.run.coverage import coverage
 
 SVG = "{http://www.w3.org/2000/svg}"
 # pygal's estimate of a character's width (its fonts are monospaced: DejaVu Sans Mono, Liberation Mono, 0.6 em)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord
 from restore_contract.reporting.write import Destinations, write_reports
+from restore_contract.run.coverage import coverage
+from restore_contract.run.record import RunRecord
 
 FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_the_data"
 ERRORED = "restore_contract/suite/test_lifecycle.py::test_lifecycle"

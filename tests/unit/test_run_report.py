@@ -1,4 +1,4 @@
-"""The run's report (restore_contract/checks/report.py) as the run record gets it: JSON-ready, each restore in the
+"""The run's report (restore_contract/run/report.py) as the run record gets it: JSON-ready, each restore in the
 order it was sent, a failure of a later phase kept over an earlier pass, the lifecycle's milestones counted."""
 
 from __future__ import annotations
@@ -9,8 +9,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from restore_contract.checks import report as report_module
-from restore_contract.checks.report import Outcome, RunReport, Tally
+from restore_contract.checks.tally import Tally
+from restore_contract.run import report as report_module
+from restore_contract.run.report import Outcome, RunReport
 
 
 def test_the_record_is_json_with_status_codes_as_text_in_order_and_restores_in_the_order_sent() -> None:

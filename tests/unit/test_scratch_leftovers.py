@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import httpx
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord, render
 from restore_contract.reporting.markdown import markdown
+from restore_contract.run.coverage import coverage
+from restore_contract.run.record import RunRecord, render
 from restore_contract.targets.base import Target, Traffic
 from restore_contract.targets.pool import Pool
 

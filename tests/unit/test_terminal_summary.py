@@ -1,12 +1,12 @@
-"""The terminal's summary of a run (checks/record.py `render`), from the run record alone: every figure the README
+"""The terminal's summary of a run (run/record.py `render`), from the run record alone: every figure the README
 lists, in words, only when there is something to say; and the record of a run that did nothing says nothing."""
 
 from __future__ import annotations
 
 import dataclasses
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord, merge, render
+from restore_contract.run.coverage import coverage
+from restore_contract.run.record import RunRecord, merge, render
 
 
 def _text(record: RunRecord) -> list[str]:

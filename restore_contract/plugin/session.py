@@ -15,14 +15,14 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from restore_contract.checks.budget import Budget
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.record import RunRecord
-from restore_contract.checks.report import RunReport
-from restore_contract.checks.repro import Invocation
 from restore_contract.reporting.write import Destinations
+from restore_contract.run.budget import Budget
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.coverage import coverage
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord
+from restore_contract.run.report import RunReport
+from restore_contract.run.repro import Invocation
 from restore_contract.targets.live import LiveSettings
 
 

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from restore_contract.checks.tally import Tally
+
 
 @dataclass(frozen=True)
 class Outcome:
@@ -21,18 +23,6 @@ class Outcome:
     error: str = ""  # the exception type and first line, for a failure that is not a contract violation
     skip_reason: str = ""
     reproduce: str = ""  # the command that reruns a failed test the same way
-
-
-@dataclass
-class Tally:
-    """What one request's checks counted: merged into the run's report when they are done."""
-
-    checked: Counter[str] = field(default_factory=Counter)  # property → times it was evaluated
-    deviations: Counter[str] = field(default_factory=Counter)  # tolerated documentation deviations
-    statuses: Counter[int] = field(default_factory=Counter)  # restore answers seen
-    causes: Counter[str] = field(
-        default_factory=Counter
-    )  # documented causes exercised (restore_contract/checks/coverage.py)
 
 
 @dataclass

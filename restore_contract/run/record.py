@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.coverage import render as render_coverage
+from restore_contract.run.coverage import coverage
+from restore_contract.run.coverage import render as render_coverage
 
 Line = tuple[str, str | None]  # text, and its colour (None, yellow, red)
 Rule = Callable[[list[Any]], Any]  # the workers' values of a field → the run's
