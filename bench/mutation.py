@@ -65,8 +65,8 @@ MODULES = (
     "restore_contract/run/budget.py",  # the time budget
     "restore_contract/run/inflight.py",  # restores verified in the background
     "restore_contract/run/driver.py",  # the driver
-    "restore_contract/run/record.py",  # the run record and its merge
-    "restore_contract/run/report.py",  # the terminal's verdicts
+    "restore_contract/run/record.py",  # the run record: what the run found, its merge, the terminal's verdicts
+    "restore_contract/run/report.py",  # the record's parts: how each test ended
     "restore_contract/reporting/markdown.py",  # summary.md's verdict
     "restore_contract/plugin/tests.py",  # exit codes
     "restore_contract/parity/compare.py",  # parity's classification

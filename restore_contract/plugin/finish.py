@@ -27,18 +27,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tear_down_session_fixtures(session)
     seed = config.getoption("hypothesis_seed", None)
     if is_xdist_worker(config):
-        if run.target is not None:
-            shipped = json.dumps(run.to_record(exitstatus, seed).to_json())
+        if run.target_built:
+            shipped = json.dumps(run.finish(exitstatus, seed).to_json())
             config.workeroutput[WORKER_RECORD] = shipped  # type: ignore[attr-defined]
         return
-    if run.worker_records:
-        record = merge(run.worker_records)
-        record.exit_status = int(exitstatus)
-    elif run.target is not None:
-        record = run.to_record(exitstatus, seed)
+    if run.worker_records:  # the controller ran no test: its record is the workers' merged
+        run.record = merge(run.worker_records)
+        run.record.exit_status = int(exitstatus)
+    elif run.target_built:
+        run.finish(exitstatus, seed)
     else:
         return
-    run.record = record
+    record = run.record
     data = record.to_json()
     run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), data)
     junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
@@ -57,10 +57,10 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The run's summary, then every skip with its reason, not only under -ra: a skipped test is a check that did
     not run here (the drift comparison without an upstream document, a live run's tests that need the emulator)."""
-    record = run_of(config).record
-    if record is not None:
+    run = run_of(config)
+    if run.written:  # the record was made and written (a run that ran the suite)
         terminalreporter.section("restore contract summary")
-        for line, colour in render(record):
+        for line, colour in render(run.record):
             terminalreporter.write_line(line, **({colour: True} if colour else {}))
     skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.when in ("setup", "call")]
     if not skipped:

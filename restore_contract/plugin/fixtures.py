@@ -39,10 +39,11 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         yield built
     finally:
         built.close()
-        run.target = {"name": built.name, **built.described}
-        run.sent = built.traffic.sent
-        run.retried = (built.traffic.retries, built.traffic.waited)
-        run.refused = list(built.guard.refused) if built.guard is not None else []
+        record = run.record
+        record.target = {"name": built.name, **built.described}
+        record.requests = built.traffic.sent
+        record.retries, record.waited_for_retries_s = built.traffic.retries, round(built.traffic.waited, 3)
+        record.guard_refusals = list(built.guard.refused) if built.guard is not None else []
 
 
 def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
@@ -77,24 +78,25 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             assert live is not None, "a target without a control plane is built from live settings"
             fill_live_pool(owned, live, _lease_terms(pytestconfig, live))
     except BaseException as error:  # an interrupt included: whatever the run created so far goes
-        run.leftovers = owned.release() + owned.delete_scratch(sweep=True)
+        run.record.leftovers = owned.release() + owned.delete_scratch(sweep=True)
         if isinstance(error, KeyboardInterrupt):  # not a failure: the summary says the run was interrupted
             raise
         why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
-        run.setup_failed = why
-        run.report.failed("setting up the run's databases", why)
+        run.record.setup_failed = why
+        run.record.failed("setting up the run's databases", why)
         if isinstance(error, (TargetConfigurationError, UnsafeRequestRefused)):
             pytest.exit(f"restore-contract: {error}", returncode=2)
         if isinstance(error, Exception):  # one line, not the same error once per test
             pytest.exit(f"restore-contract: setting up the run's databases failed: {str(error).strip()}", returncode=1)
         raise
-    run.stale = (owned.stale, owned.stale_kept)
-    run.sacrificial = owned.leased_by_other + owned.expired_leases
-    run.capabilities = capabilities(owned)
+    record = run.record
+    record.stale_scratch_deleted, record.stale_scratch_kept = list(owned.stale), list(owned.stale_kept)
+    record.sacrificial_lease = owned.leased_by_other + owned.expired_leases
+    record.capabilities = capabilities(owned)
     try:
         yield owned
     finally:
-        run.leftovers = owned.release() + owned.delete_scratch(sweep=run.stopped_early)
+        record.leftovers = owned.release() + owned.delete_scratch(sweep=run.stopped_early)
 
 
 def _lease_terms(config: pytest.Config, live: LiveSettings) -> Terms:
@@ -112,8 +114,8 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
-    run.budget = Budget(settings.budget, started=run.started)
-    made = Driver(target, pool, run.report, run.inflight, run.budget)
+    run.budget = Budget(settings.budget, started=run.record.started_at)
+    made = Driver(target, pool, run.record, run.inflight, run.budget)
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
@@ -121,7 +123,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
         for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any
-            run.report.failed("in flight at the end of the run", str(left).partition("\n")[0])
+            run.record.failed("in flight at the end of the run", str(left).partition("\n")[0])
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:

@@ -105,7 +105,7 @@ class InterruptWatch:
         run.stopped_early = True  # a signal, or pytest.exit (the API unavailable, a set-up that failed)
         if isinstance(excinfo.value, KeyboardInterrupt):
             # SIGTERM comes as the KeyboardInterrupt _terminate_as_interrupt raises, naming it; Ctrl-C's names nothing.
-            run.interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
+            run.record.interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
 
 
 def _terminate_as_interrupt(config: pytest.Config) -> None:

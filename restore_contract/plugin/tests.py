@@ -147,7 +147,7 @@ def pytest_runtest_makereport(
         report.sections.append(("reproduce", again))
     outcome = _outcome(report, call, again)
     if outcome is not None:
-        run.report.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
+        run.record.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
     return report
 
 

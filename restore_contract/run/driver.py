@@ -39,7 +39,7 @@ from restore_contract.contracts import RESTORE, RestoreWorld, encode_segment, op
 from restore_contract.dataset.tables import Tables
 from restore_contract.run.budget import Budget, StopExamples
 from restore_contract.run.inflight import InFlight
-from restore_contract.run.report import RunReport
+from restore_contract.run.record import RunRecord
 from restore_contract.run.repro import curl, explain_failure
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
@@ -84,12 +84,15 @@ class Driver:
         self,
         target: Target,
         pool: Pool,
-        report: RunReport,
+        report: RunRecord,
         inflight: InFlight | None = None,
         budget: Budget | None = None,
     ) -> None:
         self.target = target
         self.pool = pool
+        # The run's record: what each request's checks counted goes into it. Named `report` as before: the
+        # lifecycle state machine reads it, and Hypothesis seeds a derandomized state machine from its source, so a
+        # rename would change the examples and the recorded cassette would no longer replay.
         self.report = report
         self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
         self.budget = budget or Budget(seconds=None)

@@ -1,21 +1,27 @@
-"""The run record: what a contract run did and found, typed, with the rule by which workers' records merge.
+"""The run record: what a contract run did and found, typed, and the one place the run accumulates it.
 
-One record per pytest session; under pytest-xdist each worker sends its own to the controller (`to_json` /
-`from_json`), which merges them field by field (`merge`: each field names its rule) and prints one summary
-(`render`) and writes one record, as a single process would. The terminal summary, summary.json, summary.md, the
-pictures and the JUnit properties are all made from this one record, never from live objects, so they say the same.
+One record per pytest session, held by the plugin's `Run` (plugin/session.py): the fixtures, hooks and driver write
+into it as the run goes, background verification threads too (`merge`, `restored`, `failed`, `reached` and `ended`
+take its lock); each request's checks fill a `Tally` of their own, merged in one step. Under pytest-xdist each worker
+sends its own to the controller (`to_json` / `from_json`), which merges them field by field (`merge`: each field
+names its rule) and prints one summary (`render`) and writes one record, as a single process would. The terminal
+summary, summary.json, summary.md, the pictures and the JUnit properties are all made from this one record.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from typing import Any
 
+from restore_contract.checks.tally import Tally
 from restore_contract.run.coverage import coverage
 from restore_contract.run.coverage import render as render_coverage
+from restore_contract.run.report import Outcome, Restore
 
 Line = tuple[str, str | None]  # text, and its colour (None, yellow, red)
 Rule = Callable[[list[Any]], Any]  # the workers' values of a field → the run's
@@ -46,10 +52,10 @@ def _earliest(values: list[Any]) -> Any:
 
 
 def _counted(values: list[Any]) -> Any:
-    total: Counter[str] = Counter()
+    total: Counter[Any] = Counter()
     for value in values:
         total.update(value)
-    return dict(total)
+    return total
 
 
 def _joined(values: list[Any]) -> Any:
@@ -66,12 +72,7 @@ def _met_by_any(values: list[Any]) -> Any:
 
 
 def _on_one_timeline(values: list[Any]) -> Any:
-    return sorted(_joined(values), key=lambda restore: restore["started_s"])
-
-
-def _derived(values: list[Any]) -> Any:
-    """Computed from the merged fields afterwards (`merge`), not from the workers' values."""
-    return values[0]
+    return sorted(_joined(values), key=lambda restore: restore.started_s)
 
 
 def _merged_by(rule: Rule, default: Any = None, factory: Callable[[], Any] | None = None) -> Any:
@@ -83,7 +84,7 @@ def _merged_by(rule: Rule, default: Any = None, factory: Callable[[], Any] | Non
 @dataclass
 class RunRecord:
     exit_status: int = _merged_by(_most, 0)
-    target: dict[str, str] = _merged_by(_first, factory=dict)
+    target: dict[str, str] = _merged_by(_first, factory=dict)  # described when it closes; empty: never built
     profile: str = _merged_by(_first, "")
     seed: int | str | None = _merged_by(_first)
     generation: str = _merged_by(_first, "")
@@ -91,7 +92,6 @@ class RunRecord:
     requests: int = _merged_by(_sum, 0)
     retries: int = _merged_by(_sum, 0)
     waited_for_retries_s: float = _merged_by(_sum, 0.0)
-    restores_started: int = _merged_by(_sum, 0)
     leftovers: list[str] = _merged_by(_joined, factory=list)
     guard_refusals: list[str] = _merged_by(_joined, factory=list)
     stale_scratch_deleted: list[str] = _merged_by(_joined, factory=list)
@@ -100,15 +100,18 @@ class RunRecord:
     setup_failed: str | None = _merged_by(_first_set)
     interrupted: str | None = _merged_by(_first_set)  # by what (SIGINT, SIGTERM), when the run was stopped early
     capabilities: dict[str, bool] = _merged_by(_met_by_any, factory=dict)
-    causes: dict[str, int] = _merged_by(_counted, factory=dict)
-    coverage: list[dict[str, Any]] = _merged_by(_derived, factory=list)
-    checked: dict[str, int] = _merged_by(_counted, factory=dict)
-    statuses: dict[str, int] = _merged_by(_counted, factory=dict)
-    deviations: dict[str, int] = _merged_by(_counted, factory=dict)
-    lifecycle: dict[str, int] = _merged_by(_counted, factory=dict)
+    # What the requests' checks counted (Tally's figures, merged in): documented causes exercised, properties
+    # evaluated, restore answers, tolerated documentation deviations; and what the lifecycle state machine reached.
+    causes: Counter[str] = _merged_by(_counted, factory=Counter)
+    checked: Counter[str] = _merged_by(_counted, factory=Counter)
+    statuses: Counter[int] = _merged_by(_counted, factory=Counter)
+    deviations: Counter[str] = _merged_by(_counted, factory=Counter)
+    lifecycle: Counter[str] = _merged_by(_counted, factory=Counter)
+    # Broken properties with their curl reproduction, one per test: the last one is the example Hypothesis
+    # reports (it replays the failing example last).
     failures: dict[str, str] = _merged_by(_keyed, factory=dict)
-    tests: dict[str, dict[str, Any]] = _merged_by(_keyed, factory=dict)
-    restores: list[dict[str, Any]] = _merged_by(_on_one_timeline, factory=list)
+    tests: dict[str, Outcome] = _merged_by(_keyed, factory=dict)  # test → how it ended
+    restores: list[Restore] = _merged_by(_on_one_timeline, factory=list)  # each 200, in the order verified
     # How the run used its time (None: no driver ran). Workers run side by side: the run lasted as long as the
     # longest; its budget is the same for all; their in-flight figures add up, as they were in flight at once.
     elapsed_s: float | None = _merged_by(_most)
@@ -119,29 +122,114 @@ class RunRecord:
     in_flight_average: float = _merged_by(_sum, 0.0)
     in_flight_most: int = _merged_by(_sum, 0)
     slowest_verification_s: float = _merged_by(_most, 0.0)
-    first_failure_after_s: float | None = _merged_by(_earliest)
+    first_failure_after_s: float | None = _merged_by(_earliest)  # seconds from the start to the first failure
     workers: int = _merged_by(len, 1)
+    # When the run started (time.monotonic()): the restores' timeline and the first failure count from it. Not a
+    # field: a worker's clock means nothing to the controller.
+    started: InitVar[float | None] = None
+
+    def __post_init__(self, started: float | None) -> None:
+        self._started = time.monotonic() if started is None else started
+        self._lock = threading.Lock()  # background verifications write while the test's thread does
+
+    @property
+    def started_at(self) -> float:
+        return self._started
+
+    @property
+    def restores_started(self) -> int:
+        """Restores answered 200: the answers counted, not a second count."""
+        return self.statuses[200]
+
+    @property
+    def coverage(self) -> list[dict[str, object]]:
+        """The documented-behaviour coverage table, from the causes and capabilities (merged ones included)."""
+        return coverage(self.causes, self.capabilities, self.setup_failed, self.interrupted)
+
+    def since_start(self) -> float:
+        return time.monotonic() - self._started
+
+    def merge(self, tally: Tally) -> None:
+        """One request's checks' figures, in one step."""
+        with self._lock:
+            self.checked.update(tally.checked)
+            self.deviations.update(tally.deviations)
+            self.statuses.update(tally.statuses)
+            self.causes.update(tally.causes)
+
+    def restored(self, target: str, started: float, ok: bool) -> None:
+        """A restore that answered 200 at `started` (seconds into the run) has been verified, or has failed."""
+        with self._lock:
+            seconds = round(self.since_start() - started, 2)
+            self.restores.append(Restore(target, round(started, 2), seconds, ok))
+
+    def reached(self, what: str) -> None:
+        with self._lock:
+            self.lifecycle[what] += 1
+
+    def failed(self, test: str, failure: str) -> None:
+        with self._lock:
+            self.failures[test] = failure
+            if self.first_failure_after_s is None:
+                self.first_failure_after_s = round(time.monotonic() - self._started, 1)
+
+    def ended(self, test: str, outcome: Outcome) -> None:
+        """A test's ending; a later phase's failure (teardown) is kept over an earlier pass."""
+        with self._lock:
+            if test not in self.tests or outcome.outcome != "passed":
+                self.tests[test] = outcome
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The machine-readable record (summary.json): JSON keys are strings, so status codes become strings; the
+        restores in the order they were sent; the derived figures (restores started, coverage) written out."""
+        data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
+        return data | {
+            "restores_started": self.restores_started,
+            "coverage": self.coverage,
+            "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
+            "tests": {test: dataclasses.asdict(outcome) for test, outcome in self.tests.items()},
+            "restores": [dataclasses.asdict(restore) for restore in sorted(self.restores, key=_when)],
+            **{name: list(getattr(self, name)) for name in _LISTS},
+            **{name: dict(getattr(self, name)) for name in _DICTS + _COUNTED},
+        }
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RunRecord:
         known = {item.name for item in dataclasses.fields(cls)}
-        return cls(**{key: value for key, value in data.items() if key in known})
+        values = {key: value for key, value in data.items() if key in known}
+        typed: dict[str, Any] = {name: Counter(values[name]) for name in _COUNTED if name in values}
+        typed["statuses"] = Counter({int(status): count for status, count in values.get("statuses", {}).items()})
+        typed["tests"] = {test: Outcome.from_json(outcome) for test, outcome in values.get("tests", {}).items()}
+        typed["restores"] = [Restore(**restore) for restore in values.get("restores", [])]
+        return cls(**(values | typed))
+
+
+def _when(restore: Restore) -> float:
+    return restore.started_s
+
+
+# The fields to_json copies (the JSON never aliases the live record) and from_json types again.
+_LISTS = (
+    "leftovers",
+    "guard_refusals",
+    "stale_scratch_deleted",
+    "stale_scratch_kept",
+    "sacrificial_lease",
+    "cut_short_by_budget",
+)
+_DICTS = ("target", "capabilities", "failures", "budget_shares_s")
+_COUNTED = ("causes", "checked", "deviations", "lifecycle")
 
 
 def merge(records: Iterable[RunRecord]) -> RunRecord:
-    """Several workers' records as one run's: each field by its rule; the coverage table is counted again from the
-    merged causes and capabilities."""
+    """Several workers' records as one run's: each field by its rule (the coverage table is counted from the merged
+    causes and capabilities, as any record's is)."""
     parts = list(records)
     values = {
         item.name: item.metadata["merge"]([getattr(part, item.name) for part in parts])
         for item in dataclasses.fields(RunRecord)
     }
-    merged = RunRecord(**values)
-    merged.coverage = coverage(merged.causes, merged.capabilities, merged.setup_failed, merged.interrupted)
-    return merged
+    return RunRecord(**values)
 
 
 def render(run: RunRecord) -> list[Line]:

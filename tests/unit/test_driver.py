@@ -98,7 +98,7 @@ def test_a_test_whose_background_restore_failed_sends_nothing_more() -> None:
         (found,) = driver.inflight.finish(TEST)
         assert found.properties == ("restore_finishes_with_backup_data",)
         assert TEST in driver.report.failures
-        assert [restore["ok"] for restore in driver.report.restores] == [False]
+        assert [restore.ok for restore in driver.report.restores] == [False]
 
 
 def test_restores_verified_in_the_background_are_reported_with_their_time() -> None:
@@ -108,8 +108,8 @@ def test_restores_verified_in_the_background_are_reported_with_their_time() -> N
         assert driver.data_after_restore(target) == driver.pool.data_of(str(sent["source"]["backupId"]))  # type: ignore[index]
         assert driver.inflight.finish(TEST) == []
         (restored,) = driver.report.restores
-        assert (restored["target"], restored["ok"]) == (target, True)
-        assert restored["seconds"] >= 0
+        assert (restored.target, restored.ok) == (target, True)
+        assert restored.seconds >= 0
         assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
         assert driver.report.checked["data probe: the target holds exactly the backup's data"] == 1
 
@@ -118,7 +118,7 @@ def test_restores_verified_inline_are_reported_too(driver: Driver) -> None:
     target, sent = a_restore(driver)
     driver.send(restore_case(target, sent))
     (restored,) = driver.report.restores
-    assert (restored["target"], restored["ok"]) == (target, True)
+    assert (restored.target, restored.ok) == (target, True)
     assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
 
 
@@ -192,7 +192,7 @@ def test_what_a_step_does_while_the_restore_recovers_is_judged_after_the_restore
     assert seen == [0]
     assert caught.value.properties == ("restore_while_recovering_is_409",)
     assert driver.report.checked[finished] == 1
-    assert [restore["ok"] for restore in driver.report.restores] == [True]
+    assert [restore.ok for restore in driver.report.restores] == [True]
 
 
 def test_a_refused_restore_does_not_run_what_comes_while_recovering(driver: Driver) -> None:

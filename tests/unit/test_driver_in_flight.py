@@ -17,7 +17,7 @@ from restore_contract.checks.violation import ContractViolation
 from restore_contract.run import driver as driver_module
 from restore_contract.run.driver import Driver, restore_case, running
 from restore_contract.run.inflight import InFlight
-from restore_contract.run.report import RunReport
+from restore_contract.run.record import RunRecord
 from restore_contract.targets import emulator_target
 from restore_contract.targets.pool import Pool, fill_emulator_pool
 
@@ -30,7 +30,7 @@ def driver() -> Iterator[Driver]:
     assert target.control is not None
     pool = Pool(target)
     fill_emulator_pool(pool, target.control)
-    made = Driver(target, pool, RunReport(), InFlight(workers=2))
+    made = Driver(target, pool, RunRecord(), InFlight(workers=2))
     try:
         yield made
     finally:
