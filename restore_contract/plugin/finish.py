@@ -38,12 +38,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         run.finish(exitstatus, seed)
     else:
         return
-    record = run.record
-    data = record.to_json()
-    run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), data)
+    run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), run.record)
     junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
     if junit is not None:
-        for name, value in junit_properties(data).items():
+        for name, value in junit_properties(run.record).items():
             junit.add_global_property(name, value)
 
 

@@ -19,7 +19,7 @@ from dataclasses import InitVar, dataclass, field
 from typing import Any
 
 from restore_contract.checks.tally import Tally
-from restore_contract.run.coverage import coverage
+from restore_contract.run.coverage import Covered, coverage
 from restore_contract.run.coverage import render as render_coverage
 from restore_contract.run.report import Outcome, Restore
 
@@ -142,9 +142,14 @@ class RunRecord:
         return self.statuses[200]
 
     @property
-    def coverage(self) -> list[dict[str, object]]:
+    def coverage(self) -> list[Covered]:
         """The documented-behaviour coverage table, from the causes and capabilities (merged ones included)."""
         return coverage(self.causes, self.capabilities, self.setup_failed, self.interrupted)
+
+    @property
+    def timeline(self) -> list[Restore]:
+        """The restores in the order they were sent (a background verification may end after a later one)."""
+        return sorted(self.restores, key=_when)
 
     def since_start(self) -> float:
         return time.monotonic() - self._started
@@ -185,10 +190,10 @@ class RunRecord:
         data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
         return data | {
             "restores_started": self.restores_started,
-            "coverage": self.coverage,
+            "coverage": [dataclasses.asdict(row) for row in self.coverage],
             "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
             "tests": {test: dataclasses.asdict(outcome) for test, outcome in self.tests.items()},
-            "restores": [dataclasses.asdict(restore) for restore in sorted(self.restores, key=_when)],
+            "restores": [dataclasses.asdict(restore) for restore in self.timeline],
             **{name: list(getattr(self, name)) for name in _LISTS},
             **{name: dict(getattr(self, name)) for name in _DICTS + _COUNTED},
         }
@@ -232,58 +237,55 @@ def merge(records: Iterable[RunRecord]) -> RunRecord:
     return RunRecord(**values)
 
 
-def render(run: RunRecord) -> list[Line]:
+def render(record: RunRecord) -> list[Line]:
     """The summary's lines, in the order people read them: where and how, the coverage table, then the detail."""
-    record = run.to_json()
     lines: list[Line] = []
-    workers = f" ({record['workers']} workers)" if record["workers"] > 1 else ""
+    workers = f" ({record.workers} workers)" if record.workers > 1 else ""
     lines.append(
         (
-            f"target: {record['target']['name']}{workers}; requests sent: {record['requests']}; transient answers "
-            f"retried: {record['retries']} ({record['waited_for_retries_s']:.1f} s waited)",
+            f"target: {record.target['name']}{workers}; requests sent: {record.requests}; transient answers "
+            f"retried: {record.retries} ({record.waited_for_retries_s:.1f} s waited)",
             None,
         )
     )
-    how = f"seed {record['seed']}" if record.get("seed") is not None else record.get("generation", "random seed")
-    lines.append((f"hypothesis profile: {record['profile']} ({how}; a failure prints its seed or blob)", None))
-    if record.get("budget_s") is not None or record.get("verified_in_background"):
-        budget = f"{record['budget_s']:.0f} s" if record.get("budget_s") is not None else "none"
-        cut = record.get("cut_short_by_budget", [])
+    how = f"seed {record.seed}" if record.seed is not None else record.generation
+    lines.append((f"hypothesis profile: {record.profile} ({how}; a failure prints its seed or blob)", None))
+    if record.budget_s is not None or record.verified_in_background:
+        budget = f"{record.budget_s:.0f} s" if record.budget_s is not None else "none"
+        cut = record.cut_short_by_budget
         lines.append(
             (
-                f"time: {record['elapsed_s']} s of a budget of {budget}"
+                f"time: {record.elapsed_s} s of a budget of {budget}"
                 + (f"; {len(cut)} test(s) ended by their share of it" if cut else "")
-                + f"; restores verified in the background: {record['verified_in_background']} "
-                f"({record['in_flight_average']} in flight on average, at most {record['in_flight_most']})",
+                + f"; restores verified in the background: {record.verified_in_background} "
+                f"({record.in_flight_average} in flight on average, at most {record.in_flight_most})",
                 None,
             )
         )
-    if record.get("partial"):
+    if record.partial:
         lines.append(("PARTIAL run (--partial): what it could not reach is listed below", "yellow"))
-    if record.get("interrupted"):
-        lines.append((f"INTERRUPTED by {record['interrupted']}: below is what it reached before it stopped", "red"))
-    lines += [(line, "yellow" if "NOT CHECKED" in line else None) for line in render_coverage(record["coverage"])]
+    if record.interrupted:
+        lines.append((f"INTERRUPTED by {record.interrupted}: below is what it reached before it stopped", "red"))
+    lines += [(line, "yellow" if "NOT CHECKED" in line else None) for line in render_coverage(record.coverage)]
     lines += [
-        (f"scratch database an earlier run left, deleted: {stale}", None) for stale in record["stale_scratch_deleted"]
+        (f"scratch database an earlier run left, deleted: {stale}", None) for stale in record.stale_scratch_deleted
     ]
-    lines += [(f"scratch database of another run: {kept}", "yellow") for kept in record.get("stale_scratch_kept", [])]
-    lines += [(line, "yellow") for line in record.get("sacrificial_lease", [])]
+    lines += [(f"scratch database of another run: {kept}", "yellow") for kept in record.stale_scratch_kept]
+    lines += [(line, "yellow") for line in record.sacrificial_lease]
     lines.append(("properties checked:", None))
-    lines += [(f"  {name}: {count}", None) for name, count in sorted(record["checked"].items())]
-    statuses = ", ".join(f"{status} x{count}" for status, count in sorted(record["statuses"].items()))
+    lines += [(f"  {name}: {count}", None) for name, count in sorted(record.checked.items())]
+    statuses = ", ".join(f"{status} x{count}" for status, count in sorted(record.statuses.items()))
     lines.append((f"restore answers: {statuses or 'none'}", None))
-    if record["lifecycle"]:
-        reached = ", ".join(f"{what} x{count}" for what, count in sorted(record["lifecycle"].items()))
+    if record.lifecycle:
+        reached = ", ".join(f"{what} x{count}" for what, count in sorted(record.lifecycle.items()))
         lines.append((f"lifecycle state machine: {reached}", None))
-    if record["failures"]:
-        lines.append((f"failures ({len(record['failures'])}; each with its request, token redacted):", None))
-        lines += [(f"  {test}: {failure}", None) for test, failure in record["failures"].items()]
-    if record["deviations"]:
+    if record.failures:
+        lines.append((f"failures ({len(record.failures)}; each with its request, token redacted):", None))
+        lines += [(f"  {test}: {failure}", None) for test, failure in record.failures.items()]
+    if record.deviations:
         lines.append(("documentation deviations tolerated (reported, not failed):", None))
-        by_count = sorted(record["deviations"].items(), key=lambda item: -item[1])
+        by_count = sorted(record.deviations.items(), key=lambda item: -item[1])
         lines += [(f"  {text} (x{count})", None) for text, count in by_count]
-    lines += [(f"SAFETY GUARD refused (never sent): {refused}", "red") for refused in record["guard_refusals"]]
-    lines += [
-        (f"scratch database NOT deleted, remove it by hand: {leftover}", "red") for leftover in record["leftovers"]
-    ]
+    lines += [(f"SAFETY GUARD refused (never sent): {refused}", "red") for refused in record.guard_refusals]
+    lines += [(f"scratch database NOT deleted, remove it by hand: {leftover}", "red") for leftover in record.leftovers]
     return lines

@@ -116,9 +116,9 @@ def test_workers_records_merge_into_one_run() -> None:
     assert merged.workers == 2
     assert set(merged.tests) == {"a", "b"}
     assert [restore.started_s for restore in merged.restores] == [1.0, 2.0], "both workers' restores, in time"
-    rows = {row["cause"]: row for row in merged.coverage}
-    assert rows["recovering → ready, the backup's data, the same credentials"]["exercised"] == 2
-    assert rows["target database not found"]["exercised"] == 1
+    rows = {row.cause: row for row in merged.coverage}
+    assert rows["recovering → ready, the backup's data, the same credentials"].exercised == 2
+    assert rows["target database not found"].exercised == 1
     assert merged.capabilities["data"], "a need is met when any worker met it"
 
 

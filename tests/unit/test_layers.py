@@ -27,7 +27,9 @@ LAYERS: dict[str, set[str]] = {
     # the run's machinery: the driver, the budget, restores in flight, the settings' preflight, the run's record
     "run": {"checks", "targets", "contracts", "dataset", "redaction", "compat", "settings", "workspace"},
     "harness": {"emulator", "workspace"},
-    "reporting": set(),  # reads the run record (plain data): it needs no other layer
+    # reads the run's typed record and its parts (run/record.py, run/report.py, run/coverage.py), never the driver or
+    # pytest (test_reporting_reads_the_record_not_the_run_machinery)
+    "reporting": {"run"},
     # the contract suite's tests: what they arrange and judge with (the plugin gives them their fixtures)
     "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "run", "compat", "settings"},
     # emulator: docs/configuration.md is rendered from its options table (commands/reference.py)
@@ -127,3 +129,40 @@ def test_checks_holds_only_the_judging() -> None:
         if module.startswith("checks.")
         for target in targets
     )
+
+
+def _closure(start: set[str], graph: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += graph.get(module, set())
+    return seen
+
+
+def _third_party(module: str) -> set[str]:
+    """The top-level packages outside the project that `module` imports."""
+    path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    path = path if path.is_file() else path.with_suffix("") / "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_reporting_reads_the_record_not_the_run_machinery() -> None:
+    """The reports read the typed record; what they import, all the way down, is neither the driver, the budget,
+    restores in flight, the plugin, nor pytest: writing a record's reports never needs a run."""
+    graph = _graph()
+    reporting = {module for module in graph if module.startswith("reporting")}
+    needed = _closure(reporting, graph)
+    assert "run.record" in needed
+    machinery = {"run.driver", "run.budget", "run.inflight", "run.progress", "run.configuration"}
+    assert sorted(needed & machinery) == []
+    assert sorted(module for module in needed if module.startswith(("plugin", "suite"))) == []
+    assert sorted(module for module in needed if "pytest" in _third_party(module)) == []

@@ -16,12 +16,11 @@ FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restor
 ERRORED = "restore_contract/suite/test_lifecycle.py::test_lifecycle"
 
 
-def _record(exit_status: int, **fields: object) -> dict[str, object]:
-    record = RunRecord(exit_status=exit_status, target={"name": "emulator"}, profile="ci", **fields)  # type: ignore[arg-type]
-    return record.to_json()
+def _record(exit_status: int, **fields: object) -> RunRecord:
+    return RunRecord(exit_status=exit_status, target={"name": "emulator"}, profile="ci", **fields)  # type: ignore[arg-type]
 
 
-def _summary(tmp_path: Path, record: dict[str, object]) -> list[str]:
+def _summary(tmp_path: Path, record: RunRecord) -> list[str]:
     write_reports(Destinations(tmp_path, step_summary=tmp_path / "step-summary.md"), record)
     return (tmp_path / "summary.md").read_text(encoding="utf-8").splitlines()
 

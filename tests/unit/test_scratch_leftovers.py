@@ -35,6 +35,6 @@ def test_a_scratch_database_that_could_not_be_deleted_is_a_leftover_saying_why()
     record = RunRecord(leftovers=leftovers, target={"name": "live"})
     red = [text for text, colour in render(record) if colour == "red"]
     assert any("db_cfails: DELETE answered 500" in text for text in red), red
-    page = markdown(record.to_json(), [])
+    page = markdown(record, [])
     assert "- scratch database NOT deleted, remove it by hand: db_clost: connection reset" in page
     target.close()
