@@ -59,20 +59,26 @@ MODULES = (
     "restore_contract/redaction/__init__.py",  # secrets never written
     "restore_contract/targets/transient.py",  # transient answers are not verdicts
     "restore_contract/settings.py",  # settings: option over variable, bounds
-    "restore_contract/checks/configuration.py",  # a wrong setting: one line, exit 2
+    "restore_contract/run/configuration.py",  # a wrong setting: one line, exit 2
     "restore_contract/targets/live.py",  # the live preflight
     "restore_contract/targets/pool.py",  # scratch databases: sweep and leftovers
-    "restore_contract/checks/budget.py",  # the time budget
-    "restore_contract/checks/inflight.py",  # restores verified in the background
-    "restore_contract/checks/driver.py",  # the driver
-    "restore_contract/checks/record.py",  # the run record and its merge
-    "restore_contract/checks/report.py",  # the terminal's verdicts
+    "restore_contract/run/budget.py",  # the time budget
+    "restore_contract/run/inflight.py",  # restores verified in the background
+    "restore_contract/run/driver.py",  # the driver
+    "restore_contract/run/record.py",  # the run record: what the run found, its merge, the terminal's verdicts
+    "restore_contract/run/report.py",  # the record's parts: how each test ended
     "restore_contract/reporting/markdown.py",  # summary.md's verdict
     "restore_contract/plugin/tests.py",  # exit codes
     "restore_contract/parity/compare.py",  # parity's classification
     "restore_contract/targets/cassettes.py",  # cassettes: matching, scrubbing
     "restore_contract/targets/api.py",  # the one client: every id encoded one way, every refusal with its status
 )
+# Modules that moved since a stored run measured them (old path → new path): bench/results/ keeps each run as it was
+# written, so its figures are read under the modules' paths now (issue 29: the run's machinery left checks/ for run/).
+MOVED = {
+    f"restore_contract/checks/{name}.py": f"restore_contract/run/{name}.py"
+    for name in ("budget", "configuration", "coverage", "driver", "inflight", "progress", "record", "report", "repro")
+}
 # The tests the coverage map runs, in-process (tests/meta starts the suite in subprocesses: PROMISE_TESTS below).
 MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contract/suite")
 # Tests that start the suite in a subprocess or a fork (coverage does not see into them) and keep a promise of the
@@ -86,7 +92,7 @@ PROMISE_TESTS = {
         "tests/meta/test_rate_limited.py::test_a_run_still_rate_limited_after_its_retries_ends_with_exit_75_and_one_line",
         "tests/meta/test_budget_verdicts.py::test_a_budget_never_turns_a_failing_run_green_and_the_run_still_ends_near_it",
     ],
-    "restore_contract/checks/record.py": [
+    "restore_contract/run/record.py": [
         "tests/meta/test_xdist.py::test_two_workers_on_the_in_process_emulator_give_one_merged_record"
     ],
     "restore_contract/reporting/markdown.py": [
@@ -253,7 +259,28 @@ def _survivor_key(survivor: dict[str, Any]) -> Key:
 
 def _read(name: str) -> dict[str, Any]:
     figures: dict[str, Any] = json.loads((RESULTS / f"{name}.json").read_text(encoding="utf-8"))
-    return figures
+    return renamed(figures)
+
+
+def _moved(where: str) -> str:
+    """A module's path, or a survivor's `path:line`, under the module's path now (MOVED)."""
+    path, colon, line = where.partition(":")
+    return MOVED.get(path, path) + colon + line
+
+
+def _moved_survivor(survivor: dict[str, Any]) -> dict[str, Any]:
+    path = survivor["where"].rsplit(":", 1)[0]
+    diff = survivor["diff"].replace(f"+++ b/{path}", f"+++ b/{_moved(path)}")  # its header names the module too
+    return survivor | {"where": _moved(survivor["where"]), "diff": diff}
+
+
+def renamed(figures: dict[str, Any]) -> dict[str, Any]:
+    """A stored run's figures keyed by the modules' paths now: its modules, survivors and missing survivors."""
+    moved: dict[str, Any] = {"modules": {_moved(path): row for path, row in figures["modules"].items()}}
+    for key in ("survivors", "missing"):
+        if key in figures:
+            moved[key] = [_moved_survivor(survivor) for survivor in figures[key]]
+    return figures | moved
 
 
 def _equivalents() -> list[dict[str, str]]:
@@ -356,6 +383,7 @@ def combine(parts: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     counts: dict[str, Counter[str]] = {}
     left: dict[str, list[dict[str, Any]]] = {}
     combined: list[str] = []
+    parts = [(name, renamed(figures)) for name, figures in parts]  # a stored run's old paths, as they are now
     for name, figures in parts:
         rerun_of = _names(figures.get("rerun_of"))
         if rerun_of and not set(rerun_of) <= set(combined):

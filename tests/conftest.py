@@ -8,8 +8,8 @@ from collections.abc import Callable, Generator, Iterator
 
 import pytest
 
-from restore_contract.checks.budget import StopExamples
 from restore_contract.harness.server import Server, start_server
+from restore_contract.run.budget import StopExamples
 from restore_contract.settings import SettingError, given_options, read
 from restore_contract.strategies.profiles import use_profile
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from restore_contract.checks.probe import Before, DatabaseView, Probe
-from restore_contract.checks.report import Tally
+from restore_contract.checks.tally import Tally
 from restore_contract.contracts import (
     AUTH_RULE,
     BUSY_STATUSES,

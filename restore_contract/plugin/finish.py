@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks.record import RunRecord, merge, render
 from restore_contract.compat import tear_down_session_fixtures, xml_key
-from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker
+from restore_contract.plugin.session import run_of
 from restore_contract.reporting.write import Destinations, junit_properties, where_written, write_reports
+from restore_contract.run.record import RunRecord, merge, render
 
 WORKER_RECORD = "restore_contract_record"  # the key a worker's record travels under (xdist's workeroutput)
 
@@ -27,23 +27,21 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tear_down_session_fixtures(session)
     seed = config.getoption("hypothesis_seed", None)
     if is_xdist_worker(config):
-        if run.target is not None:
-            shipped = json.dumps(run.to_record(exitstatus, seed).to_json())
+        if run.target_built:
+            shipped = json.dumps(run.finish(exitstatus, seed).to_json())
             config.workeroutput[WORKER_RECORD] = shipped  # type: ignore[attr-defined]
         return
-    if run.worker_records:
-        record = merge(run.worker_records)
-        record.exit_status = int(exitstatus)
-    elif run.target is not None:
-        record = run.to_record(exitstatus, seed)
+    if run.worker_records:  # the controller ran no test: its record is the workers' merged
+        run.record = merge(run.worker_records)
+        run.record.exit_status = int(exitstatus)
+    elif run.target_built:
+        run.finish(exitstatus, seed)
     else:
         return
-    run.record = record
-    data = record.to_json()
-    run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), data)
+    run.written = write_reports(run.reports or Destinations(config.rootpath / "reports"), run.record)
     junit = config.stash.get(xml_key, None)  # pytest's own JUnit report, written after this hook
     if junit is not None:
-        for name, value in junit_properties(data).items():
+        for name, value in junit_properties(run.record).items():
             junit.add_global_property(name, value)
 
 
@@ -57,10 +55,10 @@ def pytest_testnodedown(node: Any, error: object) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
     """The run's summary, then every skip with its reason, not only under -ra: a skipped test is a check that did
     not run here (the drift comparison without an upstream document, a live run's tests that need the emulator)."""
-    record = run_of(config).record
-    if record is not None:
+    run = run_of(config)
+    if run.written:  # the record was made and written (a run that ran the suite)
         terminalreporter.section("restore contract summary")
-        for line, colour in render(record):
+        for line, colour in render(run.record):
             terminalreporter.write_line(line, **({colour: True} if colour else {}))
     skipped = [report for report in terminalreporter.stats.get("skipped", []) if report.when in ("setup", "call")]
     if not skipped:

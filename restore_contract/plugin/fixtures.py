@@ -1,5 +1,5 @@
 """The contract suite's fixtures: the target, the resources the run owns there (the pool), and the driver; each
-fills its part of the run's state (plugin/run.py) as it is set up and torn down."""
+fills its part of the run's state (plugin/session.py) as it is set up and torn down."""
 
 from __future__ import annotations
 
@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from restore_contract.checks.budget import Budget
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.coverage import capabilities
-from restore_contract.checks.driver import Driver
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.progress import Progress, clock
 from restore_contract.compat import terminal_fd
 from restore_contract.emulator.dataplane.cluster import ClusterError
-from restore_contract.plugin.run import run_of
+from restore_contract.plugin.session import run_of
 from restore_contract.plugin.start import checked_settings
+from restore_contract.run.budget import Budget
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.coverage import capabilities
+from restore_contract.run.driver import Driver
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.progress import Progress, clock
 from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
 from restore_contract.targets.cassettes import Cassette, recording, replay_target
 from restore_contract.targets.guard import UnsafeRequestRefused
@@ -39,10 +39,11 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         yield built
     finally:
         built.close()
-        run.target = {"name": built.name, **built.described}
-        run.sent = built.traffic.sent
-        run.retried = (built.traffic.retries, built.traffic.waited)
-        run.refused = list(built.guard.refused) if built.guard is not None else []
+        record = run.record
+        record.target = {"name": built.name, **built.described}
+        record.requests = built.traffic.sent
+        record.retries, record.waited_for_retries_s = built.traffic.retries, round(built.traffic.waited, 3)
+        record.guard_refusals = list(built.guard.refused) if built.guard is not None else []
 
 
 def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
@@ -55,7 +56,7 @@ def _build_target(settings: RunSettings) -> tuple[Target, LiveSettings | None]:
             raise TargetConfigurationError(str(error)) from None
     if settings.live is None:
         return replay_target(Cassette.named(values.cassette), settings.profile)
-    # Checked against the server before the session started (checks/configuration.py): no second preflight.
+    # Checked against the server before the session started (run/configuration.py): no second preflight.
     if not values.record:
         return live_target(settings.live, preflight=False), settings.live
     recorder = recording(
@@ -77,24 +78,25 @@ def pool(target: Target, pytestconfig: pytest.Config) -> Iterator[Pool]:
             assert live is not None, "a target without a control plane is built from live settings"
             fill_live_pool(owned, live, _lease_terms(pytestconfig, live))
     except BaseException as error:  # an interrupt included: whatever the run created so far goes
-        run.leftovers = owned.release() + owned.delete_scratch(sweep=True)
+        run.record.leftovers = owned.release() + owned.delete_scratch(sweep=True)
         if isinstance(error, KeyboardInterrupt):  # not a failure: the summary says the run was interrupted
             raise
         why = str(error).strip().partition("\n")[0][:300] or type(error).__name__
-        run.setup_failed = why
-        run.report.failed("setting up the run's databases", why)
+        run.record.setup_failed = why
+        run.record.failed("setting up the run's databases", why)
         if isinstance(error, (TargetConfigurationError, UnsafeRequestRefused)):
             pytest.exit(f"restore-contract: {error}", returncode=2)
         if isinstance(error, Exception):  # one line, not the same error once per test
             pytest.exit(f"restore-contract: setting up the run's databases failed: {str(error).strip()}", returncode=1)
         raise
-    run.stale = (owned.stale, owned.stale_kept)
-    run.sacrificial = owned.leased_by_other + owned.expired_leases
-    run.capabilities = capabilities(owned)
+    record = run.record
+    record.stale_scratch_deleted, record.stale_scratch_kept = list(owned.stale), list(owned.stale_kept)
+    record.sacrificial_lease = owned.leased_by_other + owned.expired_leases
+    record.capabilities = capabilities(owned)
     try:
         yield owned
     finally:
-        run.leftovers = owned.release() + owned.delete_scratch(sweep=run.stopped_early)
+        record.leftovers = owned.release() + owned.delete_scratch(sweep=run.stopped_early)
 
 
 def _lease_terms(config: pytest.Config, live: LiveSettings) -> Terms:
@@ -112,8 +114,8 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     target at a time, on a live target); everything still in flight is verified before the pool cleans up."""
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
-    run.budget = Budget(settings.budget, started=run.started)
-    made = Driver(target, pool, run.report, run.inflight, run.budget)
+    run.budget = Budget(settings.budget, started=run.record.started_at)
+    made = Driver(target, pool, run.record, run.inflight, run.budget)
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
@@ -121,7 +123,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
         for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any
-            run.report.failed("in flight at the end of the run", str(left).partition("\n")[0])
+            run.record.failed("in flight at the end of the run", str(left).partition("\n")[0])
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:

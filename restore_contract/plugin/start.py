@@ -10,11 +10,11 @@ from types import FrameType
 
 import pytest
 
-from restore_contract.checks.configuration import RunSettings, check_settings
-from restore_contract.checks.repro import Invocation
-from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import is_xdist_worker, runs_contract_tests
+from restore_contract.plugin.session import run_of
 from restore_contract.plugin.stopping import begin, stop
+from restore_contract.run.configuration import RunSettings, check_settings
+from restore_contract.run.repro import Invocation
 from restore_contract.settings import SettingError, given_options, read
 from restore_contract.strategies.profiles import use_profile
 from restore_contract.targets.base import TargetConfigurationError
@@ -105,7 +105,7 @@ class InterruptWatch:
         run.stopped_early = True  # a signal, or pytest.exit (the API unavailable, a set-up that failed)
         if isinstance(excinfo.value, KeyboardInterrupt):
             # SIGTERM comes as the KeyboardInterrupt _terminate_as_interrupt raises, naming it; Ctrl-C's names nothing.
-            run.interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
+            run.record.interrupted = str(excinfo.value).removeprefix("signal ") or "SIGINT (Ctrl-C)"
 
 
 def _terminate_as_interrupt(config: pytest.Config) -> None:

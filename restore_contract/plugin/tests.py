@@ -9,16 +9,16 @@ from collections.abc import Generator
 import pytest
 
 from restore_contract import workspace
-from restore_contract.checks.budget import StopExamples
-from restore_contract.checks.driver import Driver, running
-from restore_contract.checks.report import Outcome
-from restore_contract.checks.repro import reproduce, rerun_id
 from restore_contract.checks.violation import ContractViolation, violations_in
 from restore_contract.compat import distinct_node_ids
 from restore_contract.emulator.config import server_args
-from restore_contract.plugin.run import run_of
 from restore_contract.plugin.scope import runs_contract_tests
+from restore_contract.plugin.session import run_of
 from restore_contract.plugin.start import checked_settings
+from restore_contract.run.budget import StopExamples
+from restore_contract.run.driver import Driver, running
+from restore_contract.run.report import Outcome
+from restore_contract.run.repro import reproduce, rerun_id
 from restore_contract.targets.transient import RetriesExhausted
 from restore_contract.workspace import CONTRACT_SUITE
 
@@ -48,7 +48,7 @@ def decisive(item: pytest.Item) -> bool:
 @pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may create databases and wait
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run's time budget is spent, a test of the driver that has not started is skipped, saying so: a run
-    ends within its budget plus the restores still in flight (checks/budget.py), and a test that checked nothing
+    ends within its budget plus the restores still in flight (run/budget.py), and a test that checked nothing
     is no pass."""
     budget = run_of(item.config).budget
     if budget is not None and budget.spent and _uses_driver(item):
@@ -147,7 +147,7 @@ def pytest_runtest_makereport(
         report.sections.append(("reproduce", again))
     outcome = _outcome(report, call, again)
     if outcome is not None:
-        run.report.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
+        run.record.ended(f"{item.nodeid.rsplit('::', 1)[0]}::{item.name}", outcome)
     return report
 
 

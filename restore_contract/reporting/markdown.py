@@ -1,10 +1,14 @@
 """The run record for people: Markdown tables, the documented-behaviour coverage first (it says what was checked
-at all), then the run, the properties, the answers, and everything that needs someone's attention."""
+at all), then the run, the properties, the answers, and everything that needs someone's attention. Read from the
+typed record (run/record.py), never from its JSON."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the record's types, for checking only (why: reporting/write.py)
+    from restore_contract.run.record import RunRecord
+
 
 COVERAGE_PICTURE = "coverage.svg"
 TIMELINE_PICTURE = "restores.svg"
@@ -19,65 +23,64 @@ def _table(header: tuple[str, ...], rows: list[tuple[object, ...]]) -> list[str]
     return lines + ["| " + " | ".join(_cell(value) for value in row) + " |" for row in rows]
 
 
-def markdown(record: Mapping[str, Any], pictures: list[str]) -> str:
-    verdict = "passed" if record["exit_status"] == 0 else f"FAILED (exit {record['exit_status']})"
-    if record.get("interrupted"):  # what it reached is below; the rest was never checked
-        verdict = f"INTERRUPTED by {record['interrupted']} (exit {record['exit_status']})"
-    workers = f", {record['workers']} workers" if record["workers"] > 1 else ""
+def markdown(record: RunRecord, pictures: list[str]) -> str:
+    verdict = "passed" if record.exit_status == 0 else f"FAILED (exit {record.exit_status})"
+    if record.interrupted:  # what it reached is below; the rest was never checked
+        verdict = f"INTERRUPTED by {record.interrupted} (exit {record.exit_status})"
+    workers = f", {record.workers} workers" if record.workers > 1 else ""
     lines = [f"# Restore contract run: {verdict}", ""]
     lines.append(
-        f"Target **{record['target']['name']}**{workers}, profile **{record['profile']}** "
-        f"({'seed ' + str(record['seed']) if record.get('seed') is not None else record.get('generation', '')}), "
-        f"{record['requests']} requests, {record['retries']} transient answers retried "
-        f"({record['waited_for_retries_s']:.1f} s waited)."
+        f"Target **{record.target['name']}**{workers}, profile **{record.profile}** "
+        f"({'seed ' + str(record.seed) if record.seed is not None else record.generation}), "
+        f"{record.requests} requests, {record.retries} transient answers retried "
+        f"({record.waited_for_retries_s:.1f} s waited)."
     )
-    if record.get("budget_s") is not None or record.get("verified_in_background"):
+    if record.budget_s is not None or record.verified_in_background:
         lines.append(
-            f"Ran {record.get('elapsed_s')} s (budget: {record.get('budget_s') or 'none'}); restores verified in the "
-            f"background: {record['verified_in_background']}, {record['in_flight_average']} in flight "
-            f"on average; tests ended by their share of the budget: {len(record.get('cut_short_by_budget', []))}."
+            f"Ran {record.elapsed_s} s (budget: {record.budget_s or 'none'}); restores verified in the "
+            f"background: {record.verified_in_background}, {record.in_flight_average} in flight "
+            f"on average; tests ended by their share of the budget: {len(record.cut_short_by_budget)}."
         )
-    if record.get("partial"):
+    if record.partial:
         lines.append("**PARTIAL run** (`--partial`): what it could not reach is marked below.")
     lines += ["", "## Documented behaviour coverage", ""]
     lines += _table(
         ("answer", "cause", "exercised", "not checked because"),
-        [(row["answer"], row["cause"], row["exercised"], row["why_not"]) for row in record["coverage"]],
+        [(row.answer, row.cause, row.exercised, row.why_not) for row in record.coverage],
     )
     lines += [""] + [f"![{name}]({name})" for name in pictures]
-    failed = {test: outcome for test, outcome in record["tests"].items() if outcome["outcome"] in ("failed", "error")}
+    failed = {test: outcome for test, outcome in record.tests.items() if outcome.outcome in ("failed", "error")}
     if failed:
         lines += ["", "## Failures", ""]
         for test, outcome in failed.items():
-            what = ", ".join(outcome.get("violated") or []) or outcome.get("error") or outcome["outcome"]
+            what = ", ".join(outcome.violated) or outcome.error or outcome.outcome
             lines += [f"- `{test}`: {_cell(what)}"]
-            if record["failures"].get(test):
-                lines += [f"  - request: `{_cell(record['failures'][test])}`"]
-            if outcome.get("reproduce"):
-                command = [f"    {line}" for line in str(outcome["reproduce"]).splitlines()]
+            if record.failures.get(test):
+                lines += [f"  - request: `{_cell(record.failures[test])}`"]
+            if outcome.reproduce:
+                command = [f"    {line}" for line in outcome.reproduce.splitlines()]
                 lines += ["  - reproduce:", "", "    ```sh", *command, "    ```"]
     lines += ["", "## Properties checked", ""]
-    lines += _table(("property", "times"), sorted(record["checked"].items()))
+    lines += _table(("property", "times"), sorted(record.checked.items()))
     lines += ["", "## Restore answers", ""]
-    lines += _table(("status", "times"), sorted(record["statuses"].items()))
-    if record["lifecycle"]:
+    lines += _table(("status", "times"), sorted(record.statuses.items()))
+    if record.lifecycle:
         lines += ["", "## Lifecycle state machine", ""]
-        lines += _table(("reached", "times"), sorted(record["lifecycle"].items()))
-    if record["deviations"]:
+        lines += _table(("reached", "times"), sorted(record.lifecycle.items()))
+    if record.deviations:
         lines += ["", "## Documentation deviations tolerated", ""]
-        by_count: list[tuple[str, int]] = sorted(record["deviations"].items(), key=lambda item: -int(item[1]))
+        by_count = sorted(record.deviations.items(), key=lambda item: -item[1])
         lines += _table(("deviation", "times"), list(by_count))
-    tests = record["tests"].items()
-    skipped = {test: outcome["skip_reason"] for test, outcome in tests if outcome["outcome"] == "skipped"}
+    skipped = {test: outcome.skip_reason for test, outcome in record.tests.items() if outcome.outcome == "skipped"}
     if skipped:
         lines += ["", "## Checks not run here", ""]
         lines += _table(("test", "why"), sorted(skipped.items()))
     attention = [
-        *(f"SAFETY GUARD refused (never sent): {refused}" for refused in record["guard_refusals"]),
-        *(f"scratch database NOT deleted, remove it by hand: {left}" for left in record["leftovers"]),
-        *(f"scratch database an earlier run left, deleted: {stale}" for stale in record["stale_scratch_deleted"]),
-        *(f"scratch database of another run: {kept}" for kept in record.get("stale_scratch_kept", [])),
-        *record.get("sacrificial_lease", []),
+        *(f"SAFETY GUARD refused (never sent): {refused}" for refused in record.guard_refusals),
+        *(f"scratch database NOT deleted, remove it by hand: {left}" for left in record.leftovers),
+        *(f"scratch database an earlier run left, deleted: {stale}" for stale in record.stale_scratch_deleted),
+        *(f"scratch database of another run: {kept}" for kept in record.stale_scratch_kept),
+        *record.sacrificial_lease,
     ]
     if attention:
         lines += ["", "## Needs attention", ""] + [f"- {_cell(item)}" for item in attention]

@@ -7,8 +7,12 @@ pays for it (about 0.05 s), after its tests.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the record's types, for checking only (why: reporting/write.py)
+    from restore_contract.run.coverage import Covered
+    from restore_contract.run.record import RunRecord
+
 
 # Each outcome of a restore's verification and its colour. pygal colours series by the order they are added
 # (series N, its line and its legend box, take the style's N-th colour), so the series are added in this order and
@@ -18,17 +22,17 @@ CHAR_WIDTH = 0.6  # pygal's estimate of a character's width, in font sizes (its 
 WIDTH = 800  # pixels: the pictures' usual width, wider when the labels need it
 
 
-def coverage_label(row: Mapping[str, Any]) -> str:
+def coverage_label(row: Covered) -> str:
     """A coverage row's label, whole: the answer and its cause, as in the table."""
-    return f"{row['answer']} {row['cause']}"
+    return row.label
 
 
-def coverage_svg(record: Mapping[str, Any]) -> str:
+def coverage_svg(record: RunRecord) -> str:
     import pygal
     from pygal.style import Style
 
     style = Style()
-    rows = list(reversed(record["coverage"]))  # the table's order, top to bottom
+    rows = list(reversed(record.coverage))  # the table's order, top to bottom
     labels = [coverage_label(row) for row in rows]
     # pygal sets the left margin from the longest label; the bars keep WIDTH's room beside it, so no label is cut
     # and no bar is squeezed
@@ -43,14 +47,14 @@ def coverage_svg(record: Mapping[str, Any]) -> str:
         style=style,
     )
     chart.x_labels = labels
-    chart.add("exercised", [row["exercised"] for row in rows])
+    chart.add("exercised", [row.exercised for row in rows])
     rendered: str = chart.render(is_unicode=True)
     return rendered
 
 
-def timeline_svg(record: Mapping[str, Any]) -> str | None:
+def timeline_svg(record: RunRecord) -> str | None:
     """One line per successful restore, from its 200 to the end of its verification; None without restores."""
-    restores = record.get("restores") or []
+    restores = record.timeline
     if not restores:
         return None
     import pygal
@@ -70,8 +74,8 @@ def timeline_svg(record: Mapping[str, Any]) -> str | None:
     for outcome in OUTCOME_COLOURS:  # in the style's order: see OUTCOME_COLOURS
         points: list[tuple[float, int] | None] = []
         for number, restore in enumerate(restores, start=1):
-            if restore["ok"] == (outcome == "verified"):
-                points += [(restore["started_s"], number), (restore["started_s"] + restore["seconds"], number), None]
+            if restore.ok == (outcome == "verified"):
+                points += [(restore.started_s, number), (restore.started_s + restore.seconds, number), None]
         chart.add(outcome, points)
     rendered: str = chart.render(is_unicode=True)
     return rendered

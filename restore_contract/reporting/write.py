@@ -7,10 +7,14 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from restore_contract.reporting.markdown import COVERAGE_PICTURE, TIMELINE_PICTURE, markdown
 from restore_contract.reporting.pictures import coverage_svg, timeline_svg
+
+if TYPE_CHECKING:  # the record's types, for checking only: a run that stops before its tests (plugin/stopping.py)
+    # writes its reports without importing the run's machinery and the targets the record's modules import
+    from restore_contract.run.record import RunRecord
 
 
 @dataclass(frozen=True)
@@ -27,11 +31,12 @@ def write_json(path: Path, record: Mapping[str, Any]) -> None:
     path.write_text(json.dumps(record, indent=2, sort_keys=True) + "\n", encoding="utf-8")
 
 
-def write_reports(where: Destinations, record: Mapping[str, Any]) -> list[Path]:
+def write_reports(where: Destinations, record: RunRecord) -> list[Path]:
     """Every report of the run; the files written."""
     folder = where.folder
     folder.mkdir(parents=True, exist_ok=True)
-    write_json(folder / "summary.json", record)
+    data = record.to_json()  # summary.json: the record's JSON, as a worker sends it
+    write_json(folder / "summary.json", data)
     pictures = {COVERAGE_PICTURE: coverage_svg(record), TIMELINE_PICTURE: timeline_svg(record)}
     drawn = [name for name, svg in pictures.items() if svg is not None]
     for name in drawn:
@@ -44,7 +49,7 @@ def write_reports(where: Destinations, record: Mapping[str, Any]) -> list[Path]:
             page.write(markdown(record, []) + note)
     written = [folder / "summary.json", folder / "summary.md", *(folder / name for name in drawn)]
     if where.summary_json is not None:
-        write_json(where.summary_json, record)
+        write_json(where.summary_json, data)
         written.append(where.summary_json)
     return written
 
@@ -89,22 +94,22 @@ def where_written(files: Sequence[Path]) -> str:
     return line
 
 
-def junit_properties(record: Mapping[str, Any]) -> dict[str, str]:
+def junit_properties(record: RunRecord) -> dict[str, str]:
     """The summary's figures as JUnit properties (name → value), for CI tools that read only the XML."""
-    properties = {
-        "restore_contract.exit_status": record["exit_status"],
-        "restore_contract.target": record["target"]["name"],
-        "restore_contract.profile": record["profile"],
-        "restore_contract.requests": record["requests"],
-        "restore_contract.retries": record["retries"],
-        "restore_contract.waited_for_retries_s": record["waited_for_retries_s"],
-        "restore_contract.restores_started": record.get("restores_started", 0),
-        "restore_contract.leftovers": len(record["leftovers"]),
-        "restore_contract.guard_refusals": len(record["guard_refusals"]),
-        "restore_contract.failures": len(record["failures"]),
+    properties: dict[str, object] = {
+        "restore_contract.exit_status": record.exit_status,
+        "restore_contract.target": record.target["name"],
+        "restore_contract.profile": record.profile,
+        "restore_contract.requests": record.requests,
+        "restore_contract.retries": record.retries,
+        "restore_contract.waited_for_retries_s": record.waited_for_retries_s,
+        "restore_contract.restores_started": record.restores_started,
+        "restore_contract.leftovers": len(record.leftovers),
+        "restore_contract.guard_refusals": len(record.guard_refusals),
+        "restore_contract.failures": len(record.failures),
     }
-    for row in record["coverage"]:
-        properties[f"restore_contract.coverage.{row['answer']} {row['cause']}"] = row["exercised"]
-    for name, count in record["checked"].items():
+    for row in record.coverage:
+        properties[f"restore_contract.coverage.{row.label}"] = row.exercised
+    for name, count in record.checked.items():
         properties[f"restore_contract.checked.{name}"] = count
     return {name: str(value) for name, value in properties.items()}

@@ -8,7 +8,7 @@ ci       derandomized, fixed budget: the same run sends the same requests every 
 debug    ci's examples (same order, same first failure), then shrunk to a minimal one: rerun a ci failure
          with PRISMA_CONTRACT_PROFILE=debug to read the smallest case that breaks the property
 nightly  random, up to 1,000 examples a test: explores new inputs every night; the run's time budget (1,440 s unless
-         --budget / PRISMA_CONTRACT_BUDGET says otherwise, checks/budget.py) decides how many it gets to
+         --budget / PRISMA_CONTRACT_BUDGET says otherwise, run/budget.py) decides how many it gets to
 replay   derandomized, no example database, small, no shrinking: a cassette replay re-sends exactly the
          requests that were recorded, in seconds
 meta     seeded by --hypothesis-seed, small budget, no shrinking: the fault meta-test only needs a verdict

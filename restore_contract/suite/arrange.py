@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
-from restore_contract.checks.driver import Driver
+from restore_contract.run.driver import Driver
 from restore_contract.targets.pool import Pool
 
 indices = st.integers(min_value=0, max_value=1_000)

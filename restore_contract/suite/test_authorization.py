@@ -21,9 +21,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from restore_contract.checks.driver import Driver, read_case, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import RestoreWorld
+from restore_contract.run.driver import Driver, read_case, restore_case
 from restore_contract.settings import ENV
 from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies
 from restore_contract.suite.arrange import indices, pick, valid_body

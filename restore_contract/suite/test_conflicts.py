@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 
-from restore_contract.checks.driver import Driver, restore_case
+from restore_contract.run.driver import Driver, restore_case
 from restore_contract.suite.arrange import indices, settled, valid_body
 from restore_contract.targets.pool import Pool
 

@@ -22,11 +22,11 @@ from typing import Any
 import httpx
 import pytest
 
-from restore_contract.checks.driver import Driver, read_case, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import RestoreWorld, TargetState
 from restore_contract.dataset.golden import fixture_data
 from restore_contract.dataset.tables import canonical
+from restore_contract.run.driver import Driver, read_case, restore_case
 from restore_contract.strategies.payloads import RawBody
 from restore_contract.suite.arrange import own_backup, pick, settled, valid_body
 from restore_contract.suite.test_authorization import own_scratch, send_restore, token_of

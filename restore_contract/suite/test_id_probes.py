@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from restore_contract.checks.driver import Driver, read_case, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import RestoreWorld, TargetState, matches_database_id
+from restore_contract.run.driver import Driver, read_case, restore_case
 from restore_contract.targets.pool import Pool
 
 # Each probe: how it makes an id from an owned id and a minted token, and whether it names a database for sure.

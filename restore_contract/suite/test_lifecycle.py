@@ -30,11 +30,11 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from restore_contract.checks.driver import Driver, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import BUSY_STATUSES, RestoreWorld, TargetState, response_validator
 from restore_contract.dataset.golden import fixture_data
 from restore_contract.dataset.tables import Tables, canonical
+from restore_contract.run.driver import Driver, restore_case
 from restore_contract.targets.pool import Pool
 from restore_contract.targets.waiting import wait_for
 

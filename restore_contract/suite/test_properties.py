@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from restore_contract.checks.driver import ARRANGED, Driver, restore_case
 from restore_contract.checks.violation import violated
 from restore_contract.contracts import (
     RESTORE,
@@ -29,6 +28,7 @@ from restore_contract.contracts import (
 )
 from restore_contract.dataset.golden import fixture_data
 from restore_contract.dataset.tables import canonical
+from restore_contract.run.driver import ARRANGED, Driver, restore_case
 from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
 from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
 from restore_contract.suite.arrange import indices, own_backup, pick, settled, unguarded, valid_body

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from restore_contract.checks.driver import Driver
 from restore_contract.checks.schema import SCHEMA
 from restore_contract.contracts import RESTORE, encode_segment, operations
+from restore_contract.run.driver import Driver
 from restore_contract.strategies.combinators import weighted
 from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
 from restore_contract.strategies.payloads import invalid_restore_bodies, restore_bodies, restore_bodies_for

@@ -146,7 +146,7 @@ def recording(
 
 def check_recordable(cassette: Cassette, force: bool) -> None:
     """TargetConfigurationError (one line) where a recording would replace a cassette without `force`. The
-    run's settings are checked with it before the session starts (checks/configuration.py), and again here."""
+    run's settings are checked with it before the session starts (run/configuration.py), and again here."""
     if cassette.exists() and not force:
         where = f"cassettes/{cassette.name}" if cassette.given == cassette.name else cassette.given
         raise TargetConfigurationError(

@@ -81,8 +81,8 @@ def _warm_up() -> None:
     import psycopg  # noqa: F401
     import schemathesis  # noqa: F401
 
-    import restore_contract.checks.driver
     import restore_contract.emulator.dataplane.postgres
+    import restore_contract.run.driver
     import restore_contract.targets.pool  # noqa: F401
 
     # What is imported now stays: the collector leaves it alone, in the children too (less to scan at every

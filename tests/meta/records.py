@@ -106,7 +106,7 @@ def pass_problems(run: RunRecord, *, expected_target: dict[str, str] | None = No
     return problems
 
 
-# The summary a contract run prints (checks/record.py `render`), read back from its terminal output: the figures the
+# The summary a contract run prints (run/record.py `render`), read back from its terminal output: the figures the
 # reports are compared with, and what a person saw. Each figure is parsed from its own line, so an output that says
 # another number than the terminal is caught, whichever of the two is wrong.
 _SUMMARY_SECTION = re.compile(r"^=+ restore contract summary =+$", re.MULTILINE)

@@ -243,10 +243,12 @@ def test_a_harness_error_is_not_a_detection(job: Job, run: Run) -> None:
 
 def test_every_fault_names_properties_the_suite_reports() -> None:
     """A name in CAUGHT_BY is a property a run record can name: a restore check, a built-in schemathesis check the
-    suite runs, or one a probe, the driver or a test raises itself (a literal in checks/ or restore_contract/suite/)."""
+    suite runs, or one a probe, the driver or a test raises itself (a literal in checks/, run/ or
+    restore_contract/suite/)."""
     named = {check.name for check in RESTORE_CHECKS} | {name for name, how in DECISIONS.items() if how.runs_on}
     sources = [
         *(ROOT / "restore_contract" / "checks").glob("*.py"),
+        *(ROOT / "restore_contract" / "run").glob("*.py"),  # the driver
         *(ROOT / "restore_contract" / "suite").glob("*.py"),
     ]
     text = "\n".join(path.read_text(encoding="utf-8") for path in sources)

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from restore_contract.checks.budget import Budget
-from restore_contract.checks.driver import Driver
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.report import RunReport
 from restore_contract.emulator import EmulatorConfig
+from restore_contract.run.budget import Budget
+from restore_contract.run.driver import Driver
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord
 from restore_contract.targets import emulator_target
 from restore_contract.targets.pool import Pool, fill_emulator_pool
 
@@ -24,7 +24,7 @@ def emulated_driver(
     assert target.control is not None
     pool = Pool(target)
     fill_emulator_pool(pool, target.control)
-    made = Driver(target, pool, RunReport(), inflight, budget)
+    made = Driver(target, pool, RunRecord(), inflight, budget)
     try:
         yield made
     finally:

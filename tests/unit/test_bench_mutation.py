@@ -143,12 +143,27 @@ def test_combine_writes_the_figures_it_was_asked_for(
     bench: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bench, "RESULTS", tmp_path)
-    module = "restore_contract/checks/report.py"
+    module = "restore_contract/run/report.py"
     (tmp_path / "one.json").write_text(json.dumps(_run({module: {"mutants": 4, "killed": 4}}, [])))
     assert bench.main(["--combine", "one", "--output", "both"]) == 0
     written = json.loads((tmp_path / "both.json").read_text())
     assert (written["score"], written["modules"][module]["score"]) == (100.0, 100.0)
     assert (tmp_path / "both.md").read_text().startswith("# Mutation score: 100.0 % killed (4 of 4)")
+
+
+def test_a_run_stored_under_a_modules_old_path_combines_under_its_new_one(bench: ModuleType) -> None:
+    """bench/results/ keeps runs as written: one that measured checks/driver.py before it moved to run/driver.py
+    counts for run/driver.py, and a later run of the new path replaces it as any run measured again would."""
+    old, new = "restore_contract/checks/driver.py", "restore_contract/run/driver.py"
+    assert bench.MOVED[old] == new
+    stored = _run({old: {"mutants": 4, "killed": 3}}, [_survivor(f"{old}:12", "x = 12")])
+    combined = bench.combine([("before", stored)])
+    assert list(combined["modules"]) == [new]
+    assert (combined["modules"][new]["killed"], combined["modules"][new]["survived"]) == (3, 1)
+    assert [survivor["where"] for survivor in combined["survivors"]] == [f"{new}:12"]
+    rerun = _run({new: {"mutants": 1, "killed": 1}}, [], rerun_of="before")
+    again = bench.combine([("before", stored), ("rerun", rerun)])
+    assert (again["modules"][new]["killed"], again["modules"][new]["score"], again["survivors"]) == (4, 100.0, [])
 
 
 @pytest.fixture(scope="module")
@@ -208,7 +223,7 @@ def test_a_signatures_star_made_a_slash_is_no_operator(
 
 
 def test_a_combined_run_drops_a_signature_survivor_an_older_rule_counted(bench: ModuleType) -> None:
-    module = "restore_contract/checks/configuration.py"
+    module = "restore_contract/run/configuration.py"
     star = {"where": f"{module}:40", "operator": "ReplaceBinaryOperator_Mul_Div", "diff": "+++ b/x\n-    *,\n+    /,"}
     combined = bench.combine([("run", _run({module: {"mutants": 5, "killed": 4}}, [star]))])
     assert combined["modules"][module]["mutants"] == 4

@@ -12,8 +12,8 @@ from schemathesis.checks import CHECKS, load_all_checks, max_response_time
 from schemathesis.core.failures import FailureGroup
 
 from restore_contract.checks.builtin import DECISIONS, RESTORE, SCAFFOLDING, checks_for
-from restore_contract.checks.driver import restore_case
 from restore_contract.checks.schema import SCHEMA
+from restore_contract.run.driver import restore_case
 
 GET_DATABASE = SCHEMA["/v1/databases/{databaseId}"]["GET"]
 DATABASE = {

@@ -1,4 +1,4 @@
-"""The run's settings checked as a whole before anything is written (restore_contract/checks/configuration.py): a
+"""The run's settings checked as a whole before anything is written (restore_contract/run/configuration.py): a
 mistake is one line (TargetConfigurationError, which the plugin prints and exits 2 with); a run that could check
 nothing of a restore stops unless asked for a partial one; each target gets the budget the docs give it."""
 
@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks.budget import DEFAULT_LIVE_BUDGET, DEFAULT_NIGHTLY_BUDGET
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.configuration import check_settings as check_whole
-from restore_contract.checks.coverage import NEEDS
 from restore_contract.emulator.config import config_from
+from restore_contract.run.budget import DEFAULT_LIVE_BUDGET, DEFAULT_NIGHTLY_BUDGET
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.configuration import check_settings as check_whole
+from restore_contract.run.coverage import NEEDS
 from restore_contract.settings import DEFAULT_CASSETTE, SettingError, Settings, read
 from restore_contract.targets.base import TargetConfigurationError
 
@@ -128,7 +128,7 @@ def test_the_preflight_reads_the_server(monkeypatch: pytest.MonkeyPatch) -> None
         made.append(settings.url)
         return Target()
 
-    monkeypatch.setattr("restore_contract.checks.configuration.live_target", live_target)
+    monkeypatch.setattr("restore_contract.run.configuration.live_target", live_target)
     check_settings(live(partial=True), no_options, "ci")
     assert made == ["https://api.example", "closed"]
     check_settings(live(partial=True), no_options, "ci", preflight=False)

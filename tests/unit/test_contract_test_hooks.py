@@ -18,15 +18,15 @@ from typing import Any, cast
 import pytest
 
 from restore_contract import workspace
-from restore_contract.checks.budget import Budget, StopExamples
-from restore_contract.checks.configuration import RunSettings
-from restore_contract.checks.driver import NO_TEST, running
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.report import Outcome
-from restore_contract.checks.repro import Invocation, reproduce
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.plugin import tests as hooks
-from restore_contract.plugin.run import run_of
+from restore_contract.plugin.session import run_of
+from restore_contract.run.budget import Budget, StopExamples
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.driver import NO_TEST, running
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.report import Outcome
+from restore_contract.run.repro import Invocation, reproduce
 from restore_contract.settings import Settings
 from restore_contract.targets.transient import RetriesExhausted
 from restore_contract.workspace import CONTRACT_SUITE
@@ -66,14 +66,14 @@ def test_a_contract_violation_is_recorded_as_failed_naming_its_properties() -> N
     both = ExceptionGroup("two", [ContractViolation("a", ("p1", "p2")), ContractViolation("b", ("p2", "p3"))])
     call = _call("call", both)
     _made_report(item, call, _report(call, "failed"))
-    assert run_of(item.config).report.tests == {NODE: Outcome("failed", violated=("p1", "p2", "p3"))}
+    assert run_of(item.config).record.tests == {NODE: Outcome("failed", violated=("p1", "p2", "p3"))}
 
 
 def test_any_other_failure_is_recorded_with_its_first_line_and_no_property() -> None:
     item = _item()
     call = _call("call", ValueError("the model gave up\nmore lines"))
     _made_report(item, call, _report(call, "failed"))
-    assert run_of(item.config).report.tests[NODE] == Outcome("failed", error="ValueError: the model gave up")
+    assert run_of(item.config).record.tests[NODE] == Outcome("failed", error="ValueError: the model gave up")
 
 
 def test_a_failed_setup_is_an_error_and_a_later_pass_does_not_hide_it() -> None:
@@ -82,17 +82,17 @@ def test_a_failed_setup_is_an_error_and_a_later_pass_does_not_hide_it() -> None:
     _made_report(item, setup, _report(setup, "failed"))
     passed = _call("call")
     _made_report(item, passed, _report(passed, "passed"))
-    assert run_of(item.config).report.tests[NODE] == Outcome("error", error="RuntimeError: no pool")
+    assert run_of(item.config).record.tests[NODE] == Outcome("error", error="RuntimeError: no pool")
 
 
 def test_a_pass_is_recorded_for_the_call_alone() -> None:
     item = _item()
     setup = _call("setup")
     _made_report(item, setup, _report(setup, "passed"))
-    assert run_of(item.config).report.tests == {}
+    assert run_of(item.config).record.tests == {}
     call = _call("call")
     _made_report(item, call, _report(call, "passed"))
-    assert run_of(item.config).report.tests == {NODE: Outcome("passed")}
+    assert run_of(item.config).record.tests == {NODE: Outcome("passed")}
 
 
 def test_a_skip_is_recorded_with_its_reason() -> None:
@@ -101,14 +101,14 @@ def test_a_skip_is_recorded_with_its_reason() -> None:
     longrepr = (str(CONTRACT_SUITE / "test_properties.py"), 1, "Skipped: not started: the run's time budget was spent")
     _made_report(item, setup, _report(setup, "skipped", longrepr))
     expected = Outcome("skipped", skip_reason="not started: the run's time budget was spent")
-    assert run_of(item.config).report.tests == {NODE: expected}
+    assert run_of(item.config).record.tests == {NODE: expected}
 
 
 def test_tests_outside_the_contract_suite_are_not_the_runs() -> None:
     item = _item(Path(__file__))
     call = _call("call", RetriesExhausted("rate-limited"))
     _made_report(item, call, _report(call, "failed"))
-    assert run_of(item.config).report.tests == {}
+    assert run_of(item.config).record.tests == {}
 
 
 def test_a_run_still_rate_limited_after_its_retries_ends_with_exit_code_75_and_one_line() -> None:
@@ -346,7 +346,7 @@ def test_a_failed_contract_test_says_how_to_run_it_again() -> None:
     (section,) = [text for title, text in report.sections if title == "reproduce"]
     assert section == reproduce(NODE, run.invocation, "replay", None)
     assert NODE in section
-    assert run.report.tests[NODE].reproduce == section
+    assert run.record.tests[NODE].reproduce == section
     passed = _call("call")
     assert [title for title, _ in _made_report(item, passed, _report(passed, "passed")).sections] == []
 
@@ -367,4 +367,4 @@ def test_each_schemathesis_operation_is_its_own_entry_in_the_record() -> None:
     call = _call("call")
     _made_report(item, call, _report(call, "passed"))
     key = "restore_contract/suite/test_schemathesis.py::test_restore::test_restore[POST /v1/x]"
-    assert list(run_of(item.config).report.tests) == [key]
+    assert list(run_of(item.config).record.tests) == [key]

@@ -1,4 +1,4 @@
-"""The driver's promises beyond judging one answer (restore_contract/checks/driver.py): a test stops when its share
+"""The driver's promises beyond judging one answer (restore_contract/run/driver.py): a test stops when its share
 of the budget is spent (and says so) but never swallows a failure; a restore whose answer never came is a finding;
 the coverage table counts 401s by the token sent; what a step does while a restore recovers is judged after the
 restore's own checks; a rate-limited request is judged on the world that may have settled meanwhile; restores
@@ -14,14 +14,14 @@ from pathlib import Path
 import httpx
 import pytest
 
-from restore_contract.checks import driver as driver_module
-from restore_contract.checks.budget import Budget, StopExamples
-from restore_contract.checks.driver import Driver, read_case, restore_case, running
-from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import Before
 from restore_contract.checks.violation import ContractViolation, violated
 from restore_contract.contracts import RestoreWorld, TargetState
 from restore_contract.emulator import Fault
+from restore_contract.run import driver as driver_module
+from restore_contract.run.budget import Budget, StopExamples
+from restore_contract.run.driver import Driver, read_case, restore_case, running
+from restore_contract.run.inflight import InFlight
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.inprocess import InProcessTransport
 from tests.unit.emulated import backup_of, body, emulated_driver
@@ -98,7 +98,7 @@ def test_a_test_whose_background_restore_failed_sends_nothing_more() -> None:
         (found,) = driver.inflight.finish(TEST)
         assert found.properties == ("restore_finishes_with_backup_data",)
         assert TEST in driver.report.failures
-        assert [restore["ok"] for restore in driver.report.restores] == [False]
+        assert [restore.ok for restore in driver.report.restores] == [False]
 
 
 def test_restores_verified_in_the_background_are_reported_with_their_time() -> None:
@@ -108,8 +108,8 @@ def test_restores_verified_in_the_background_are_reported_with_their_time() -> N
         assert driver.data_after_restore(target) == driver.pool.data_of(str(sent["source"]["backupId"]))  # type: ignore[index]
         assert driver.inflight.finish(TEST) == []
         (restored,) = driver.report.restores
-        assert (restored["target"], restored["ok"]) == (target, True)
-        assert restored["seconds"] >= 0
+        assert (restored.target, restored.ok) == (target, True)
+        assert restored.seconds >= 0
         assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
         assert driver.report.checked["data probe: the target holds exactly the backup's data"] == 1
 
@@ -118,7 +118,7 @@ def test_restores_verified_inline_are_reported_too(driver: Driver) -> None:
     target, sent = a_restore(driver)
     driver.send(restore_case(target, sent))
     (restored,) = driver.report.restores
-    assert (restored["target"], restored["ok"]) == (target, True)
+    assert (restored.target, restored.ok) == (target, True)
     assert 0 < driver.budget.slowest_verification < 10, "seconds the verification took"
 
 
@@ -192,7 +192,7 @@ def test_what_a_step_does_while_the_restore_recovers_is_judged_after_the_restore
     assert seen == [0]
     assert caught.value.properties == ("restore_while_recovering_is_409",)
     assert driver.report.checked[finished] == 1
-    assert [restore["ok"] for restore in driver.report.restores] == [True]
+    assert [restore.ok for restore in driver.report.restores] == [True]
 
 
 def test_a_refused_restore_does_not_run_what_comes_while_recovering(driver: Driver) -> None:

@@ -1,4 +1,4 @@
-"""The driver with restores verified in the background (restore_contract/checks/driver.py): a restore is judged on
+"""The driver with restores verified in the background (restore_contract/run/driver.py): a restore is judged on
 the world just before it is sent, so a verification still reading its target must have ended first, whatever name
 the request gives that target (`_observe`); and what a verification finds once the run was interrupted is nobody's
 verdict (the pool is deleting the databases under it)."""
@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks import driver as driver_module
-from restore_contract.checks.driver import Driver, restore_case, running
-from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import Before
-from restore_contract.checks.report import RunReport
 from restore_contract.checks.violation import ContractViolation
+from restore_contract.run import driver as driver_module
+from restore_contract.run.driver import Driver, restore_case, running
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord
 from restore_contract.targets import emulator_target
 from restore_contract.targets.pool import Pool, fill_emulator_pool
 
@@ -30,7 +30,7 @@ def driver() -> Iterator[Driver]:
     assert target.control is not None
     pool = Pool(target)
     fill_emulator_pool(pool, target.control)
-    made = Driver(target, pool, RunReport(), InFlight(workers=2))
+    made = Driver(target, pool, RunRecord(), InFlight(workers=2))
     try:
         yield made
     finally:

@@ -7,11 +7,13 @@ import json
 import math
 import threading
 import time
+from collections import Counter
 
-from restore_contract.checks.budget import Budget, budget_seconds
-from restore_contract.checks.inflight import InFlight
-from restore_contract.checks.record import RunRecord, merge
 from restore_contract.checks.violation import ContractViolation
+from restore_contract.run.budget import Budget, budget_seconds
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord, merge
+from restore_contract.run.report import Outcome, Restore
 
 
 def test_a_failed_verification_is_the_test_that_started_it_and_only_once() -> None:
@@ -91,12 +93,12 @@ def _part(requests: int, causes: dict[str, int], has_data: bool, test: str, **ti
         requests=requests,
         retries=1,
         waited_for_retries_s=0.5,
-        checked={"restore status follows the docs": requests},
-        statuses={"200": 2},
-        causes=causes,
+        checked=Counter({"restore status follows the docs": requests}),
+        statuses=Counter({200: 2}),
+        causes=Counter(causes),
         capabilities={"target": True, "backup": True, "data": has_data},
-        tests={test: {"outcome": "passed"}},
-        restores=[{"target": "db_1", "started_s": 10.0 / requests, "seconds": 1.0, "ok": True}],
+        tests={test: Outcome("passed")},
+        restores=[Restore(target="db_1", started_s=10.0 / requests, seconds=1.0, ok=True)],
         **{"elapsed_s": 10.0, **timing},  # type: ignore[arg-type]
     )
 
@@ -109,13 +111,14 @@ def test_workers_records_merge_into_one_run() -> None:
         ]
     )
     assert merged.requests == 15
-    assert merged.statuses == {"200": 4}
+    assert merged.statuses == {200: 4}
+    assert merged.to_json()["statuses"] == {"200": 4}
     assert merged.workers == 2
     assert set(merged.tests) == {"a", "b"}
-    assert [restore["started_s"] for restore in merged.restores] == [1.0, 2.0], "both workers' restores, in time"
-    rows = {row["cause"]: row for row in merged.coverage}
-    assert rows["recovering → ready, the backup's data, the same credentials"]["exercised"] == 2
-    assert rows["target database not found"]["exercised"] == 1
+    assert [restore.started_s for restore in merged.restores] == [1.0, 2.0], "both workers' restores, in time"
+    rows = {row.cause: row for row in merged.coverage}
+    assert rows["recovering → ready, the backup's data, the same credentials"].exercised == 2
+    assert rows["target database not found"].exercised == 1
     assert merged.capabilities["data"], "a need is met when any worker met it"
 
 
@@ -146,8 +149,9 @@ def test_the_workers_figures_add_up_to_the_runs() -> None:
     worker counted (requests, retries and their waits, restores, guard refusals, leftovers) is the run's once, from
     every worker, never one worker's figure (a merge that took worker 0's retries hid worker 1's rate limiting)."""
     first, second = _part(10, {}, True, "a"), _part(5, {}, True, "b")
-    first.retries, first.waited_for_retries_s, first.restores_started, first.leftovers = 0, 0.0, 2, ["db_a"]
-    second.retries, second.waited_for_retries_s, second.restores_started, second.leftovers = 4, 6.125, 3, ["db_b"]
+    # restores started: the restore answers that were 200 (one fact, not two)
+    first.retries, first.waited_for_retries_s, first.statuses[200], first.leftovers = 0, 0.0, 2, ["db_a"]
+    second.retries, second.waited_for_retries_s, second.statuses[200], second.leftovers = 4, 6.125, 3, ["db_b"]
     second.guard_refusals, second.verified_in_background, second.in_flight_most = ["POST /v1/x"], 3, 2
     merged = merge([first, second])
     assert (merged.requests, merged.retries, merged.waited_for_retries_s) == (15, 4, 6.125)

@@ -1,4 +1,4 @@
-"""The architecture, enforced: contract → data/strategies/emulator → targets → checks, no import pointing back up,
+"""The architecture, enforced: contract → data/strategies/emulator → targets → checks → run, no import pointing back up,
 and no import cycle between modules (imports for type checking count: they are dependencies too)."""
 
 from __future__ import annotations
@@ -22,11 +22,16 @@ LAYERS: dict[str, set[str]] = {
     "strategies": {"contracts", "compat", "settings", "workspace"},
     "emulator": {"contracts", "dataset", "redaction"},
     "targets": {"contracts", "dataset", "redaction", "emulator", "compat", "settings", "workspace"},
+    # the judging: the properties, the probe, the schema; nothing of the run that drives them
     "checks": {"contracts", "dataset", "redaction", "targets", "compat", "settings", "workspace"},
+    # the run's machinery: the driver, the budget, restores in flight, the settings' preflight, the run's record
+    "run": {"checks", "targets", "contracts", "dataset", "redaction", "compat", "settings", "workspace"},
     "harness": {"emulator", "workspace"},
-    "reporting": set(),  # reads the run record (plain data): it needs no other layer
+    # reads the run's typed record and its parts (run/record.py, run/report.py, run/coverage.py), never the driver or
+    # pytest (test_reporting_reads_the_record_not_the_run_machinery)
+    "reporting": {"run"},
     # the contract suite's tests: what they arrange and judge with (the plugin gives them their fixtures)
-    "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "compat", "settings"},
+    "suite": {"contracts", "dataset", "redaction", "strategies", "targets", "checks", "run", "compat", "settings"},
     # emulator: docs/configuration.md is rendered from its options table (commands/reference.py)
     "commands": {"contracts", "dataset", "redaction", "emulator", "targets", "settings", "workspace"},
     # the pytest plugin: wires the layers below into a run
@@ -39,6 +44,7 @@ LAYERS: dict[str, set[str]] = {
         "emulator",
         "targets",
         "checks",
+        "run",
         "reporting",
     },
     # emulator: its options and the in-process emulator the parity compare runs; no harness (tests start servers)
@@ -105,5 +111,58 @@ def test_modules_import_each_other_without_cycles() -> None:
 def test_the_graph_holds_the_imports() -> None:
     """So the two tests above can fail: the graph has the edges the code has."""
     graph = _graph()
-    assert "checks.restore" in graph["checks.driver"]
+    assert "checks.restore" in graph["run.driver"]
     assert "contracts.loader" in graph["contracts.validators"]  # `from contracts import loader`: the module
+
+
+JUDGING = {"restore", "builtin", "probe", "violation", "schema", "tally"}  # checks/ judges; the run's machinery is run/
+
+
+def test_checks_holds_only_the_judging() -> None:
+    """checks/ judges answers; what drives a run (driver, budget, in flight, progress, record, report, repro, coverage,
+    configuration) lives in run/, so checks/ never needs anything of it."""
+    assert {path.stem for path in (ROOT / "checks").glob("*.py")} - {"__init__"} == JUDGING
+    assert "run" not in LAYERS["checks"]
+    assert not any(
+        target.startswith("run.")
+        for module, targets in _graph().items()
+        if module.startswith("checks.")
+        for target in targets
+    )
+
+
+def _closure(start: set[str], graph: dict[str, set[str]]) -> set[str]:
+    seen: set[str] = set()
+    todo = list(start)
+    while todo:
+        module = todo.pop()
+        if module not in seen:
+            seen.add(module)
+            todo += graph.get(module, set())
+    return seen
+
+
+def _third_party(module: str) -> set[str]:
+    """The top-level packages outside the project that `module` imports."""
+    path = ROOT.joinpath(*module.split(".")).with_suffix(".py")
+    path = path if path.is_file() else path.with_suffix("") / "__init__.py"
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.add(node.module.split(".")[0])
+    return found
+
+
+def test_reporting_reads_the_record_not_the_run_machinery() -> None:
+    """The reports read the typed record; what they import, all the way down, is neither the driver, the budget,
+    restores in flight, the plugin, nor pytest: writing a record's reports never needs a run."""
+    graph = _graph()
+    reporting = {module for module in graph if module.startswith("reporting")}
+    needed = _closure(reporting, graph)
+    assert "run.record" in needed
+    machinery = {"run.driver", "run.budget", "run.inflight", "run.progress", "run.configuration"}
+    assert sorted(needed & machinery) == []
+    assert sorted(module for module in needed if module.startswith(("plugin", "suite"))) == []
+    assert sorted(module for module in needed if "pytest" in _third_party(module)) == []

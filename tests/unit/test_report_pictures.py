@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
-from typing import Any
+from collections import Counter
 
 import pytest
 
-from restore_contract.checks.coverage import coverage
 from restore_contract.reporting.pictures import coverage_svg, timeline_svg
+from restore_contract.run.coverage import coverage
+from restore_contract.run.record import RunRecord
+from restore_contract.run.report import Restore
 
 SVG = "{http://www.w3.org/2000/svg}"
 # pygal's estimate of a character's width (its fonts are monospaced: DejaVu Sans Mono, Liberation Mono, 0.6 em)
@@ -61,10 +63,8 @@ def _red(rgb: tuple[int, int, int]) -> bool:
     return red > green and red > blue
 
 
-def _restores(*oks: bool) -> dict[str, Any]:
-    return {
-        "restores": [{"target": f"db_{n}", "started_s": 1.0 + n, "seconds": 2.0, "ok": ok} for n, ok in enumerate(oks)]
-    }
+def _restores(*oks: bool) -> RunRecord:
+    return RunRecord(restores=[Restore(f"db_{n}", started_s=1.0 + n, seconds=2.0, ok=ok) for n, ok in enumerate(oks)])
 
 
 @pytest.mark.parametrize(
@@ -87,8 +87,10 @@ def test_each_legend_entry_has_its_lines_colour_verified_green_failed_red(oks: t
 
 def test_every_coverage_label_is_whole_and_inside_the_picture() -> None:
     causes = {"started: verified end to end": 130, "target-missing": 78, "body-malformed": 30}
-    table = coverage(causes, {"target": True, "backup": True, "data": True})
-    svg = coverage_svg({"coverage": table})
+    record = RunRecord(causes=Counter(causes), capabilities={"target": True, "backup": True, "data": True})
+    table = record.coverage
+    assert table == coverage(causes, {"target": True, "backup": True, "data": True})
+    svg = coverage_svg(record)
     root = ET.fromstring(svg)
     _, _, width, _ = (float(value) for value in (root.get("viewBox") or "").split())
     plot = next(g for g in root.iter(f"{SVG}g") if g.get("class") == "plot")
@@ -99,7 +101,7 @@ def test_every_coverage_label_is_whole_and_inside_the_picture() -> None:
     axis = next(g for g in plot.iter(f"{SVG}g") if g.get("class") == "axis y")
     labels = {text.text: float(text.get("x", "0")) for text in axis.iter(f"{SVG}text") if text.text}
     for row in table:
-        label = f"{row['answer']} {row['cause']}"
+        label = f"{row.answer} {row.cause}"
         assert label in labels, f"{label!r} is not whole in coverage.svg: {sorted(labels)}"
         end = left + labels[label]  # the label ends here (text-anchor: end) and starts its width to the left
         assert end - len(label) * CHAR_WIDTH * font >= 0, f"{label!r} starts left of the picture"

@@ -3,25 +3,24 @@ run's verdict by people and CI pages, from the run's record as write_reports wri
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord
 from restore_contract.reporting.write import Destinations, write_reports
+from restore_contract.run.record import RunRecord
+from restore_contract.run.report import Outcome
 
 FAILED_TEST = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_the_data"
 ERRORED = "restore_contract/suite/test_lifecycle.py::test_lifecycle"
 
 
-def _record(exit_status: int, **fields: object) -> dict[str, object]:
-    record = RunRecord(exit_status=exit_status, target={"name": "emulator"}, profile="ci", **fields)  # type: ignore[arg-type]
-    record.coverage = coverage(record.causes, record.capabilities, record.setup_failed, record.interrupted)
-    return record.to_json()
+def _record(exit_status: int, **fields: object) -> RunRecord:
+    return RunRecord(exit_status=exit_status, target={"name": "emulator"}, profile="ci", **fields)  # type: ignore[arg-type]
 
 
-def _summary(tmp_path: Path, record: dict[str, object]) -> list[str]:
+def _summary(tmp_path: Path, record: RunRecord) -> list[str]:
     write_reports(Destinations(tmp_path, step_summary=tmp_path / "step-summary.md"), record)
     return (tmp_path / "summary.md").read_text(encoding="utf-8").splitlines()
 
@@ -33,9 +32,9 @@ def test_a_failed_run_is_never_reported_as_passed(
     step_summary = tmp_path / "step-summary.md"
     skipped = "restore_contract/suite/test_conflicts.py::test_held_provisioning"
     failed = {
-        FAILED_TEST: {"outcome": "failed", "violated": ["restore_replaces_data"]},
-        skipped: {"outcome": "skipped", "skip_reason": "needs the emulator's control plane"},
-        ERRORED: {"outcome": "error", "error": "TimeoutError: the lifecycle model's own timeout"},
+        FAILED_TEST: Outcome("failed", violated=("restore_replaces_data",)),
+        skipped: Outcome("skipped", skip_reason="needs the emulator's control plane"),
+        ERRORED: Outcome("error", error="TimeoutError: the lifecycle model's own timeout"),
     }
     lines = _summary(tmp_path, _record(exit_status, tests=failed, failures={FAILED_TEST: "curl -X POST …"}))
     assert lines[0] == f"# Restore contract run: FAILED (exit {exit_status})"
@@ -67,8 +66,8 @@ def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated
             budget_s=60.0,
             elapsed_s=58.5,
             verified_in_background=7,
-            lifecycle={"restores answered 200": 3},
-            deviations={"400 for invalid input": 2, "405 for an empty id": 5},
+            lifecycle=Counter({"restores answered 200": 3}),
+            deviations=Counter({"400 for invalid input": 2, "405 for an empty id": 5}),
         ),
     )
     assert page[2].startswith("Target **emulator**, 2 workers, profile **ci** (seed 7), 0 requests")

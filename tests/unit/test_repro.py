@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from restore_contract.checks.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
 from restore_contract.commands import develop
+from restore_contract.run.repro import DEV, ROOT, Invocation, reproduce, rerun_command, rerun_id
 
 NODE = "restore_contract/suite/test_properties.py::test_missing_backup_is_404"
 

@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from restore_contract.checks.driver import Driver, restore_case
-from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.restore import RESTORE_CHECKS
 from restore_contract.checks.violation import ContractViolation
 from restore_contract.contracts import RestoreWorld, TargetState, matches_database_id
 from restore_contract.dataset.golden import fixture_data
 from restore_contract.emulator import Fault
 from restore_contract.emulator.faults import CAUGHT_BY
+from restore_contract.run.driver import Driver, restore_case
+from restore_contract.run.inflight import InFlight
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.pool import Pool
 from tests.unit.emulated import backup_of, body, emulated_driver

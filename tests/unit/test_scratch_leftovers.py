@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord, render
 from restore_contract.reporting.markdown import markdown
+from restore_contract.run.record import RunRecord, render
 from restore_contract.targets.base import Target, Traffic
 from restore_contract.targets.pool import Pool
 
@@ -34,9 +33,8 @@ def test_a_scratch_database_that_could_not_be_deleted_is_a_leftover_saying_why()
     assert pool.scratch == [], "each was tried once"
     assert pool.delete_scratch() == []
     record = RunRecord(leftovers=leftovers, target={"name": "live"})
-    record.coverage = coverage(record.causes, record.capabilities, record.setup_failed, record.interrupted)
     red = [text for text, colour in render(record) if colour == "red"]
     assert any("db_cfails: DELETE answered 500" in text for text in red), red
-    page = markdown(record.to_json(), [])
+    page = markdown(record, [])
     assert "- scratch database NOT deleted, remove it by hand: db_clost: connection reset" in page
     target.close()

@@ -1,16 +1,14 @@
-"""The terminal's summary of a run (checks/record.py `render`), from the run record alone: every figure the README
+"""The terminal's summary of a run (run/record.py `render`), from the run record alone: every figure the README
 lists, in words, only when there is something to say; and the record of a run that did nothing says nothing."""
 
 from __future__ import annotations
 
-import dataclasses
+from collections import Counter
 
-from restore_contract.checks.coverage import coverage
-from restore_contract.checks.record import RunRecord, merge, render
+from restore_contract.run.record import RunRecord, merge, render
 
 
 def _text(record: RunRecord) -> list[str]:
-    record.coverage = coverage(record.causes, record.capabilities, record.setup_failed, record.interrupted)
     return [text for text, _ in render(record)]
 
 
@@ -30,8 +28,8 @@ def test_the_summary_says_each_figure_of_the_run() -> None:
         in_flight_average=1.5,
         in_flight_most=3,
         partial=True,
-        deviations={"400 for invalid input": 1, "405 for an empty id": 4},
-        lifecycle={"restores answered 200": 3},
+        deviations=Counter({"400 for invalid input": 1, "405 for an empty id": 4}),
+        lifecycle=Counter({"restores answered 200": 3}),
         failures={"restore_contract/suite/test_x.py::t": "curl -X POST …"},
     )
     lines = _text(record)
@@ -61,7 +59,7 @@ def test_a_run_that_did_nothing_reports_zeros_and_no_figure_it_did_not_measure()
     assert all(colour == "yellow" for text, colour in coloured.items() if "NOT CHECKED" in text), "unchecked: yellow"
     assert {colour for text, colour in coloured.items() if "NOT CHECKED" not in text} == {None}
     assert not any(line.startswith("INTERRUPTED") for line in lines)
-    stopped = render(RunRecord(target={"name": "live"}, interrupted="SIGTERM", coverage=empty.coverage))
+    stopped = render(RunRecord(target={"name": "live"}, interrupted="SIGTERM"))
     assert ("INTERRUPTED by SIGTERM: below is what it reached before it stopped", "red") in stopped
     measured = {k: v for k, v in empty.to_json().items() if isinstance(v, int | float) and not isinstance(v, bool)}
     assert measured == dict.fromkeys(measured, 0) | {"exit_status": 0, "workers": 1}, measured
@@ -71,7 +69,7 @@ def test_a_run_that_did_nothing_reports_zeros_and_no_figure_it_did_not_measure()
 
 def test_one_workers_record_merges_into_itself_and_a_setup_failure_of_any_worker_is_the_runs() -> None:
     one = RunRecord(target={"name": "emulator"}, requests=3, capabilities={"data": True, "backup": False})
-    assert dataclasses.replace(merge([one]), coverage=[]) == one
+    assert merge([one]) == one
     failed = RunRecord(setup_failed="a database never became ready")
     assert merge([RunRecord(), failed]).setup_failed == "a database never became ready"
     assert merge([one, RunRecord(capabilities={"data": False, "backup": False})]).capabilities == {

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from restore_contract.checks.budget import budget_seconds
-from restore_contract.checks.coverage import NEEDS
+from restore_contract.run.budget import budget_seconds
+from restore_contract.run.coverage import NEEDS
 from restore_contract.settings import Settings
 from restore_contract.targets.base import TargetConfigurationError
 from restore_contract.targets.cassettes import Cassette, check_recordable, check_replayable

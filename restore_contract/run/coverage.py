@@ -81,32 +81,46 @@ def capabilities(pool: Pool) -> dict[str, bool]:
 BUDGET_OR_TIMING = "not reached by this run's examples (budget or timing)"
 
 
+@dataclass(frozen=True)
+class Covered:
+    """A row of the coverage table as a run found it: a documented answer and cause, how often this run exercised
+    it, and, when never, why not."""
+
+    answer: str
+    cause: str
+    exercised: int
+    why_not: str
+
+    @property
+    def label(self) -> str:
+        """The answer and its cause, as the table and the picture name the row."""
+        return f"{self.answer} {self.cause}"
+
+
 def coverage(
     causes: Mapping[str, int],
     has: Mapping[str, bool],
     setup_failed: str | None = None,
     interrupted: str | None = None,
-) -> list[dict[str, object]]:
+) -> list[Covered]:
     """Each row with how often it was exercised and, when never, why: the run's setup failing, the first missing
     need, the run stopped early (`interrupted`: by what), else the budget."""
     unreached = f"the run was interrupted ({interrupted}) first" if interrupted else BUDGET_OR_TIMING
-    table = []
+    table: list[Covered] = []
     for row in ROWS:
         count = causes.get(row.counted_as, 0)
         missing = [NEEDS[need] for need in row.needs if not has.get(need, False)]
         why = "" if count else (missing[0] if missing else unreached)
         if not count and setup_failed:
             why = f"the run's setup failed: {setup_failed}"
-        table.append({"answer": row.answer, "cause": row.cause, "exercised": count, "why_not": why})
+        table.append(Covered(row.answer, row.cause, count, why))
     return table
 
 
-def render(table: list[dict[str, object]]) -> list[str]:
-    width = max(len(f"{line['answer']} {line['cause']}") for line in table)
+def render(table: list[Covered]) -> list[str]:
+    width = max(len(row.label) for row in table)
     lines = ["documented behaviour coverage (answer, cause: times exercised; why not):"]
-    for line in table:
-        label = f"{line['answer']} {line['cause']}".ljust(width)
-        lines.append(
-            f"  {label}  {line['exercised']:>5}" + (f"  NOT CHECKED: {line['why_not']}" if line["why_not"] else "")
-        )
+    for row in table:
+        label = row.label.ljust(width)
+        lines.append(f"  {label}  {row.exercised:>5}" + (f"  NOT CHECKED: {row.why_not}" if row.why_not else ""))
     return lines

@@ -23,13 +23,9 @@ import httpx
 from schemathesis.core.failures import FailureGroup
 from schemathesis.generation.case import Case
 
-from restore_contract.checks.budget import Budget, StopExamples
 from restore_contract.checks.builtin import RESTORE as RESTORE_KIND
 from restore_contract.checks.builtin import SCAFFOLDING, checks_for
-from restore_contract.checks.inflight import InFlight
 from restore_contract.checks.probe import OTHER, OWN, Before, OtherWorkspace, Probe
-from restore_contract.checks.report import RunReport, Tally
-from restore_contract.checks.repro import curl, explain_failure
 from restore_contract.checks.restore import (
     RESTORE_CHECKS,
     Observation,
@@ -37,9 +33,14 @@ from restore_contract.checks.restore import (
     restore_answers_the_arranged_world,
 )
 from restore_contract.checks.schema import SCHEMA
+from restore_contract.checks.tally import Tally
 from restore_contract.checks.violation import ContractViolation, property_of
 from restore_contract.contracts import RESTORE, RestoreWorld, encode_segment, operations
 from restore_contract.dataset.tables import Tables
+from restore_contract.run.budget import Budget, StopExamples
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.record import RunRecord
+from restore_contract.run.repro import curl, explain_failure
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
 from restore_contract.targets.pool import Pool
@@ -83,12 +84,15 @@ class Driver:
         self,
         target: Target,
         pool: Pool,
-        report: RunReport,
+        report: RunRecord,
         inflight: InFlight | None = None,
         budget: Budget | None = None,
     ) -> None:
         self.target = target
         self.pool = pool
+        # The run's record: what each request's checks counted goes into it. Named `report` as before: the
+        # lifecycle state machine reads it, and Hypothesis seeds a derandomized state machine from its source, so a
+        # rename would change the examples and the recorded cassette would no longer replay.
         self.report = report
         self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
         self.budget = budget or Budget(seconds=None)

@@ -6,7 +6,7 @@ time one test did not need goes to those after it. A test whose share is spent s
 example while the run's budget lasts; once the run's budget is spent nothing new starts: a test still running stops
 before its next request, and a test not started yet is skipped, saying so (the plugin). So a run ends within its
 budget (its setup counted: the clock starts with the run) plus the restores still in flight at its end, which are
-verified, not dropped. A share ends early enough to verify the restores still in flight (checks/inflight.py) before
+verified, not dropped. A share ends early enough to verify the restores still in flight (run/inflight.py) before
 the test ends: the slowest verification seen so far is kept aside for them, and for the run's last ones.
 """
 
@@ -33,14 +33,14 @@ class StopExamples(Skipped):  # Hypothesis lets pytest's skip pass straight thro
 @dataclass
 class Budget:
     seconds: float | None  # None: no budget, the profile's example counts alone size the run
-    started: float = field(default_factory=time.monotonic)  # when the run started (plugin/run.py: before its setup)
+    started: float = field(default_factory=time.monotonic)  # when the run started (plugin/session.py: before its setup)
     deadline: float | None = None  # the current test's share ends here
     sent: int = 0  # requests the current test has sent through the driver
     slowest_verification: float = 0.0
     cut_short: list[str] = field(default_factory=list)  # tests stopped by their share, for the summary
     shares: dict[str, float] = field(default_factory=dict)  # test → the seconds its share gave it, for the record
     # The test whose share runs now (None between tests), for the progress line, which is written from a thread
-    # of its own and so cannot read the test's context (checks/driver.py's CURRENT_TEST).
+    # of its own and so cannot read the test's context (run/driver.py's CURRENT_TEST).
     running: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
