@@ -37,7 +37,7 @@ class RunSettings:
         return self.values.profile
 
 
-def check_settings(values: Settings, *, preflight: bool = True) -> RunSettings:
+def check_settings(values: Settings, *, preflight: bool) -> RunSettings:
     """The run's settings, checked as a whole; TargetConfigurationError (one line) on the first mistake.
     `preflight`: check a live target's settings against the server (reads only)."""
     live = values.target == "live"

@@ -69,14 +69,14 @@ def running(test: str) -> Iterator[None]:
 
 @dataclasses.dataclass(frozen=True)
 class Asked:
-    """How the caller asked a case to be sent (`Driver.send`'s keywords)."""
+    """How the caller asked a case to be sent (`Driver.send`'s keywords, whose defaults are the only ones)."""
 
-    raw_body: bytes | None = None
-    token: str | None = None
-    authenticated: bool = True
-    world: RestoreWorld | None = None
-    while_recovering: Callable[[], object] | None = None
-    inline: bool = False
+    raw_body: bytes | None
+    token: str | None
+    authenticated: bool
+    world: RestoreWorld | None
+    while_recovering: Callable[[], object] | None
+    inline: bool
 
 
 class Driver:

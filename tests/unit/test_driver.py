@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -339,3 +340,22 @@ def test_with_background_verification_a_refused_restore_is_judged_at_once_and_no
         assert response.status_code == 404
         assert driver.inflight.counts.started == 0
         assert driver.report.checked["a rejected restore changes nothing"] == 1
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_restore_whose_answer_breaks_only_a_builtin_check_is_a_failed_restore(
+    workers: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 200 that the restore checks accept but the contract's own checks do not (its body, its headers): the restores
+    timeline says it failed, and with background verification nothing is left verifying a restore already failed."""
+
+    def broken_answer(self: Driver, case: Any, response: httpx.Response, kind: str) -> list[tuple[str, str]]:
+        return [("restore_body_matches_the_contract", "the body does not match")] if kind == "restore" else []
+
+    monkeypatch.setattr(Driver, "_builtin_failures", broken_answer)
+    with emulated_driver(InFlight(workers=workers)) as driver, running(TEST):
+        target, sent = a_restore(driver)
+        with pytest.raises(ContractViolation, match="restore_body_matches_the_contract"):
+            driver.send(restore_case(target, sent))
+        assert driver.inflight.counts.started == 0
+        assert [restore.ok for restore in driver.report.restores] == ([False] if workers == 1 else [])

@@ -5,9 +5,12 @@ The preflight reads a server that answers like the API (GET only)."""
 from __future__ import annotations
 
 import contextlib
+import http.server
 import json
+import threading
 from typing import Any
 
+import httpcore
 import httpx
 import pytest
 
@@ -342,7 +345,53 @@ def test_the_other_tokens_never_show_in_the_settings_repr() -> None:
 
 def test_every_token_the_settings_give_is_blanked_out_of_what_the_run_writes() -> None:
     """README: the token redacted in every failure, cassette and rerun line, and the other principals' too."""
-    tokens = {"PRISMA_API_TOKEN": "the-service-token-1", "PRISMA_CONTRACT_NO_ADMIN_TOKEN": "the-no-admin-token-2"}
+    tokens = {
+        "PRISMA_API_TOKEN": "the-service-token-1",
+        "PRISMA_CONTRACT_NO_ADMIN_TOKEN": "the-no-admin-token-2",
+        "PRISMA_CONTRACT_OTHER_WORKSPACE_TOKEN": "the-other-workspace-token-3",
+    }
     LiveSettings.from_settings(read({"PRISMA_API_URL": URL, **tokens}))
     for token in tokens.values():
         assert scrub_text(f"curl -H 'authorization: Bearer {token}'") == f"curl -H 'authorization: Bearer {REDACTED}'"
+
+
+@pytest.mark.parametrize("failures", [1, 2])
+def test_a_connection_that_fails_to_open_is_opened_once_more_and_no_more(
+    failures: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A connection that could not be opened sent nothing, so trying once more is safe for any request, a restore
+    included; a second failure is the run's error at once (a wrong URL or a server down is one line, not a wait)."""
+
+    class Answers(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Answers)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    opened = httpcore.SyncBackend.connect_tcp
+    attempts: list[int] = []
+
+    def flaky(self: httpcore.SyncBackend, *args: Any, **kwargs: Any) -> httpcore.NetworkStream:
+        attempts.append(1)
+        if len(attempts) <= failures:
+            raise httpcore.ConnectError("connection refused")
+        return opened(self, *args, **kwargs)
+
+    monkeypatch.setattr(httpcore.SyncBackend, "connect_tcp", flaky)
+    target = live_target(LiveSettings(f"http://127.0.0.1:{server.server_port}", "t"), preflight=False)
+    try:
+        if failures == 1:
+            assert target.client().get("/v1/projects").status_code == 200
+        else:
+            with pytest.raises(httpx.ConnectError):
+                target.client().get("/v1/projects")
+        assert len(attempts) == 2
+    finally:
+        target.close()
+        server.shutdown()
+        server.server_close()

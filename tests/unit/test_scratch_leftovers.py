@@ -23,12 +23,12 @@ def _server(request: httpx.Request) -> httpx.Response:
 def test_a_scratch_database_that_could_not_be_deleted_is_a_leftover_saying_why() -> None:
     target = Target("live", "https://api.example", "t", Traffic(httpx.MockTransport(_server)), 1.0, project_id="p")
     pool = Pool(target)
-    pool.scratch = [*ANSWERS, "db_clost"]
+    pool.scratch = ["db_clost", *ANSWERS]  # a lost connection first: the others are still deleted
     leftovers = pool.delete_scratch()
     assert leftovers == [
+        "db_clost: connection reset",
         "db_cfails: DELETE answered 500",
         "db_cbusy: DELETE answered 409",
-        "db_clost: connection reset",
     ]
     assert pool.scratch == [], "each was tried once"
     assert pool.delete_scratch() == []
