@@ -85,3 +85,16 @@ def test_summary_md_says_how_the_run_used_its_workers_time_and_what_it_tolerated
     unbudgeted = _summary(tmp_path, _record(0, verified_in_background=2, elapsed_s=3.0))
     ran = "Ran 3.0 s (budget: none); restores verified in the background: 2"
     assert any(line.startswith(ran) for line in unbudgeted)
+
+
+def test_summary_md_gives_each_failed_test_its_rerun_command_and_none_an_empty_one(tmp_path: Path) -> None:
+    """A failure in summary.md says how to run that test again, as the terminal does; one without a command (a
+    failure outside a contract test's call) gets no empty block."""
+    again = f"PRISMA_CONTRACT_PROFILE=ci python3 dev.py contract {FAILED_TEST} -x"
+    tests = {
+        FAILED_TEST: Outcome("failed", ("restore_finishes_with_backup_data",), reproduce=again),
+        ERRORED: Outcome("error", error="RuntimeError: set-up failed"),
+    }
+    lines = _summary(tmp_path, _record(1, tests=tests))
+    assert f"    {again}" in lines
+    assert lines.count("  - reproduce:") == 1
