@@ -15,15 +15,20 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_mutation", ROOT / "bench" / "mutation.py")
+def _script(name: str, file: str) -> ModuleType:
+    """A bench script, loaded by its path (bench/ is scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / file)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
+    sys.modules[spec.name] = module  # its dataclasses look their module up by name
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def bench() -> ModuleType:
+    return _script("bench_mutation", "mutation.py")
 
 
 class Spec:
@@ -168,12 +173,7 @@ def test_a_run_stored_under_a_modules_old_path_combines_under_its_new_one(bench:
 
 @pytest.fixture(scope="module")
 def tests_command() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_mutation_tests", ROOT / "bench" / "mutation_tests.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _script("bench_mutation_tests", "mutation_tests.py")
 
 
 PLAN: dict[str, Any] = {
