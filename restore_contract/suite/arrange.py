@@ -11,10 +11,19 @@ from typing import Any
 import pytest
 from hypothesis import strategies as st
 
+from restore_contract.contracts import RestoreWorld
 from restore_contract.run.driver import Driver
 from restore_contract.targets.pool import Pool
 
 indices = st.integers(min_value=0, max_value=1_000)
+# A body too malformed for its source to mean anything: what it names decides nothing.
+MALFORMED_BODY = RestoreWorld(
+    body_well_formed=False,
+    source_type_is_backup=None,
+    source_database_exists=None,
+    backup_exists=None,
+    backup_status=None,
+)
 
 
 def pick(items: list[str], index: int, what: str = "restorable databases") -> str:

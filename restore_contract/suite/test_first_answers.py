@@ -28,7 +28,7 @@ from restore_contract.dataset.golden import fixture_data
 from restore_contract.dataset.tables import canonical
 from restore_contract.run.driver import Driver, read_case, restore_case
 from restore_contract.strategies.payloads import RawBody
-from restore_contract.suite.arrange import own_backup, pick, settled, valid_body
+from restore_contract.suite.arrange import MALFORMED_BODY, own_backup, pick, settled, valid_body
 from restore_contract.suite.test_authorization import own_scratch, send_restore, token_of
 from restore_contract.suite.test_id_probes import PROBES, nothing_named, probe_id
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
@@ -124,14 +124,7 @@ def test_another_source_type_is_422(driver: Driver, pool: Pool) -> None:
 
 def test_a_body_that_is_not_json_is_422(driver: Driver, pool: Pool) -> None:
     """Not JSON, and not even UTF-8: 422 (a 400 tolerated and reported), never a 5xx, nothing changed."""
-    malformed = RestoreWorld(
-        body_well_formed=False,
-        source_type_is_backup=None,
-        source_database_exists=None,
-        backup_exists=None,
-        backup_status=None,
-    )
-    restore(driver, settled(driver, pool, 0), RawBody(b'{"source": \xff\xfe'), malformed)
+    restore(driver, settled(driver, pool, 0), RawBody(b'{"source": \xff\xfe'), MALFORMED_BODY)
 
 
 def test_a_backup_not_completed_is_422(driver: Driver, pool: Pool) -> None:

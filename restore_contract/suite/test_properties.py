@@ -31,7 +31,7 @@ from restore_contract.dataset.tables import canonical
 from restore_contract.run.driver import ARRANGED, Driver, restore_case
 from restore_contract.strategies.ids import invalid_database_ids, valid_database_ids
 from restore_contract.strategies.payloads import RawBody, invalid_restore_bodies, not_backup, restore_bodies_for
-from restore_contract.suite.arrange import indices, own_backup, pick, settled, unguarded, valid_body
+from restore_contract.suite.arrange import MALFORMED_BODY, indices, own_backup, pick, settled, unguarded, valid_body
 from restore_contract.targets.pool import Pool
 
 # Naming a backup that is not among the named database's: 'not found'.
@@ -95,14 +95,7 @@ def test_malformed_body_is_422(driver: Driver, pool: Pool, target_index: int, bo
     A body whose only fault is its source type names ids this test did not arrange (their existence may decide
     the answer first): the oracle judges it on the world the API shows, as for every restore."""
     facts = describe_body(body.content) if isinstance(body, RawBody) else describe_json(body)
-    malformed = RestoreWorld(
-        body_well_formed=False,
-        source_type_is_backup=None,
-        source_database_exists=None,
-        backup_exists=None,
-        backup_status=None,
-    )
-    restore(driver, settled(driver, pool, target_index), body, None if facts.well_formed else malformed)
+    restore(driver, settled(driver, pool, target_index), body, None if facts.well_formed else MALFORMED_BODY)
 
 
 @given(index=indices, target_index=indices, other_index=indices)
