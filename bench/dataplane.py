@@ -5,9 +5,9 @@
 
 - startup: a fresh process starting the embedded cluster (initdb + server; what every emulator pays once),
   and `python -m restore_contract.emulator` until its "data: ... ready in" line, each the median of --starts runs;
-- per operation, the median and p90 of --repeat runs on one plane: create a database, take a backup
-  (template copy), restore (drop + copy back + grants), a fresh login with an issued connection string,
-  and a data read through a kept session; the same restore on the in-memory plane for comparison.
+- per operation, the median and p90 of --repeat runs on one plane: create a database, take a backup (a logical
+  snapshot of the tables), restore (end sessions, replace the tables), a fresh login with an issued connection
+  string, and a data read through a kept session; the same restore on the in-memory plane for comparison.
 
 Prints a table and writes bench/results/dataplane.json.
 """
@@ -36,8 +36,11 @@ from restore_contract.harness.server import REPO, start_server
 from restore_contract.targets.data import PostgresAccess
 
 READY = re.compile(r"^data: .* \(ready in ([\d.]+) s\)")
-COLD_START = "import time; t = time.perf_counter(); from emulator.dataplane.cluster import embedded_cluster; " \
-    "embedded_cluster(); print(time.perf_counter() - t)"  # fmt: skip
+COLD_START = (
+    "import time; t = time.perf_counter(); "
+    "from restore_contract.emulator.dataplane.cluster import embedded_cluster; "
+    "embedded_cluster(); print(time.perf_counter() - t)"
+)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -86,8 +89,8 @@ def operations(repeat: int) -> dict[str, dict[str, float]]:
         backup = plane.snapshot("target")
         figures = {
             "create database": timed(lambda: plane.create_database(f"db{next(counter)}"), repeat),
-            "take a backup (template copy)": timed(lambda: plane.snapshot("target"), repeat),
-            "restore (drop, copy back, grants)": timed(lambda: plane.restore("target", backup), repeat),
+            "take a backup (logical snapshot)": timed(lambda: plane.snapshot("target"), repeat),
+            "restore (end sessions, replace tables)": timed(lambda: plane.restore("target", backup), repeat),
             "fresh login (scram)": timed(lambda: access.login(secret), repeat),
             "read the data (kept session)": timed(lambda: access.read(secret), repeat),
         }

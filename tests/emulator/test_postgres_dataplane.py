@@ -95,7 +95,7 @@ def test_a_backup_is_a_snapshot_later_writes_do_not_change(pg: Api) -> None:
     seeded = pg.seed(project, BACKED_UP)
     pg.write(seeded.database_id, WRITTEN_LATER)
     size = pg.list_backups(seeded.database_id).json()["data"][0]["size"]
-    assert size > 0  # the snapshot database's real size
+    assert size > 0  # the backed-up database's real size
 
     assert pg.restore(seeded.database_id, seeded.source).status_code == 200
     assert pg.status(seeded.database_id) == "ready"
@@ -114,7 +114,7 @@ def test_closing_a_plane_drops_its_databases_and_roles() -> None:
         " (SELECT count(*) FROM pg_roles WHERE rolname LIKE %s)"
     )
     with cluster.connect() as admin:
-        assert admin.execute(count, [prefix, prefix]).fetchone() == (2, 2)  # database + snapshot; login + owner
+        assert admin.execute(count, [prefix, prefix]).fetchone() == (1, 2)  # database (a backup is rows); login, owner
         plane.shutdown()
         assert admin.execute(count, [prefix, prefix]).fetchone() == (0, 0)
 
