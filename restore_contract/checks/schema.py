@@ -12,7 +12,9 @@ from pathlib import Path
 
 import schemathesis
 
+from restore_contract.compat import memoize_config_lookups
 from restore_contract.contracts import OPENAPI_PATH
 
 CONFIG_PATH = Path(__file__).resolve().parent / "schemathesis.toml"  # package data: there from an install too
 SCHEMA = schemathesis.openapi.from_path(str(OPENAPI_PATH), config=schemathesis.Config.from_path(CONFIG_PATH))
+memoize_config_lookups(SCHEMA.config)

@@ -21,6 +21,7 @@ __all__ = [
     "distinct_node_ids",
     "index_cassette",
     "local_constants",
+    "memoize_config_lookups",
     "save_cassette",
     "tear_down_session_fixtures",
     "terminal_fd",
@@ -99,3 +100,28 @@ def local_constants(enabled: bool) -> None:
     else:
         empty = type(providers._local_constants)()
         providers._get_local_constants = lambda: empty
+
+
+CONFIG_LOOKUPS = ("checks_config_for", "generation_for", "phases_for")
+
+
+def memoize_config_lookups(config: Any) -> None:
+    """Have a schemathesis 4 project config answer each per-operation lookup once.
+
+    `checks_config_for`, `generation_for` and `phases_for` merge the config's hierarchy anew (`from_hierarchy`) on
+    every call: for every generated case and every validated response, ~4 % of a default run's CPU. The config does
+    not change during a run, so each answer is kept per (operation, phase), on this config object only. They are
+    public methods: if schemathesis renamed one, `getattr` fails here, at import.
+    """
+    for name in CONFIG_LOOKUPS:
+        lookup = getattr(config, name)
+        answers: dict[tuple[str | None, str | None], Any] = {}
+
+        def remembered(*, _lookup: Any = lookup, _answers: Any = answers, **where: Any) -> Any:
+            operation = where.get("operation")
+            key = (None if operation is None else operation.label, where.get("phase"))
+            if key not in _answers:
+                _answers[key] = _lookup(**where)
+            return _answers[key]
+
+        setattr(config, name, remembered)

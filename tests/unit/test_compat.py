@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import schemathesis
 import vcr
 from hypothesis.internal.conjecture import providers
+from schemathesis.core.result import Ok
 
 from restore_contract import compat
 
@@ -69,3 +71,59 @@ def test_pytest_builds_a_functions_node_id_as_distinct_node_ids_rebuilds_it() ->
 
     rebuilt = "suite/test_schemathesis.py::test_scaffolding::test_scaffolding[GET /v1/databases/{databaseId}]"
     assert str(coerce_node_id(rebuilt)) == rebuilt
+
+
+# A project config whose answers differ by operation and by phase, so a lookup kept under the wrong key shows.
+PHASED_CONFIG = """
+[generation]
+mode = "all"
+
+[phases.fuzzing.generation]
+mode = "positive"
+
+[[operations]]
+include-operation-id = ["getV1DatabasesByDatabaseId"]
+generation.mode = "negative"
+"""
+
+
+def test_a_memoized_schemathesis_config_answers_as_before_and_merges_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from schemathesis.config import _diff_base
+
+    from restore_contract.compat import CONFIG_LOOKUPS, memoize_config_lookups
+    from restore_contract.contracts import OPENAPI_PATH
+
+    (tmp_path / "schemathesis.toml").write_text(PHASED_CONFIG, encoding="utf-8")
+    config = schemathesis.Config.from_path(tmp_path / "schemathesis.toml")
+    schema = schemathesis.openapi.from_path(str(OPENAPI_PATH), config=config)
+    fresh = schemathesis.openapi.from_path(str(OPENAPI_PATH), config=config).config
+    memoize_config_lookups(schema.config)
+    operations = [result.ok() for result in schema.get_all_operations() if isinstance(result, Ok)]
+    answers = set()
+    for _ in range(2):  # the second round is answered from what the first kept
+        for operation in operations:
+            for phase in (None, "examples", "fuzzing"):
+                kept = schema.config.generation_for(operation=operation, phase=phase)
+                assert kept == fresh.generation_for(operation=operation, phase=phase)
+                answers.add(tuple(kept.modes))
+                assert schema.config.checks_config_for(operation=operation, phase=phase) == fresh.checks_config_for(
+                    operation=operation, phase=phase
+                )
+            assert schema.config.phases_for(operation=operation) == fresh.phases_for(operation=operation)
+    assert len(answers) == 3  # the config's answers do differ by operation and phase
+    merges: list[type] = []
+    original = _diff_base.DiffBase.from_hierarchy.__func__  # type: ignore[attr-defined]
+
+    def counted(cls: type, configs: list[Any]) -> Any:
+        merges.append(cls)
+        return original(cls, configs)
+
+    monkeypatch.setattr(_diff_base.DiffBase, "from_hierarchy", classmethod(counted))
+    for operation in operations:
+        schema.config.checks_config_for(operation=operation, phase="fuzzing")
+        schema.config.generation_for(operation=operation, phase="fuzzing")
+        schema.config.phases_for(operation=operation)
+    assert sorted(CONFIG_LOOKUPS) == ["checks_config_for", "generation_for", "phases_for"]
+    assert merges == []  # every answer was kept from the rounds above
