@@ -3,7 +3,10 @@ data, and a restore replaces the data while every role, password and connection 
 
 from __future__ import annotations
 
+import os
+import signal
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -12,7 +15,7 @@ import pytest
 
 from restore_contract.dataset.tables import Tables, read_tables, write_tables
 from restore_contract.emulator import EmulatorConfig
-from restore_contract.emulator.dataplane.cluster import Cluster, ClusterError, embedded_cluster
+from restore_contract.emulator.dataplane.cluster import Cluster, ClusterError, _stop, embedded_cluster
 from restore_contract.emulator.dataplane.postgres import PostgresDataPlane
 
 if TYPE_CHECKING:
@@ -192,3 +195,27 @@ def _sessions_settle_at_most(secret: str, users: list[str | None], most: int) ->
             if row[0] - 1 <= most or time.monotonic() > deadline:  # minus the watcher's own session
                 return bool(row[0] - 1 <= most)
             time.sleep(0.05)
+
+
+def test_only_the_process_that_started_the_cluster_stops_it(tmp_path: Path) -> None:
+    """A forked child (the meta-tests' sessions) inherits the exit handler with the cluster it shares."""
+
+    class Server:
+        def __init__(self) -> None:
+            self.signals: list[int] = []
+
+        def poll(self) -> int | None:
+            return None if not self.signals else 0
+
+        def send_signal(self, number: int) -> None:
+            self.signals.append(number)
+
+        def wait(self, timeout: float | None = None) -> int:
+            return 0
+
+    server, home = Server(), tmp_path / "cluster"
+    home.mkdir()
+    _stop(server, home, os.getpid() + 1)  # type: ignore[arg-type]
+    assert (server.signals, home.exists()) == ([], True)
+    _stop(server, home, os.getpid())  # type: ignore[arg-type]
+    assert (server.signals, home.exists()) == ([signal.SIGINT], False)

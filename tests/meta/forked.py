@@ -6,8 +6,9 @@
 The meta-tests run the contract suite some 150 times; a fresh `python -m pytest` spends ~1.5 s of CPU importing
 pytest, its plugins, Hypothesis, schemathesis and jsonschema before it tests anything, which was half of the fault
 meta-test's time. Here the imports happen once, then each session is a `fork()`ed child running `pytest.main(args)`
-with its output in files: the same isolation as a new process (own memory, own emulator, own PostgreSQL cluster,
-own environment and working directory), without the import cost. Linux and macOS only (fork).
+with its output in files: the same isolation as a new process (own memory, own emulator, own PostgreSQL databases
+and roles, own environment and working directory), without the import cost; the children share the server's
+embedded PostgreSQL, started once. Linux and macOS only (fork).
 
 A job is {"args": [...], "output": "path"} and optionally "stderr" (a path: stderr apart from stdout), "env" (the
 child's whole environment; default: the server's), "cwd" and "timeout" (seconds, then the child is killed). Its
@@ -84,6 +85,12 @@ def _warm_up() -> None:
     import restore_contract.emulator.dataplane.postgres
     import restore_contract.run.driver
     import restore_contract.targets.pool  # noqa: F401
+    from restore_contract.emulator.dataplane.cluster import embedded_cluster
+
+    # One embedded PostgreSQL for every child (they inherit it as the process's cluster): initdb and a server start
+    # cost ~1 CPU-s, and some thirty sessions run on PostgreSQL. Each child's data plane keeps to a namespace of its
+    # own and drops it when it ends; the cluster stops with this server (the children leave it alone).
+    embedded_cluster()
 
     # What is imported now stays: the collector leaves it alone, in the children too (less to scan at every
     # collection, and pages shared with the server stay shared instead of being copied when it touches them).

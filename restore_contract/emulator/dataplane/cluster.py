@@ -151,7 +151,7 @@ def _start_embedded() -> Cluster:
         start_new_session=True,  # a Ctrl-C meant for the emulator must not stop the server under it
         preexec_fn=_die_with_parent,
     )
-    atexit.register(_stop, server, home)
+    atexit.register(_stop, server, home, os.getpid())
     cluster = Cluster(f"host={home} port={port} user=postgres dbname=postgres", Endpoint("127.0.0.1", port))
     deadline = time.monotonic() + STARTUP_TIMEOUT
     while True:
@@ -245,7 +245,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGINT)  # PR_SET_PDEATHSIG
 
 
-def _stop(server: subprocess.Popen[bytes], home: Path) -> None:
+def _stop(server: subprocess.Popen[bytes], home: Path, owner: int) -> None:
+    """Stop the server, in the process that started it only: a forked child inherits the exit handler and the
+    cluster (its databases under a namespace of their own), and must leave both to its parent and its siblings."""
+    if os.getpid() != owner:
+        return
     if server.poll() is None:
         server.send_signal(signal.SIGINT)  # fast shutdown: disconnect clients, stop cleanly
         try:
