@@ -22,11 +22,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import vcr
-from vcr.errors import CannotOverwriteExistingCassetteException
 
 from restore_contract import workspace
 from restore_contract.compat import index_cassette, save_cassette
@@ -34,6 +32,9 @@ from restore_contract.redaction import SECRET_HEADERS, scrub_body
 from restore_contract.settings import ENV
 from restore_contract.targets.base import Target, TargetConfigurationError
 from restore_contract.targets.live import LiveSettings, live_target
+
+if TYPE_CHECKING:  # vcrpy is imported by a recording or a replay only: with aiohttp's stubs it costs every run ~0.2 s
+    import vcr
 
 CASSETTES = workspace.root() / "cassettes"
 # Set to 1 (true, yes, on), a recording may replace the cassette already in its folder: what
@@ -71,6 +72,8 @@ def same_request(first: Any, second: Any) -> None:
 
 
 def _recorder(mode: str) -> vcr.VCR:
+    import vcr
+
     recorder = vcr.VCR(
         record_mode=mode,
         match_on=MATCH_ON,
@@ -241,6 +244,8 @@ class ReplayTransport(httpx.BaseTransport):
         self._cassette = cassette
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
+        from vcr.errors import CannotOverwriteExistingCassetteException
+
         try:
             return self._inner.handle_request(request)
         except CannotOverwriteExistingCassetteException as error:

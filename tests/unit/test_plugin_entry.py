@@ -55,3 +55,14 @@ def test_a_setting_the_table_refuses_stops_the_run_before_the_suites_imports(tmp
     assert "restore_contract.plugin.contract_run" not in imported
     assert not [name for name in imported if name.startswith(("restore_contract.targets", "restore_contract.checks"))]
     assert "soon" in (tmp_path / "summary.md").read_text()
+
+
+def test_a_run_that_neither_records_nor_replays_never_imports_vcrpy() -> None:
+    """vcrpy patches every HTTP library it finds at import (aiohttp's stubs among them): ~0.2 s of CPU that only a
+    recording or a replay needs."""
+    script = (
+        "import json, sys; import restore_contract.plugin.contract_run; "
+        "print(json.dumps(sorted(m for m in sys.modules if m.partition('.')[0] in ('vcr', 'aiohttp'))))"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60)
+    assert json.loads(done.stdout) == []
