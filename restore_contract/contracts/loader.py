@@ -34,9 +34,14 @@ class Operation:
         return frozenset(int(code) for code in self.raw["responses"])
 
 
+# libyaml's parser where PyYAML was built with it (the wheels are): the same documents, ~10x faster than the pure-Python
+# one, which spent ~0.3 s of every run on the contract.
+SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @cache
 def _cached_document() -> dict[str, Any]:
-    document = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    document = yaml.load(OPENAPI_PATH.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     if not isinstance(document, dict):
         raise TypeError(f"{OPENAPI_PATH} is not a mapping")
     return document
