@@ -103,15 +103,14 @@ def pytest_environment(environ: Mapping[str, str]) -> dict[str, str]:
 
 def in_parallel(args: list[str], root: Path) -> list[str]:
     """pytest-xdist's options for `test` over every test: the run is CPU-bound, and many meta-tests wait on a
-    server's clock meanwhile, so it runs on WORKERS workers (`--dist loadgroup`: tests go to whichever worker is free,
-    those of one `xdist_group` to one worker, so what their session fixture builds is built once).
+    server's clock meanwhile, so it runs on WORKERS workers (`--dist load`: tests go to whichever worker is free).
     None when the caller chose tests (a file, a test: starting workers would be most of the run) or chose a number
     of workers, a distribution or no xdist at all."""
     if any(names_tests(arg, root) for arg in args):
         return []
     if any(arg.startswith(("-n", "--numprocesses", "--dist")) or arg.endswith("no:xdist") for arg in args):
         return []
-    return ["-n", str(WORKERS), "--dist", "loadgroup"]
+    return ["-n", str(WORKERS), "--dist", "load", "--maxschedchunk", "1"]
 
 
 def _run(root: Path, *command: str) -> int:

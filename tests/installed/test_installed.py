@@ -5,13 +5,7 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from tests.installed.conftest import Installed
-
-# One worker builds the wheel and its environment (a session fixture) for all of these: `dev.py test` runs xdist with
-# `--dist loadgroup`; spread over workers, each built its own (~20 CPU-s each, pip's isolated build).
-pytestmark = pytest.mark.xdist_group("installed-wheel")
 
 
 def test_pytest_help_lists_the_suites_options_where_the_wheel_is_installed(installed: Installed) -> None:

@@ -97,7 +97,7 @@ def test_dev_runs_pytest_with_the_callers_paths(command: str, tmp_path: Path, mo
 )
 def test_every_test_runs_on_xdist_workers_unless_the_caller_chose(args: list[str], parallel: bool) -> None:
     chosen = develop.in_parallel(args, ROOT)
-    assert chosen == (["-n", str(develop.WORKERS), "--dist", "loadgroup"] if parallel else [])
+    assert chosen == (["-n", str(develop.WORKERS), "--dist", "load", "--maxschedchunk", "1"] if parallel else [])
 
 
 def test_dev_test_without_arguments_runs_on_xdist(monkeypatch: pytest.MonkeyPatch) -> None:
