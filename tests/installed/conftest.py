@@ -1,16 +1,22 @@
 """An environment the project is installed in from its wheel, as another project installs it: a new virtualenv
 that holds the wheel (no dev.py, no tests/) and sees this virtualenv's dependencies, not its editable install.
 
-Built once per session (~6 s: the wheel through pip's isolated build, the venv without pip), in a folder of its own:
-`Installed.run` starts a command of that environment in `Installed.project`, another project's folder."""
+Built once per session (~6 s: the wheel through pip's isolated build, the venv without pip), in a folder of its own,
+also under pytest-xdist: the first worker to need it builds it under a lock, the others wait and use it (a session
+fixture alone is built once per worker). `Installed.run` starts a command of that environment in `Installed.project`,
+another project's folder."""
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
 import sysconfig
 import venv
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,9 +62,14 @@ def _dependencies_of_this_venv(into: Path) -> Path:
     return into
 
 
-@pytest.fixture(scope="session")
-def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
-    scratch = tmp_path_factory.mktemp("installed")
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+        yield
+
+
+def _build(scratch: Path) -> Installed:
     wheel = _build_wheel(scratch / "wheel", scratch)
     environment = scratch / "venv"
     venv.create(environment, with_pip=False)
@@ -73,3 +84,18 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     project.mkdir()
     (project / "test_other.py").write_text(OTHER_TEST)
     return Installed(environment / "bin", project)
+
+
+@pytest.fixture(scope="session")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        return _build(tmp_path_factory.mktemp("installed"))
+    shared = tmp_path_factory.getbasetemp().parent  # every worker's basetemp is under it
+    scratch, built = shared / "installed", shared / "installed.built"
+    with _locked(shared / "installed.lock"):
+        if not built.exists():
+            shutil.rmtree(scratch, ignore_errors=True)  # a worker that failed half-way left it
+            scratch.mkdir()
+            _build(scratch)
+            built.touch()
+    return Installed(scratch / "venv" / "bin", scratch / "other-project")
