@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  ratio this/against: CPU {cpu}, wall {wall}")
     print(f"  goal: at most {GOAL['cpu_s']} CPU-s and {GOAL['wall_s']} s wall on an idle machine")
     write_json(args.output, figures)
-    print(f"written to {args.output.relative_to(REPO)}")
+    print(f"written to {args.output}")
     return 0
 
 
