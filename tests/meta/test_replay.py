@@ -62,7 +62,10 @@ def test_the_committed_cassette_replays(tmp_path: Path) -> None:
     [pytest.param(None, None, marks=pytest.mark.waits(40)), ("source-not-echoed", "restore_starts_recovering")],
 )
 def test_record_then_replay_gives_the_same_verdicts(tmp_path: Path, fault: str | None, breaks: str | None) -> None:
-    server = start_server("--no-control-plane", "--seed-golden", *(["--fault", fault] if fault else []))
+    # In memory: a recording speaks HTTP only and never logs in, so the server's data plane is not what is checked here.
+    server = start_server(
+        "--no-control-plane", "--seed-golden", "--data", "memory", *(["--fault", fault] if fault else [])
+    )
     try:
         settings = seeded_settings(server)
         live = {"PRISMA_API_URL": server.url, "PRISMA_API_TOKEN": DEFAULT_TOKEN, "PRISMA_CONTRACT_PROFILE": "replay"}
