@@ -18,6 +18,8 @@ from restore_contract.run.coverage import capabilities
 from restore_contract.run.driver import Driver
 from restore_contract.run.inflight import InFlight
 from restore_contract.run.progress import Progress, clock
+from restore_contract.run.record import busy_percent
+from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
 from restore_contract.targets.cassettes import Cassette, recording, replay_target
 from restore_contract.targets.guard import UnsafeRequestRefused
@@ -115,7 +117,8 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
     run.budget = Budget(settings.budget, started=run.record.started_at)
-    made = Driver(target, pool, run.record, run.inflight, run.budget)
+    run.utilisation = Utilisation(targets=len(pool.ready))  # the restoring phase starts: the targets are ready
+    made = Driver(target, pool, run.record, run.inflight, run.budget, run.utilisation)
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
@@ -124,6 +127,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
         # still polling then ends on the deleted database, unreported).
         for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any
             run.record.failed("in flight at the end of the run", str(left).partition("\n")[0])
+        run.utilisation.end()  # every restore verified: the restoring phase is over
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -155,7 +159,8 @@ def _progress(driver: Driver) -> str | None:
     left = budget.left
     return (
         f"{budget.running.rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
-        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed} | requests "
+        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed}, targets "
+        f"{busy_percent(driver.utilisation.busy())} busy | requests "
         f"{traffic.sent}, retries {traffic.retries} ({traffic.waited:.0f} s waited) | "
         + (f"budget left {clock(max(left, 0))}" if left is not None else "no time budget")
     )

@@ -41,6 +41,7 @@ from restore_contract.run.budget import Budget, StopExamples
 from restore_contract.run.inflight import InFlight
 from restore_contract.run.record import RunRecord
 from restore_contract.run.repro import curl, explain_failure
+from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
 from restore_contract.targets.pool import Pool
@@ -87,6 +88,7 @@ class Driver:
         report: RunRecord,
         inflight: InFlight | None = None,
         budget: Budget | None = None,
+        utilisation: Utilisation | None = None,
     ) -> None:
         self.target = target
         self.pool = pool
@@ -96,6 +98,8 @@ class Driver:
         self.report = report
         self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
         self.budget = budget or Budget(seconds=None)
+        # How busy the restore targets are kept (run/utilisation.py): from when the driver is made, the pool ready.
+        self.utilisation = utilisation or Utilisation(targets=len(pool.ready))
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
@@ -141,11 +145,14 @@ class Driver:
         __tracebackhide__ = True
         client, request, content = self._request(case, asked)
         observed = self._observe(case, content, self._token_kind(asked), asked.world)
+        sent = time.monotonic()  # a restore that answers 200 holds its target from here (run/utilisation.py)
         response = self._transmit(client, request, observed)
         meanwhile = self._while_recovering(observed, response, asked.while_recovering)
         broken = self._builtin_failures(case, response, SCAFFOLDING if observed is None else RESTORE_KIND)
         if observed is not None:
-            broken += self._judge_restore(test, observed, response, asked.inline, already_broken=bool(broken))
+            broken += self._judge_restore(
+                test, observed, response, asked.inline, already_broken=bool(broken), sent=sent
+            )
         if broken:
             raise self._violation(test, broken, response) from None
         if meanwhile is not None:
@@ -197,20 +204,33 @@ class Driver:
         return None
 
     def _judge_restore(
-        self, test: str, observed: Observation, response: httpx.Response, inline: bool, *, already_broken: bool
+        self,
+        test: str,
+        observed: Observation,
+        response: httpx.Response,
+        inline: bool,
+        *,
+        already_broken: bool,
+        sent: float | None = None,
     ) -> list[tuple[str, str]]:
         """The restore checks: those that wait for the end of a recovery go to the background when restores are
-        verified there (and the answer broke nothing yet), the others run now; a 200 verified now is reported."""
+        verified there (and the answer broke nothing yet), the others run now; a 200 verified now is reported.
+        `sent`: when the request went out (time.monotonic()), from which a 200 holds its target until verified."""
         later = [] if inline else self._verify_later(observed, response)
         started, answered = time.monotonic(), self.report.since_start()
+        restored = response.status_code == 200 and observed.before.target is not None
+        held = self.utilisation.sent(started if sent is None else sent) if restored else None
         broken = _restore_failures(observed, response, [check for check in RESTORE_CHECKS if check not in later])
         self.report.merge(observed.tally)
         failed = bool(broken) or already_broken
-        if response.status_code == 200 and observed.before.target is not None and not later:
+        if restored and not later:
             self.budget.verified_in(time.monotonic() - started)
             self.report.restored(observed.before.target_id, answered, ok=not failed)
         if later and not failed:
-            self._start_verifying(test, observed, response, later, answered)
+            assert held is not None, "only a 200 into a target is verified later"
+            self._start_verifying(test, observed, response, later, answered, held)
+        elif held is not None:
+            self.utilisation.verified(held)
         return broken
 
     def free_target(self, candidates: Sequence[str]) -> str:
@@ -282,13 +302,20 @@ class Driver:
         return [check for check in RESTORE_CHECKS if check.waits]
 
     def _start_verifying(
-        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck], answered: float
+        self,
+        test: str,
+        observed: Observation,
+        response: httpx.Response,
+        checks: list[RestoreCheck],
+        answered: float,
+        held: int,
     ) -> None:
         later = dataclasses.replace(observed, tally=Tally())
 
         def verify() -> ContractViolation | None:
             started = time.monotonic()
             broken = _restore_failures(later, response, checks)
+            self.utilisation.verified(held)
             if self.inflight.abandoned:  # the run was interrupted meanwhile: nothing it found is reported
                 return None
             self.report.merge(later.tally)
