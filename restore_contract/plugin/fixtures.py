@@ -17,6 +17,7 @@ from restore_contract.run.configuration import RunSettings
 from restore_contract.run.coverage import capabilities
 from restore_contract.run.driver import Driver
 from restore_contract.run.inflight import InFlight
+from restore_contract.run.keepbusy import KeepBusy
 from restore_contract.run.progress import Progress, clock
 from restore_contract.run.record import busy_percent
 from restore_contract.run.utilisation import Utilisation
@@ -119,10 +120,15 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     run.budget = Budget(settings.budget, started=run.record.started_at)
     run.utilisation = Utilisation(targets=len(pool.ready))  # the restoring phase starts: the targets are ready
     made = Driver(target, pool, run.record, run.inflight, run.budget, run.utilisation)
+    if run.keep_busy_owner is not None and target.concurrent and run.budget.seconds is not None and pool.backups:
+        run.keep_busy = made.keep_busy = KeepBusy(made, run.keep_busy_owner)
+        run.keep_busy.start()
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
     finally:
+        if run.keep_busy is not None:
+            run.keep_busy.close()
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
         for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any

@@ -20,6 +20,7 @@ from restore_contract.reporting.write import Destinations
 from restore_contract.run.budget import Budget
 from restore_contract.run.configuration import RunSettings
 from restore_contract.run.inflight import InFlight
+from restore_contract.run.keepbusy import KeepBusy
 from restore_contract.run.record import RunRecord
 from restore_contract.run.repro import Invocation
 from restore_contract.run.utilisation import Utilisation
@@ -40,6 +41,8 @@ class Run:
     budget: Budget | None = None
     inflight: InFlight | None = None
     utilisation: Utilisation | None = None  # how busy the restore targets were kept (the driver's)
+    keep_busy_owner: str | None = None  # the test whose restores keep the targets busy, if any (plugin/tests.py)
+    keep_busy: KeepBusy | None = None
     worker_records: list[RunRecord] = field(default_factory=list)  # an xdist controller's, one per worker
     written: list[Path] = field(default_factory=list)  # the report files it wrote, for the run's last line
 
@@ -79,6 +82,7 @@ class Run:
             record.restore_targets = used.targets
             record.target_seconds_used = round(used.seconds_used(), 1)
             record.target_seconds_available = round(used.seconds_available(), 1)
+        record.restores_keeping_targets_busy = self.keep_busy.started if self.keep_busy is not None else 0
         return record
 
 

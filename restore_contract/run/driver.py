@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
@@ -68,6 +68,18 @@ def running(test: str) -> Iterator[None]:
         CURRENT_TEST.reset(token)
 
 
+class KeepsTargetsBusy(Protocol):
+    """What the plugin tells the restores that keep the targets busy (run/keepbusy.py, which sends through the
+    driver, so the driver names only this) about each test."""
+
+    owner: str
+    error: BaseException | None
+
+    def test_starts(self, test: str, restoring: bool, needs_targets: bool = True) -> None: ...
+
+    def test_stopped_sending(self, next_restoring: bool) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class Asked:
     """How the caller asked a case to be sent (`Driver.send`'s keywords, whose defaults are the only ones)."""
@@ -100,6 +112,7 @@ class Driver:
         self.budget = budget or Budget(seconds=None)
         # How busy the restore targets are kept (run/utilisation.py): from when the driver is made, the pool ready.
         self.utilisation = utilisation or Utilisation(targets=len(pool.ready))
+        self.keep_busy: KeepsTargetsBusy | None = None  # the restores keeping the targets busy, when the run has them
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
@@ -138,6 +151,17 @@ class Driver:
             # From now on the budget never stops this test: it would swallow the failure while Hypothesis replays
             # the example to report it.
             self.violated.setdefault(test, violation)
+            raise
+
+    def send_on_behalf(self, test: str, case: AnyCase, *, world: RestoreWorld) -> None:
+        """Send a restore for `test` from another thread (run/keepbusy.py), judged like any other: no share of the
+        budget stops it (the caller keeps to the run's budget), and what its answer breaks is `test`'s, handed over
+        with its background verifications when it ends (`InFlight.finish`), as is what they find."""
+        __tracebackhide__ = True
+        try:
+            self._send(test, case, Asked(None, None, True, world, None, False))
+        except ContractViolation as violation:
+            self.inflight.failed_now(test, violation)
             raise
 
     def _send(self, test: str, case: AnyCase, asked: Asked) -> httpx.Response:
@@ -233,10 +257,12 @@ class Driver:
             self.utilisation.verified(held)
         return broken
 
-    def free_target(self, candidates: Sequence[str]) -> str:
+    def free_target(self, candidates: Sequence[str], more: Callable[[], Sequence[str]] | None = None) -> str:
         """The first of `candidates` with no restore of this run in flight (one still recovering would rightly answer
-        409, not what a test arranged), waiting for one when all are busy. Verified inline, nothing is in flight."""
-        return self.inflight.first_free(candidates)
+        409, not what a test arranged), waiting for one when all are busy; `more`: targets that may join them
+        meanwhile (the pool's ready ones, as run/keepbusy.py gives them back). Verified inline, nothing is in
+        flight."""
+        return self.inflight.first_free(candidates, more)
 
     def data_after_restore(self, database_id: str) -> Tables | None:
         """The database's data, read once a restore into it still being verified has ended (the docs promise nothing

@@ -128,6 +128,8 @@ class RunRecord:
     restore_targets: int = _merged_by(_sum, 0)
     target_seconds_used: float = _merged_by(_sum, 0.0)
     target_seconds_available: float = _merged_by(_sum, 0.0)
+    # Of the restores, those the successful-restore property sent to keep the targets busy (run/keepbusy.py).
+    restores_keeping_targets_busy: int = _merged_by(_sum, 0)
     first_failure_after_s: float | None = _merged_by(_earliest)  # seconds from the start to the first failure
     workers: int = _merged_by(len, 1)
     # When the run started (time.monotonic()): the restores' timeline and the first failure count from it. Not a
