@@ -119,7 +119,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     if keep_busy is not None:  # before its share starts: it may wait for a target to be given back
         needs_targets = not any(_is(pyfuncitem, free) for free in TARGET_FREE)
         keep_busy.test_starts(test, restoring(pyfuncitem), needs_targets)
-    driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))
+    driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem), last=_last(pyfuncitem))
     try:
         with running(test):
             result = yield from _verified(driver, test, lambda: _sent_all(pyfuncitem, driver))
@@ -128,6 +128,14 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     if keep_busy is not None and test == keep_busy.owner and keep_busy.error is not None:
         raise keep_busy.error  # what stopped the restores it was reporting (a run that stayed rate-limited)
     return result
+
+
+def _last(item: pytest.Function) -> bool:
+    """No test of the driver comes after `item` in this process (one process alone: a worker's tests are not known)."""
+    items = item.session.items
+    if workers(item.config) > 1 or item not in items:
+        return False
+    return not any(_uses_driver(other) for other in items[items.index(item) + 1 :])
 
 
 def _sent_all(item: pytest.Function, driver: Driver) -> None:

@@ -189,3 +189,14 @@ def test_where_targets_are_kept_busy_the_restoring_tests_go_first_and_the_proper
     else:  # inline verification, or xdist workers (the property may run on another): the heaviest first, as ever
         assert order == ["conflicts", "owner", "schemathesis", "lifecycle", "probe", "other"]
         assert run_of(config).keep_busy_owner is None
+
+
+def test_the_last_test_of_the_driver_is_told_so_for_its_share() -> None:
+    items = _items()
+    session = SimpleNamespace(items=items)
+    config = SimpleNamespace()
+    for item in items:
+        item.session, item.config = session, config  # type: ignore[attr-defined]
+    assert [hooks._last(cast(Any, item)) for item in items] == [False] * (len(items) - 1) + [True]
+    config.workerinput = {"workercount": 2}
+    assert not hooks._last(cast(Any, items[-1])), "a worker does not know which tests the others run"
