@@ -118,7 +118,7 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
     run.budget = Budget(settings.budget, started=run.record.started_at)
-    run.utilisation = Utilisation(targets=len(pool.ready))  # the restoring phase starts: the targets are ready
+    run.utilisation = Utilisation.of(pool.ready)  # the restoring phase starts: the targets are ready
     made = Driver(target, pool, run.record, run.inflight, run.budget, run.utilisation)
     if run.keep_busy_owner is not None and target.concurrent and run.budget.seconds is not None and pool.backups:
         run.keep_busy = made.keep_busy = KeepBusy(made, run.keep_busy_owner)

@@ -111,7 +111,7 @@ class Driver:
         self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
         self.budget = budget or Budget(seconds=None)
         # How busy the restore targets are kept (run/utilisation.py): from when the driver is made, the pool ready.
-        self.utilisation = utilisation or Utilisation(targets=len(pool.ready))
+        self.utilisation = utilisation or Utilisation.of(pool.ready)
         self.keep_busy: KeepsTargetsBusy | None = None  # the restores keeping the targets busy, when the run has them
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
@@ -243,7 +243,9 @@ class Driver:
         later = [] if inline else self._verify_later(observed, response)
         started, answered = time.monotonic(), self.report.since_start()
         restored = response.status_code == 200 and observed.before.target is not None
-        held = self.utilisation.sent(started if sent is None else sent) if restored else None
+        held = None
+        if restored and observed.before.target is not None:  # by the id the server gives (`c…` names `db_c…`)
+            held = self.utilisation.sent(started if sent is None else sent, observed.before.target.id)
         broken = _restore_failures(observed, response, [check for check in RESTORE_CHECKS if check not in later])
         self.report.merge(observed.tally)
         failed = bool(broken) or already_broken
@@ -251,7 +253,6 @@ class Driver:
             self.budget.verified_in(time.monotonic() - started)
             self.report.restored(observed.before.target_id, answered, ok=not failed)
         if later and not failed:
-            assert held is not None, "only a 200 into a target is verified later"
             self._start_verifying(test, observed, response, later, answered, held)
         elif held is not None:
             self.utilisation.verified(held)
@@ -334,14 +335,15 @@ class Driver:
         response: httpx.Response,
         checks: list[RestoreCheck],
         answered: float,
-        held: int,
+        held: int | None,
     ) -> None:
         later = dataclasses.replace(observed, tally=Tally())
 
         def verify() -> ContractViolation | None:
             started = time.monotonic()
             broken = _restore_failures(later, response, checks)
-            self.utilisation.verified(held)
+            if held is not None:
+                self.utilisation.verified(held)
             if self.inflight.abandoned:  # the run was interrupted meanwhile: nothing it found is reported
                 return None
             self.report.merge(later.tally)

@@ -4,7 +4,8 @@ On a staging-like server a nightly is bound by restores in flight (docs/nightly.
 the run at a time (a second one is a 409), so the run can verify at most targets times time / restore time. This says
 how much of that it used, so a scheduling change is measured, not guessed.
 
-- **Used**: for every restore of this run that answered 200 into one of its databases, the seconds from its request
+- **Used**: for every restore of this run that answered 200 into one of its restore targets (not the databases a test
+  makes for itself, such as the lifecycle model's), the seconds from its request
   being sent to the end of its verification (inline or in the background), summed. One restore per target at a
   time, so this is the sum over the targets of the time each had a restore of this run in flight.
 - **Available**: the number of restore targets times the wall time of the restoring phase. The phase starts when the
@@ -21,12 +22,13 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
 @dataclass
 class Utilisation:
-    targets: int  # restore targets the run holds (the pool's ready databases)
+    ids: frozenset[str]  # the restore targets the run holds (the pool's ready databases when the driver is made)
     started: float = field(default_factory=time.monotonic)  # the restoring phase starts: the targets are ready
     used: float = 0.0  # restore-target-seconds of the restores already verified (or failed)
     ended: float | None = None  # the restoring phase ended (the driver closed); None: still running
@@ -34,9 +36,19 @@ class Utilisation:
     _tokens: itertools.count[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def sent(self, at: float) -> int:
-        """A restore whose request was sent at `at` (time.monotonic()) answered 200: it is in flight until `verified`
-        is called with the token this returns."""
+    @classmethod
+    def of(cls, targets: Iterable[str]) -> Utilisation:
+        return cls(frozenset(targets))
+
+    @property
+    def targets(self) -> int:
+        return len(self.ids)
+
+    def sent(self, at: float, target: str) -> int | None:
+        """A restore into `target` whose request was sent at `at` (time.monotonic()) answered 200: it is in flight
+        until `verified` is called with the token this returns (None: not one of the restore targets, not counted)."""
+        if target not in self.ids:
+            return None
         with self._lock:
             token = next(self._tokens)
             self._open[token] = at

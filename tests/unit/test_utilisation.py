@@ -21,9 +21,12 @@ from tests.unit.emulated import backup_of, body, emulated_driver
 
 
 def test_used_is_each_restore_from_its_request_to_its_verification_and_available_the_targets_times_the_phase() -> None:
-    used = Utilisation(targets=4, started=100.0)
-    first = used.sent(101.0)
-    second = used.sent(102.0)
+    used = Utilisation(frozenset({"t1", "t2", "t3", "t4"}), started=100.0)
+    first = used.sent(101.0, "t1")
+    second = used.sent(102.0, "t2")
+    assert first is not None
+    assert second is not None
+    assert used.sent(103.0, "a database a test made for itself") is None, "not a restore target: not counted"
     used.verified(first, at=111.0)  # 10 s
     assert used.seconds_used(now=112.0) == 10.0 + 10.0, "the one in flight counts up to now"
     assert used.seconds_available(now=112.0) == 4 * 12.0
@@ -33,7 +36,7 @@ def test_used_is_each_restore_from_its_request_to_its_verification_and_available
     assert used.seconds_used() == 30.0
     assert used.seconds_available() == 4 * 40.0, "to the end of the phase, however late it is asked"
     assert used.busy() == 30.0 / 160.0
-    assert Utilisation(targets=0, started=5.0).busy(now=10.0) == 0.0, "nothing available: nothing busy"
+    assert Utilisation(frozenset(), started=5.0).busy(now=10.0) == 0.0, "nothing available: nothing busy"
 
 
 def test_an_inline_restore_holds_its_target_until_verified_and_a_refused_one_not_at_all() -> None:
@@ -48,6 +51,13 @@ def test_an_inline_restore_holds_its_target_until_verified_and_a_refused_one_not
         used = driver.utilisation.seconds_used()
         assert 0.0 < used <= took
         assert driver.utilisation.targets == len(driver.pool.ready)
+        aliased = next(ready for ready in driver.pool.ready if ready.startswith("db_"))
+        driver.send(restore_case(aliased.removeprefix("db_"), body(database_id, backup_id)))
+        assert driver.utilisation.seconds_used() > used, "a target named another way is the same target"
+        driver.utilisation.ids = frozenset()  # as for a database a test made for itself
+        counted = driver.utilisation.seconds_used()
+        driver.send(restore_case(target, body(database_id, backup_id)))
+        assert driver.utilisation.seconds_used() == counted
 
 
 def test_a_restore_verified_in_the_background_holds_its_target_until_its_verification_ends() -> None:
@@ -90,8 +100,10 @@ def test_the_summaries_say_how_busy_the_targets_were_and_workers_figures_add_up(
 def test_the_progress_line_says_how_busy_the_targets_are_so_far() -> None:
     budget = Budget(seconds=100.0)
     budget.running = "restore_contract/suite/test_properties.py::test_x"
-    used = Utilisation(targets=2, started=time.monotonic() - 10.0)
-    used.verified(used.sent(time.monotonic() - 5.0))  # 5 of 20 restore-target-seconds
+    used = Utilisation(frozenset({"t1", "t2"}), started=time.monotonic() - 10.0)
+    token = used.sent(time.monotonic() - 5.0, "t1")
+    assert token is not None
+    used.verified(token)  # 5 of 20 restore-target-seconds
     driver = SimpleNamespace(
         report=RunRecord(),
         budget=budget,
