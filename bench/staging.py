@@ -2,7 +2,7 @@
 """The nightly against a staging-like emulator at full length, and how fast it catches what matters.
 
     .venv/bin/python bench/staging.py [--restore 60] [--provisioning 30] [--latency 0.04] [--rate 20]
-                                      [--transient 0.01] [--only healthy|FAULT ...]
+                                      [--transient 0.01] [--only healthy|FAULT ...] [--budget S] [--out FILE]
 
 Starts `restore-emulator --no-control-plane --seed-golden` with restores that take --restore seconds, databases
 that take --provisioning seconds to create, --latency seconds on every answer, --rate requests per second (429 +
@@ -14,8 +14,11 @@ and with the defaults the README documents:
 (the settings the server exports in the environment, and PRISMA_CONTRACT_SUMMARY_JSON for the figures). A correct
 server, and one server per contract fault (a restore that never finishes, one accepted while recovering, one
 that changes credentials), all at the same time, each its own server; a faulty run adds `-x` (it ends at the first
-failing test). Prints wall time, restores verified end to end, restores in flight on average, requests, retries
-and the time waited on them, and for each fault when it was caught; writes bench/results/staging.json.
+failing test). Prints wall time, restores verified end to end, restores in flight on average, how busy the restore
+targets were kept (restore-target-seconds used / available, run/utilisation.py), requests, retries and the time
+waited on them, and for each fault when it was caught; writes bench/results/staging.json (`--out`), where a run
+not made this time (`--only`) keeps its earlier figures, each with its date and commit. `--budget` sets
+PRISMA_CONTRACT_BUDGET (a quicker run while developing, with shorter restores).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -49,10 +53,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rate", type=float, default=20.0, help="requests per second before a 429")
     parser.add_argument("--transient", type=float, default=0.01, help="probability of a transient 503 on a read")
     parser.add_argument("--only", nargs="+", default=[HEALTHY, *FAULTS], help="the runs: healthy and/or faults")
+    parser.add_argument(
+        "--budget", type=float, default=None, help="the run's time budget in seconds (default: the nightly's, 1440)"
+    )
+    parser.add_argument("--out", default="staging.json", help="file name of the figures in bench/results")
     return parser.parse_args()
 
 
-def run(name: str, server_options: list[str]) -> dict[str, Any]:
+def run(name: str, server_options: list[str], budget: float | None = None) -> dict[str, Any]:
     """One nightly run against its own server; its figures from the run record."""
     fault = [] if name == HEALTHY else ["--fault", name]
     server = start_server("--no-control-plane", "--seed-golden", *server_options, *fault)
@@ -64,6 +72,7 @@ def run(name: str, server_options: list[str]) -> dict[str, Any]:
         **exports(server),
         "PRISMA_CONTRACT_PROFILE": "nightly",
         "PRISMA_CONTRACT_SUMMARY_JSON": str(record_path),
+        **({"PRISMA_CONTRACT_BUDGET": f"{budget:g}"} if budget is not None else {}),
     }
     started = time.monotonic()
     try:
@@ -77,14 +86,23 @@ def run(name: str, server_options: list[str]) -> dict[str, Any]:
     if not record_path.exists():
         return {"run": name, "exit": finished.returncode, "wall_s": round(wall, 1), "error": f"no record; see {log}"}
     record = json.loads(record_path.read_text(encoding="utf-8"))
+    (REPO / "reports" / f"bench-staging-{name}.json").write_text(record_path.read_text(encoding="utf-8"), "utf-8")
     violated = sorted({p for test in record["tests"].values() for p in test.get("violated", [])})
     return {
         "run": name,
+        "date": now(),
+        "commit": _commit(),
         "exit": finished.returncode,
         "wall_s": round(wall, 1),
         "verified_end_to_end": record["causes"].get("started: verified end to end", 0),
         "restores_started": record.get("restores_started", 0),
         "in_flight_average": record.get("in_flight_average"),
+        "restore_targets": record.get("restore_targets"),
+        "utilisation": record.get("utilisation"),
+        "target_seconds_used": record.get("target_seconds_used"),
+        "target_seconds_available": record.get("target_seconds_available"),
+        "elapsed_s": record.get("elapsed_s"),
+        "tests": dict(sorted(Counter(test["outcome"] for test in record["tests"].values()).items())),
         "requests": record["requests"],
         "retries": record["retries"],
         "waited_for_retries_s": record["waited_for_retries_s"],
@@ -92,6 +110,15 @@ def run(name: str, server_options: list[str]) -> dict[str, Any]:
         "violated": violated,
         "log": str(log.relative_to(REPO)),
     }
+
+
+def _commit() -> str:
+    described = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True)
+    return described.stdout.strip()
+
+
+def _percent(fraction: float | None) -> str:
+    return "-" if fraction is None else f"{fraction * 100:.0f}%"
 
 
 def main() -> int:
@@ -109,9 +136,9 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["python3", "dev.py", "setup"], cwd=REPO, check=True)  # once, not by every run at the same time
     with ThreadPoolExecutor(len(args.only)) as pool:
-        results = list(pool.map(lambda name: run(name, server_options), args.only))
-    print(f"{'run':32} {'exit':>4} {'wall':>8} {'verified':>8} {'in flight':>9} {'requests':>8} {'retries':>7} "
-          f"{'waited':>7}  caught")  # fmt: skip
+        results = list(pool.map(lambda name: run(name, server_options, args.budget), args.only))
+    print(f"{'run':32} {'exit':>4} {'wall':>8} {'verified':>8} {'in flight':>9} {'busy':>5} {'requests':>8} "
+          f"{'retries':>7} {'waited':>7}  caught")  # fmt: skip
     for result in results:
         if "error" in result:
             print(f"{result['run']:32} {result['exit']:>4} {result['wall_s']:>7}s  {result['error']}")
@@ -121,17 +148,24 @@ def main() -> int:
         )
         print(
             f"{result['run']:32} {result['exit']:>4} {result['wall_s']:>7}s {result['verified_end_to_end']:>8} "
-            f"{result['in_flight_average']:>9} {result['requests']:>8} {result['retries']:>7} "
+            f"{result['in_flight_average']:>9} {_percent(result['utilisation']):>5} {result['requests']:>8} "
+            f"{result['retries']:>7} "
             f"{result['waited_for_retries_s']:>6.0f}s  {caught}"
         )
+    # A run not made this time (`--only`) keeps its earlier figures, with the date and commit they were measured at.
+    path = RESULTS / args.out
+    earlier = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    made = {result["run"] for result in results}
+    kept = [{"date": earlier.get("date"), **run} for run in earlier.get("runs", []) if run.get("run") not in made]
     write_json(
-        RESULTS / "staging.json",
+        path,
         {
             "date": now(),
             "machine": f"{platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
             "server": server_options,
             "command": " ".join(NIGHTLY),
-            "runs": results,
+            "budget_s": args.budget,
+            "runs": sorted(kept + results, key=lambda run: [HEALTHY, *FAULTS, run["run"]].index(run["run"])),
         },
     )
     return 0

@@ -17,7 +17,10 @@ from restore_contract.run.configuration import RunSettings
 from restore_contract.run.coverage import capabilities
 from restore_contract.run.driver import Driver
 from restore_contract.run.inflight import InFlight
+from restore_contract.run.keepbusy import KeepBusy
 from restore_contract.run.progress import Progress, clock
+from restore_contract.run.record import busy_percent
+from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets import Target, TargetConfigurationError, emulator_target, live_target
 from restore_contract.targets.cassettes import Cassette, recording, replay_target
 from restore_contract.targets.guard import UnsafeRequestRefused
@@ -115,15 +118,22 @@ def driver(target: Target, pool: Pool, pytestconfig: pytest.Config) -> Iterator[
     settings, run = checked_settings(pytestconfig), run_of(pytestconfig)
     run.inflight = InFlight(workers=len(pool.ready) if target.concurrent else 1)
     run.budget = Budget(settings.budget, started=run.record.started_at)
-    made = Driver(target, pool, run.record, run.inflight, run.budget)
+    run.utilisation = Utilisation.of(pool.ready)  # the restoring phase starts: the targets are ready
+    made = Driver(target, pool, run.record, run.inflight, run.budget, run.utilisation)
+    if run.keep_busy_owner is not None and target.concurrent and run.budget.seconds is not None and pool.backups:
+        run.keep_busy = made.keep_busy = KeepBusy(made, run.keep_busy_owner)
+        run.keep_busy.start()
     try:
         with Progress(settings.values.progress_seconds, lambda: _progress(made), _terminal_line(pytestconfig)):
             yield made
     finally:
+        if run.keep_busy is not None:
+            run.keep_busy.close()
         # Interrupted: what is in flight is dropped, so the pool deletes its databases at once (a verification
         # still polling then ends on the deleted database, unreported).
         for left in run.inflight.close(abandon=run.stopped_early):  # only a test that never ended leaves any
             run.record.failed("in flight at the end of the run", str(left).partition("\n")[0])
+        run.utilisation.end()  # every restore verified: the restoring phase is over
 
 
 def _terminal_line(config: pytest.Config) -> Callable[[str], None]:
@@ -155,7 +165,8 @@ def _progress(driver: Driver) -> str | None:
     left = budget.left
     return (
         f"{budget.running.rsplit('/', 1)[-1]} | restores started {report.statuses[200]}, in flight "
-        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed} | requests "
+        f"{driver.inflight.now}, verified {verified}, failed {driver.inflight.counts.failed}, targets "
+        f"{busy_percent(driver.utilisation.busy())} busy | requests "
         f"{traffic.sent}, retries {traffic.retries} ({traffic.waited:.0f} s waited) | "
         + (f"budget left {clock(max(left, 0))}" if left is not None else "no time budget")
     )

@@ -20,8 +20,10 @@ from restore_contract.reporting.write import Destinations
 from restore_contract.run.budget import Budget
 from restore_contract.run.configuration import RunSettings
 from restore_contract.run.inflight import InFlight
+from restore_contract.run.keepbusy import KeepBusy
 from restore_contract.run.record import RunRecord
 from restore_contract.run.repro import Invocation
+from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets.live import LiveSettings
 
 
@@ -38,6 +40,9 @@ class Run:
     live: LiveSettings | None = None  # what a live target (or the recording a replay plays) was built from
     budget: Budget | None = None
     inflight: InFlight | None = None
+    utilisation: Utilisation | None = None  # how busy the restore targets were kept (the driver's)
+    keep_busy_owner: str | None = None  # the test whose restores keep the targets busy, if any (plugin/tests.py)
+    keep_busy: KeepBusy | None = None
     worker_records: list[RunRecord] = field(default_factory=list)  # an xdist controller's, one per worker
     written: list[Path] = field(default_factory=list)  # the report files it wrote, for the run's last line
 
@@ -72,6 +77,12 @@ class Run:
         record.in_flight_average = round(inflight.average, 2)
         record.in_flight_most = inflight.counts.most
         record.slowest_verification_s = round(budget.slowest_verification, 1)
+        if self.utilisation is not None:
+            used = self.utilisation
+            record.restore_targets = used.targets
+            record.target_seconds_used = round(used.seconds_used(), 1)
+            record.target_seconds_available = round(used.seconds_available(), 1)
+        record.restores_keeping_targets_busy = self.keep_busy.started if self.keep_busy is not None else 0
         return record
 
 

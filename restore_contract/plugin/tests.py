@@ -4,7 +4,7 @@ that reruns a failed one)."""
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 
 import pytest
 
@@ -17,6 +17,7 @@ from restore_contract.plugin.session import run_of
 from restore_contract.plugin.start import checked_settings
 from restore_contract.run.budget import StopExamples
 from restore_contract.run.driver import Driver, running
+from restore_contract.run.keepbusy import OWNER, RESTORING, TARGET_FREE
 from restore_contract.run.report import Outcome
 from restore_contract.run.repro import reproduce, rerun_id
 from restore_contract.targets.transient import RetriesExhausted
@@ -35,14 +36,35 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     distinct_node_ids(items)
     if not runs_contract_tests(config):
         return
-    if checked_settings(config).budget is not None:
-        items.sort(key=lambda item: (-weight(item), not decisive(item)))
-    else:
+    settings = checked_settings(config)
+    if settings.budget is None:
         items.sort(key=lambda item: not decisive(item))
+        return
+    owner = next((item for item in items if _is(item, OWNER) and _uses_driver(item)), None)
+    # Restores verified in the background (a live run, not a recording), one process: the OWNER property's restores
+    # keep the targets busy while the other tests run (run/keepbusy.py), and are its to report, so it goes last; the
+    # restoring tests go first, while every target is theirs.
+    keeps_busy = owner is not None and settings.live is not None and not settings.values.record and workers(config) == 1
+    run_of(config).keep_busy_owner = owner.nodeid if keeps_busy and owner is not None else None
+    if keeps_busy:
+        items.sort(key=lambda item: (item is owner, not restoring(item), -weight(item), not decisive(item)))
+    else:
+        items.sort(key=lambda item: (-weight(item), not decisive(item)))
 
 
 def decisive(item: pytest.Item) -> bool:
     return item.get_closest_marker("decisive") is not None
+
+
+def _is(item: pytest.Item, test: tuple[str, str]) -> bool:
+    """`item` is the (file, function) `test` of the contract suite (any of its parameters)."""
+    function = getattr(item, "originalname", item.name)
+    return item.path.name == test[0] and function == test[1] and item.path.is_relative_to(CONTRACT_SUITE)
+
+
+def restoring(item: pytest.Item) -> bool:
+    """A test that restores into the pool's targets many at a time (run/keepbusy.py gives it every target)."""
+    return any(_is(item, test) for test in RESTORING)
 
 
 @pytest.hookimpl(tryfirst=True)  # before the test's fixtures are set up: they may create databases and wait
@@ -50,8 +72,10 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """Once the run's time budget is spent, a test of the driver that has not started is skipped, saying so: a run
     ends within its budget plus the restores still in flight (run/budget.py), and a test that checked nothing
     is no pass."""
-    budget = run_of(item.config).budget
-    if budget is not None and budget.spent and _uses_driver(item):
+    run = run_of(item.config)
+    budget = run.budget
+    kept = run.keep_busy is not None and item.nodeid == run.keep_busy.owner and run.keep_busy.started > 0
+    if budget is not None and budget.spent and _uses_driver(item) and not kept:  # kept: it reports restores made
         pytest.skip(budget.not_started())
 
 
@@ -91,15 +115,42 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> Generator[None, object, o
     if not isinstance(driver, Driver) or not _uses_driver(pyfuncitem):
         return (yield)
     test = pyfuncitem.nodeid
-    driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem))
+    keep_busy = driver.keep_busy
+    if keep_busy is not None:  # before its share starts: it may wait for a target to be given back
+        needs_targets = not any(_is(pyfuncitem, free) for free in TARGET_FREE)
+        keep_busy.test_starts(test, restoring(pyfuncitem), needs_targets)
+    driver.budget.begin(test, weight(pyfuncitem), weights_left(pyfuncitem), last=_last(pyfuncitem))
     try:
         with running(test):
-            return (yield from _verified(driver, test))
+            result = yield from _verified(driver, test, lambda: _sent_all(pyfuncitem, driver))
     finally:
         driver.budget.end()
+    if keep_busy is not None and test == keep_busy.owner and keep_busy.error is not None:
+        raise keep_busy.error  # what stopped the restores it was reporting (a run that stayed rate-limited)
+    return result
 
 
-def _verified(driver: Driver, test: str) -> Generator[None, object, object]:
+def _last(item: pytest.Function) -> bool:
+    """No test of the driver comes after `item` in this process (one process alone: a worker's tests are not known)."""
+    items = item.session.items
+    if workers(item.config) > 1 or item not in items:
+        return False
+    return not any(_uses_driver(other) for other in items[items.index(item) + 1 :])
+
+
+def _sent_all(item: pytest.Function, driver: Driver) -> None:
+    """The test sends nothing more (it waits for its restores): the targets they free may keep busy meanwhile."""
+    keep_busy = driver.keep_busy
+    if keep_busy is None:
+        return
+    items = item.session.items
+    later = items[items.index(item) + 1 :] if item in items else []
+    keep_busy.test_stopped_sending(next_restoring=bool(later) and restoring(later[0]))
+
+
+def _verified(
+    driver: Driver, test: str, sent_all: Callable[[], None] = lambda: None
+) -> Generator[None, object, object]:
     try:
         result = yield
     except StopExamples:
@@ -109,11 +160,13 @@ def _verified(driver: Driver, test: str) -> Generator[None, object, object]:
     except KeyboardInterrupt:
         raise  # the run is stopping: its restores in flight are dropped (the driver's teardown), not waited for
     except BaseException as error:
+        sent_all()
         found = driver.inflight.finish(test)
         if found:
             failed = "the test failed, and restores it started failed verification"
             raise BaseExceptionGroup(failed, [error, _one(found)]) from None
         raise
+    sent_all()
     found = driver.inflight.finish(test)
     if found:
         raise _one(found)

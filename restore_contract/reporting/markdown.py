@@ -41,6 +41,12 @@ def markdown(record: RunRecord, pictures: list[str]) -> str:
             f"background: {record.verified_in_background}, {record.in_flight_average} in flight "
             f"on average; tests ended by their share of the budget: {len(record.cut_short_by_budget)}."
         )
+    if record.utilisation is not None:
+        lines.append(
+            f"Restore targets **{record.utilisation * 100:.0f} % busy**: {record.target_seconds_used:.0f} of "
+            f"{record.target_seconds_available:.0f} restore-target-seconds ({record.restore_targets} target(s) times "
+            "the restoring phase; each restore counted from its request to the end of its verification)."
+        )
     if record.partial:
         lines.append("**PARTIAL run** (`--partial`): what it could not reach is marked below.")
     lines += ["", "## Documented behaviour coverage", ""]

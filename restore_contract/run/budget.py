@@ -58,16 +58,20 @@ class Budget:
         """Why a test that came after the run's budget was spent did not run: its skip reason."""
         return f"not started: the run's time budget ({self.seconds:g} s) was spent before this test's turn"
 
-    def begin(self, test: str, weight: float, weights_left: float) -> None:
+    def begin(self, test: str, weight: float, weights_left: float, last: bool = False) -> None:
         """A test starts: its share of the time left (weights_left counts this test's weight too). The verifications
         a test leaves in flight at its deadline take from the shares of the tests after it, so the run corrects
-        itself as it goes; only the last verifications are set aside for, by `spent`."""
+        itself as it goes; only the last verifications are set aside for. The last test (`last`: no test of the
+        driver after it) gets all the time left: it stops early enough for its own verifications (`share_spent`),
+        which are the run's last, so setting the slowest one aside for them as well left the targets idle for the
+        run's last minute or two."""
         self.sent, self.running = 0, test
         left = self.left
         if left is None:
             self.deadline = None
             return
-        share = max(left - self.slowest_verification, 0.0) * weight / max(weights_left, weight)
+        aside = 0.0 if last else self.slowest_verification
+        share = max(left - aside, 0.0) * weight / max(weights_left, weight)
         self.deadline = time.monotonic() + share
         self.shares[test] = round(share, 2)
 

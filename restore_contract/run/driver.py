@@ -16,7 +16,7 @@ import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import unquote
 
 import httpx
@@ -41,6 +41,7 @@ from restore_contract.run.budget import Budget, StopExamples
 from restore_contract.run.inflight import InFlight
 from restore_contract.run.record import RunRecord
 from restore_contract.run.repro import curl, explain_failure
+from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
 from restore_contract.targets.pool import Pool
@@ -67,6 +68,18 @@ def running(test: str) -> Iterator[None]:
         CURRENT_TEST.reset(token)
 
 
+class KeepsTargetsBusy(Protocol):
+    """What the plugin tells the restores that keep the targets busy (run/keepbusy.py, which sends through the
+    driver, so the driver names only this) about each test."""
+
+    owner: str
+    error: BaseException | None
+
+    def test_starts(self, test: str, restoring: bool, needs_targets: bool = True) -> None: ...
+
+    def test_stopped_sending(self, next_restoring: bool) -> None: ...
+
+
 @dataclasses.dataclass(frozen=True)
 class Asked:
     """How the caller asked a case to be sent (`Driver.send`'s keywords, whose defaults are the only ones)."""
@@ -87,6 +100,7 @@ class Driver:
         report: RunRecord,
         inflight: InFlight | None = None,
         budget: Budget | None = None,
+        utilisation: Utilisation | None = None,
     ) -> None:
         self.target = target
         self.pool = pool
@@ -96,6 +110,9 @@ class Driver:
         self.report = report
         self.inflight = inflight or InFlight(workers=1)  # 1: every restore verified inline, before send returns
         self.budget = budget or Budget(seconds=None)
+        # How busy the restore targets are kept (run/utilisation.py): from when the driver is made, the pool ready.
+        self.utilisation = utilisation or Utilisation.of(pool.ready)
+        self.keep_busy: KeepsTargetsBusy | None = None  # the restores keeping the targets busy, when the run has them
         self._interruptible = True
         self.violated: dict[str, ContractViolation] = {}  # test → the first violation its requests met
         self.client = target.client()
@@ -136,16 +153,30 @@ class Driver:
             self.violated.setdefault(test, violation)
             raise
 
+    def send_on_behalf(self, test: str, case: AnyCase, *, world: RestoreWorld) -> None:
+        """Send a restore for `test` from another thread (run/keepbusy.py), judged like any other: no share of the
+        budget stops it (the caller keeps to the run's budget), and what its answer breaks is `test`'s, handed over
+        with its background verifications when it ends (`InFlight.finish`), as is what they find."""
+        __tracebackhide__ = True
+        try:
+            self._send(test, case, Asked(None, None, True, world, None, False))
+        except ContractViolation as violation:
+            self.inflight.failed_now(test, violation)
+            raise
+
     def _send(self, test: str, case: AnyCase, asked: Asked) -> httpx.Response:
         """Build, observe the world before a restore, send, let the caller act while it recovers, judge."""
         __tracebackhide__ = True
         client, request, content = self._request(case, asked)
         observed = self._observe(case, content, self._token_kind(asked), asked.world)
+        sent = time.monotonic()  # a restore that answers 200 holds its target from here (run/utilisation.py)
         response = self._transmit(client, request, observed)
         meanwhile = self._while_recovering(observed, response, asked.while_recovering)
         broken = self._builtin_failures(case, response, SCAFFOLDING if observed is None else RESTORE_KIND)
         if observed is not None:
-            broken += self._judge_restore(test, observed, response, asked.inline, already_broken=bool(broken))
+            broken += self._judge_restore(
+                test, observed, response, asked.inline, already_broken=bool(broken), sent=sent
+            )
         if broken:
             raise self._violation(test, broken, response) from None
         if meanwhile is not None:
@@ -197,26 +228,42 @@ class Driver:
         return None
 
     def _judge_restore(
-        self, test: str, observed: Observation, response: httpx.Response, inline: bool, *, already_broken: bool
+        self,
+        test: str,
+        observed: Observation,
+        response: httpx.Response,
+        inline: bool,
+        *,
+        already_broken: bool,
+        sent: float | None = None,
     ) -> list[tuple[str, str]]:
         """The restore checks: those that wait for the end of a recovery go to the background when restores are
-        verified there (and the answer broke nothing yet), the others run now; a 200 verified now is reported."""
+        verified there (and the answer broke nothing yet), the others run now; a 200 verified now is reported.
+        `sent`: when the request went out (time.monotonic()), from which a 200 holds its target until verified."""
         later = [] if inline else self._verify_later(observed, response)
         started, answered = time.monotonic(), self.report.since_start()
+        restored = response.status_code == 200 and observed.before.target is not None
+        held = None
+        if restored and observed.before.target is not None:  # by the id the server gives (`c…` names `db_c…`)
+            held = self.utilisation.sent(started if sent is None else sent, observed.before.target.id)
         broken = _restore_failures(observed, response, [check for check in RESTORE_CHECKS if check not in later])
         self.report.merge(observed.tally)
         failed = bool(broken) or already_broken
-        if response.status_code == 200 and observed.before.target is not None and not later:
+        if restored and not later:
             self.budget.verified_in(time.monotonic() - started)
             self.report.restored(observed.before.target_id, answered, ok=not failed)
         if later and not failed:
-            self._start_verifying(test, observed, response, later, answered)
+            self._start_verifying(test, observed, response, later, answered, held)
+        elif held is not None:
+            self.utilisation.verified(held)
         return broken
 
-    def free_target(self, candidates: Sequence[str]) -> str:
+    def free_target(self, candidates: Sequence[str], more: Callable[[], Sequence[str]] | None = None) -> str:
         """The first of `candidates` with no restore of this run in flight (one still recovering would rightly answer
-        409, not what a test arranged), waiting for one when all are busy. Verified inline, nothing is in flight."""
-        return self.inflight.first_free(candidates)
+        409, not what a test arranged), waiting for one when all are busy; `more`: targets that may join them
+        meanwhile (the pool's ready ones, as run/keepbusy.py gives them back). Verified inline, nothing is in
+        flight."""
+        return self.inflight.first_free(candidates, more)
 
     def data_after_restore(self, database_id: str) -> Tables | None:
         """The database's data, read once a restore into it still being verified has ended (the docs promise nothing
@@ -282,13 +329,21 @@ class Driver:
         return [check for check in RESTORE_CHECKS if check.waits]
 
     def _start_verifying(
-        self, test: str, observed: Observation, response: httpx.Response, checks: list[RestoreCheck], answered: float
+        self,
+        test: str,
+        observed: Observation,
+        response: httpx.Response,
+        checks: list[RestoreCheck],
+        answered: float,
+        held: int | None,
     ) -> None:
         later = dataclasses.replace(observed, tally=Tally())
 
         def verify() -> ContractViolation | None:
             started = time.monotonic()
             broken = _restore_failures(later, response, checks)
+            if held is not None:
+                self.utilisation.verified(held)
             if self.inflight.abandoned:  # the run was interrupted meanwhile: nothing it found is reported
                 return None
             self.report.merge(later.tally)

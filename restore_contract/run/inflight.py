@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
 from restore_contract.checks.violation import ContractViolation
+
+MORE_POLL = 0.1  # seconds: how often a test waiting for a free target looks for targets that joined (first_free)
 
 
 @dataclass
@@ -99,16 +101,27 @@ class InFlight:
         if job is not None:
             wait([job])
 
-    def first_free(self, candidates: Iterable[str]) -> str:
-        """The first of `candidates` with nothing in flight, waiting for one to settle when all are busy."""
-        ordered = list(candidates)
+    def first_free(self, candidates: Iterable[str], more: Callable[[], Sequence[str]] | None = None) -> str:
+        """The first of `candidates` with nothing in flight, waiting for one to settle when all are busy; `more`:
+        targets that may join the candidates meanwhile (after them), looked at again every MORE_POLL seconds."""
+        given = list(candidates)
         while True:
+            ordered = given + [target for target in (more() if more else ()) if target not in given]
             for target_id in ordered:
                 if not self.busy(target_id):
                     return target_id
             with self._lock:
                 running = [self._jobs[t] for t in ordered if t in self._jobs]
-            wait(running, return_when=FIRST_COMPLETED)
+            wait(running, timeout=MORE_POLL if more else None, return_when=FIRST_COMPLETED)
+
+    def failed_now(self, test: str, violation: ContractViolation) -> None:
+        """A restore sent for `test` from another thread (run/keepbusy.py) broke the contract at once: like a failed
+        verification, `test` stops sending and `finish(test)` hands it over."""
+        done: Future[ContractViolation | None] = Future()
+        done.set_result(violation)
+        with self._lock:
+            self._tests.setdefault(test, []).append(done)
+            self._failed_tests.add(test)
 
     def started_by(self, test: str) -> bool:
         """Whether `test` has restores still being verified."""

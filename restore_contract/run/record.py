@@ -122,6 +122,14 @@ class RunRecord:
     in_flight_average: float = _merged_by(_sum, 0.0)
     in_flight_most: int = _merged_by(_sum, 0)
     slowest_verification_s: float = _merged_by(_most, 0.0)
+    # How busy the restore targets were kept (run/utilisation.py): restore-target-seconds used (each restore's
+    # request sent → verified, summed) and available (targets times the restoring phase's wall time: from the databases
+    # ready to the last restore verified). A worker holds targets of its own, so every figure adds up.
+    restore_targets: int = _merged_by(_sum, 0)
+    target_seconds_used: float = _merged_by(_sum, 0.0)
+    target_seconds_available: float = _merged_by(_sum, 0.0)
+    # Of the restores, those the successful-restore property sent to keep the targets busy (run/keepbusy.py).
+    restores_keeping_targets_busy: int = _merged_by(_sum, 0)
     first_failure_after_s: float | None = _merged_by(_earliest)  # seconds from the start to the first failure
     workers: int = _merged_by(len, 1)
     # When the run started (time.monotonic()): the restores' timeline and the first failure count from it. Not a
@@ -140,6 +148,13 @@ class RunRecord:
     def restores_started(self) -> int:
         """Restores answered 200: the answers counted, not a second count."""
         return self.statuses[200]
+
+    @property
+    def utilisation(self) -> float | None:
+        """Restore-target-seconds used / available, 0 to 1 (None: the run had no restore target time at all)."""
+        if self.target_seconds_available <= 0:
+            return None
+        return round(self.target_seconds_used / self.target_seconds_available, 3)
 
     @property
     def coverage(self) -> list[Covered]:
@@ -190,6 +205,7 @@ class RunRecord:
         data = {item.name: getattr(self, item.name) for item in dataclasses.fields(self)}
         return data | {
             "restores_started": self.restores_started,
+            "utilisation": self.utilisation,
             "coverage": [dataclasses.asdict(row) for row in self.coverage],
             "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
             "tests": {test: dataclasses.asdict(outcome) for test, outcome in self.tests.items()},
@@ -207,6 +223,20 @@ class RunRecord:
         typed["tests"] = {test: Outcome.from_json(outcome) for test, outcome in values.get("tests", {}).items()}
         typed["restores"] = [Restore(**restore) for restore in values.get("restores", [])]
         return cls(**(values | typed))
+
+
+def busy_percent(fraction: float) -> str:
+    return f"{fraction * 100:.0f} %"
+
+
+def _busy(record: RunRecord) -> str:
+    """How busy the restore targets were kept, in words (the terminal summary and summary.md)."""
+    assert record.utilisation is not None
+    return (
+        f"{busy_percent(record.utilisation)} busy ({record.target_seconds_used:.0f} of "
+        f"{record.target_seconds_available:.0f} restore-target-seconds: {record.restore_targets} target(s), "
+        "each restore from its request to its verification)"
+    )
 
 
 def _when(restore: Restore) -> float:
@@ -262,6 +292,8 @@ def render(record: RunRecord) -> list[Line]:
                 None,
             )
         )
+    if record.utilisation is not None:
+        lines.append((f"restore targets: {_busy(record)}", None))
     if record.partial:
         lines.append(("PARTIAL run (--partial): what it could not reach is listed below", "yellow"))
     if record.interrupted:

@@ -311,6 +311,26 @@ def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_ru
         assert driver.budget.running is None
 
 
+def test_the_last_test_of_the_driver_gets_all_that_is_left_with_nothing_set_aside_for_later_ones() -> None:
+    with emulated_driver(budget=Budget(seconds=100.0)) as driver:
+        driver.budget.verified_in(40.0)
+        item = Marked(NODE, 3.0)
+        pyfunc = SimpleNamespace(
+            funcargs={"driver": driver},
+            nodeid=NODE,
+            get_closest_marker=item.get_closest_marker,
+            fixturenames=["driver"],
+            path=item.path,
+            config=SimpleNamespace(),
+        )
+        pyfunc.session = SimpleNamespace(items=[pyfunc])
+        wrapper = hooks.pytest_pyfunc_call(cast(Any, pyfunc))
+        next(wrapper)
+        assert 95.0 < driver.budget.shares[NODE] <= 100.0, "its own verifications are the run's last"
+        with pytest.raises(StopIteration):
+            wrapper.send("result")
+
+
 def test_a_project_test_with_a_driver_fixture_of_its_own_is_left_alone() -> None:
     """`dev.py test` runs the project's tests beside the suite in one session: tests/unit/test_driver.py's own
     `driver` fixture must keep the test it set, and get no share of a budget."""

@@ -308,3 +308,16 @@ def test_a_share_is_recorded_to_the_hundredth_of_a_second() -> None:
     budget = Budget(seconds=100.0)
     budget.begin("t", weight=1, weights_left=3)
     assert budget.shares == {"t": 33.33}
+
+
+def test_the_last_test_gets_all_that_is_left_and_stops_for_its_own_verifications_alone() -> None:
+    """Its verifications are the run's last: set aside once (share_spent), not twice, which left the restore targets
+    idle for the run's last minute or two."""
+    budget = Budget(seconds=100.0)
+    budget.verified_in(40.0)
+    budget.begin("last", weight=20, weights_left=20, last=True)
+    assert 99 < budget.shares["last"] <= 100
+    budget.sending()
+    assert not budget.share_spent(verifying=True), "60 s before the end it may still start a restore of 40 s"
+    budget.begin("not last", weight=20, weights_left=20)
+    assert 59 < budget.shares["not last"] <= 60

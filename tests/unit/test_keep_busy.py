@@ -1,0 +1,202 @@
+"""Restore targets kept busy for the whole budget (run/keepbusy.py): while a test that needs no target of its own
+runs, every target but the reserve is restored into again the moment its last restore is verified, on the
+successful-restore property's behalf (its verdict), and a restoring test gets every target back; the plugin runs the
+restoring tests first and the property last (plugin/tests.py)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+
+from restore_contract.emulator import EmulatorConfig
+from restore_contract.emulator.clock import ClockConfig
+from restore_contract.emulator.faults import Fault
+from restore_contract.plugin import tests as hooks
+from restore_contract.plugin.session import run_of
+from restore_contract.run.budget import Budget
+from restore_contract.run.configuration import RunSettings
+from restore_contract.run.driver import Driver
+from restore_contract.run.inflight import InFlight
+from restore_contract.run.keepbusy import RESERVE, KeepBusy
+from restore_contract.settings import Settings
+from restore_contract.workspace import CONTRACT_SUITE
+from tests.unit.emulated import emulated_driver
+from tests.unit.test_contract_test_hooks import Marked
+
+OWNER = "restore_contract/suite/test_properties.py::test_successful_restore_replaces_data_and_keeps_connections"
+RESTORE_S = 0.3  # how long a restore recovers on the emulator here
+
+
+def _until(condition: Callable[[], bool], seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "not reached in time"
+        time.sleep(0.02)
+
+
+@contextmanager
+def kept_busy(budget: float = 60.0, config: EmulatorConfig | None = None) -> Iterator[tuple[Driver, KeepBusy]]:
+    slow = config or EmulatorConfig(clock=ClockConfig(mode="seconds", seconds=RESTORE_S))
+    with emulated_driver(InFlight(workers=8), Budget(seconds=budget), slow) as driver:
+        keep = driver.keep_busy = KeepBusy(driver, OWNER)
+        keep.start()
+        try:
+            yield driver, keep
+        finally:
+            keep.close()
+
+
+def test_a_test_that_restores_nothing_leaves_every_target_but_the_reserve_restored_into_again_and_again() -> None:
+    with kept_busy() as (driver, keep):
+        targets = list(driver.pool.ready)
+        assert len(targets) > RESERVE
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        assert len(driver.pool.ready) == RESERVE, "the tests keep the reserve and see nothing else"
+        assert sorted(driver.pool.ready + keep.lent) == sorted(targets)
+        lent = len(keep.lent)
+        # Each lent target is restored into again once its restore is verified, not once a test gets to it.
+        _until(lambda: keep.started >= 3 * lent)
+        assert driver.inflight.now >= 1
+        keep.test_starts(OWNER, restoring=True)  # the property's turn: nothing more starts
+        assert driver.inflight.finish(OWNER) == [], "the restores made on its behalf are its, verified"
+        verified = driver.report.causes["started: verified end to end"]
+        assert verified == keep.started, (verified, keep.started)
+        _until(lambda: sorted(driver.pool.ready) == sorted(targets))
+
+
+def test_a_restoring_test_gets_every_target_back_as_each_is_verified() -> None:
+    with kept_busy() as (driver, keep):
+        targets = list(driver.pool.ready)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: keep.started >= len(keep.lent))
+        keep.test_starts("t.py::a_restoring_test", restoring=True)
+        _until(lambda: sorted(driver.pool.ready) == sorted(targets), seconds=RESTORE_S * 20)
+        started = keep.started
+        time.sleep(RESTORE_S * 3)
+        assert keep.started == started, "nothing more is lent or restored into while a restoring test runs"
+        # A test waiting for a free target takes one given back meanwhile.
+        keep.test_stopped_sending(next_restoring=False)
+        _until(lambda: len(driver.pool.ready) == RESERVE)
+        keep.test_starts("t.py::a_restoring_test", restoring=True)
+        waiting_for = list(driver.pool.ready)
+        _until(lambda: all(driver.inflight.busy(target) for target in waiting_for) or keep.lent == [])
+        free = driver.free_target(waiting_for, more=lambda: list(driver.pool.ready))
+        assert free in targets
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_once_a_test_stops_sending_the_targets_it_frees_are_lent_unless_a_restoring_test_is_next() -> None:
+    with kept_busy() as (driver, keep):
+        keep.test_starts("t.py::restoring", restoring=True)
+        keep.test_stopped_sending(next_restoring=True)
+        time.sleep(0.3)
+        assert keep.lent == [], "the next test restores: it would take them back at once"
+        keep.test_stopped_sending(next_restoring=False)
+        _until(lambda: len(driver.pool.ready) == RESERVE)
+        _until(lambda: keep.started >= 1)
+        keep.test_starts(OWNER, restoring=True)
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_a_test_that_needs_no_target_lends_them_all_and_the_next_one_gets_its_reserve_back_first() -> None:
+    with kept_busy() as (driver, keep):
+        targets = list(driver.pool.ready)
+        keep.test_starts("t.py::the_lifecycle_model", restoring=False, needs_targets=False)
+        assert driver.pool.ready == [], "every target is restored into meanwhile"
+        _until(lambda: keep.started >= 2 * len(targets))
+        keep.test_stopped_sending(next_restoring=False)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        assert len(driver.pool.ready) == RESERVE, "given back, verified, before the test starts"
+        assert not any(driver.inflight.busy(target) for target in driver.pool.ready)
+        keep.test_starts(OWNER, restoring=True)
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_nothing_starts_that_the_runs_budget_could_not_verify() -> None:
+    with kept_busy(budget=5.0) as (driver, keep):
+        driver.budget.slowest_verification = 10.0
+        targets = list(driver.pool.ready)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: sorted(driver.pool.ready) == sorted(targets))
+        assert keep.started == 0
+
+
+def test_a_restore_that_breaks_the_contract_fails_the_property_and_stops_the_restores() -> None:
+    broken = EmulatorConfig(
+        clock=ClockConfig(mode="seconds", seconds=RESTORE_S), faults=frozenset({Fault.CREDENTIALS_ROTATED})
+    )
+    with kept_busy(config=broken) as (driver, keep):
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: driver.inflight.has_failed(OWNER))
+        time.sleep(RESTORE_S * 3)
+        started = keep.started
+        time.sleep(RESTORE_S * 3)
+        assert keep.started == started, "the first failure stops the restores"
+        keep.test_starts(OWNER, restoring=True)
+        found = driver.inflight.finish(OWNER)
+        assert found, "the property's to report"
+        assert all(violation.properties for violation in found)
+
+
+SUITE = "restore_contract/suite"
+NAMES = {
+    "conflicts": f"{SUITE}/test_conflicts.py::test_a_restore_while_the_last_one_recovers_is_refused",
+    "owner": OWNER,
+    "schemathesis": f"{SUITE}/test_schemathesis.py::test_restore",
+    "lifecycle": f"{SUITE}/test_lifecycle.py::test_lifecycle",
+    "probe": f"{SUITE}/test_first_answers.py::test_no_token_is_401",
+    "other": f"{SUITE}/test_properties.py::test_missing_backup_is_404",
+}
+WEIGHTS = {"conflicts": 20.0, "owner": 20.0, "schemathesis": 4.0, "lifecycle": 4.0}
+
+
+def _items() -> list[Marked]:
+    items = []
+    for name, nodeid in NAMES.items():
+        item = Marked(nodeid.removeprefix(f"{SUITE}/"), WEIGHTS.get(name), decisive=name == "probe")
+        item.path = CONTRACT_SUITE / nodeid.removeprefix(f"{SUITE}/").split("::", 1)[0]
+        item.nodeid, item.label = nodeid, name  # type: ignore[attr-defined]
+        items.append(item)
+    return items
+
+
+def _config(live: bool, workers: int | None = None) -> Any:
+    config = SimpleNamespace(args=[str(CONTRACT_SUITE)], invocation_params=SimpleNamespace(dir=Path.cwd()))
+    config.stash = pytest.Stash()
+    if workers:
+        config.workerinput = {"workercount": workers}
+    settings = Settings(target="live" if live else "replay", profile="nightly")
+    run_of(cast(Any, config)).settings = RunSettings(settings, 1440.0, live=cast(Any, object()) if live else None)
+    return config
+
+
+@pytest.mark.parametrize(("live", "workers"), [(True, None), (False, None), (True, 2)])
+def test_where_targets_are_kept_busy_the_restoring_tests_go_first_and_the_property_last(
+    live: bool, workers: int | None
+) -> None:
+    items, config = _items(), _config(live, workers)
+    hooks.pytest_collection_modifyitems(config, cast(Any, items))
+    order = [item.label for item in items]  # type: ignore[attr-defined]
+    if live and workers is None:
+        assert order == ["conflicts", "schemathesis", "lifecycle", "probe", "other", "owner"]
+        assert run_of(config).keep_busy_owner == OWNER
+    else:  # inline verification, or xdist workers (the property may run on another): the heaviest first, as ever
+        assert order == ["conflicts", "owner", "schemathesis", "lifecycle", "probe", "other"]
+        assert run_of(config).keep_busy_owner is None
+
+
+def test_the_last_test_of_the_driver_is_told_so_for_its_share() -> None:
+    items = _items()
+    session = SimpleNamespace(items=items)
+    config = SimpleNamespace()
+    for item in items:
+        item.session, item.config = session, config  # type: ignore[attr-defined]
+    assert [hooks._last(cast(Any, item)) for item in items] == [False] * (len(items) - 1) + [True]
+    config.workerinput = {"workercount": 2}
+    assert not hooks._last(cast(Any, items[-1])), "a worker does not know which tests the others run"
