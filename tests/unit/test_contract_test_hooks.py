@@ -285,19 +285,23 @@ def test_the_decisive_probes_go_first_and_under_a_budget_right_after_the_heavies
         assert [item.name for item in items] == expected, budget
 
 
+def _driver_test(driver: Any, item: Marked, *later: Marked) -> SimpleNamespace:
+    """The contract test `item` as pytest_pyfunc_call sees it: it uses `driver`, and `later` run after it."""
+    pyfunc = SimpleNamespace(
+        funcargs={"driver": driver},
+        nodeid=item.nodeid,
+        get_closest_marker=item.get_closest_marker,
+        fixturenames=["driver"],
+        path=item.path,
+        config=SimpleNamespace(),
+    )
+    pyfunc.session = SimpleNamespace(items=[pyfunc, *later])
+    return pyfunc
+
+
 def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_runs() -> None:
     with emulated_driver(budget=Budget(seconds=100.0)) as driver:
-        item = Marked(NODE, 3.0)
-        later = Marked("t.py::later")
-        pyfunc = SimpleNamespace(
-            funcargs={"driver": driver},
-            nodeid=NODE,
-            get_closest_marker=item.get_closest_marker,
-            fixturenames=["driver"],
-            path=item.path,
-            config=SimpleNamespace(),
-        )
-        pyfunc.session = SimpleNamespace(items=[pyfunc, later])
+        pyfunc = _driver_test(driver, Marked(NODE, 3.0), Marked("t.py::later"))
         wrapper = hooks.pytest_pyfunc_call(cast(Any, pyfunc))
         next(wrapper)
         assert driver.test == NODE
@@ -314,16 +318,7 @@ def test_a_test_of_the_driver_gets_its_share_and_is_the_drivers_test_while_it_ru
 def test_the_last_test_of_the_driver_gets_all_that_is_left_with_nothing_set_aside_for_later_ones() -> None:
     with emulated_driver(budget=Budget(seconds=100.0)) as driver:
         driver.budget.verified_in(40.0)
-        item = Marked(NODE, 3.0)
-        pyfunc = SimpleNamespace(
-            funcargs={"driver": driver},
-            nodeid=NODE,
-            get_closest_marker=item.get_closest_marker,
-            fixturenames=["driver"],
-            path=item.path,
-            config=SimpleNamespace(),
-        )
-        pyfunc.session = SimpleNamespace(items=[pyfunc])
+        pyfunc = _driver_test(driver, Marked(NODE, 3.0))
         wrapper = hooks.pytest_pyfunc_call(cast(Any, pyfunc))
         next(wrapper)
         assert 95.0 < driver.budget.shares[NODE] <= 100.0, "its own verifications are the run's last"
