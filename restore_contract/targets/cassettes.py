@@ -178,7 +178,7 @@ def _recording(cassette: Cassette, settings: dict[str, Any], profile: str) -> It
             "interactions": len(tape.data),
         }
         partial.meta.write_text(json.dumps(meta, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-        cassette.folder.mkdir(parents=True, exist_ok=True)
+        cassette.folder.mkdir(exist_ok=True)  # its parent exists: the partial folder was made in it
         cassette.meta.unlink(missing_ok=True)  # from here until the last replace, the folder holds no whole cassette
         os.replace(partial.session, cassette.session)
         os.replace(partial.meta, cassette.meta)

@@ -5,6 +5,7 @@ restoring tests first and the property last (plugin/tests.py)."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -118,6 +119,51 @@ def test_a_test_that_needs_no_target_lends_them_all_and_the_next_one_gets_its_re
         assert driver.inflight.finish(OWNER) == []
 
 
+def test_a_restoring_test_next_takes_the_lent_targets_back_as_they_are_verified() -> None:
+    """Once a test stops sending and a restoring test is next, the lent targets go back (it would take them at once),
+    and no more restores are started into them meanwhile."""
+    with kept_busy() as (driver, keep):
+        targets = list(driver.pool.ready)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: keep.started >= len(keep.lent) > 0)
+        keep.test_stopped_sending(next_restoring=True)
+        _until(lambda: sorted(driver.pool.ready) == sorted(targets), seconds=RESTORE_S * 20)
+        started = keep.started
+        time.sleep(RESTORE_S * 3)
+        assert keep.started == started, "nothing is restored into while the targets go back"
+        keep.test_starts(OWNER, restoring=True)
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_a_test_that_finds_more_than_its_reserve_ready_starts_at_once() -> None:
+    """Targets still recovering from the last test's restores are not lent: the next test finds them, more than its
+    reserve, and takes nothing back (waiting for a lent one to be verified would only idle it)."""
+    with kept_busy() as (driver, keep):
+        keep.reserve = 0  # the emulator's pool has two targets: one recovering, one lent
+        recovering = driver.pool.ready[:1]
+        busy = driver.inflight.busy
+        driver.inflight.busy = lambda target: target in recovering or busy(target)  # type: ignore[method-assign,assignment]
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        assert driver.pool.ready == recovering, "not lent while recovering"
+        _until(lambda: keep.started >= len(keep.lent) > 0)
+        second = threading.Thread(target=keep.test_starts, args=("t.py::another_4xx_property", False), daemon=True)
+        second.start()
+        second.join(timeout=RESTORE_S * 10)
+        assert not second.is_alive(), "the test waited for lent targets it did not need"
+        assert driver.pool.ready == recovering
+        driver.inflight.busy = busy  # type: ignore[method-assign]
+        keep.test_starts(OWNER, restoring=True)
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_the_restores_go_through_every_completed_backup_in_turn() -> None:
+    with kept_busy() as (driver, keep):
+        completed = {(b.database_id, b.id) for b in driver.pool.backups if b.status == "completed"}
+        assert len(completed) > 1
+        named = {(s["databaseId"], s["backupId"]) for s in (keep._body()["source"] for _ in range(len(completed)))}
+        assert named == completed
+
+
 def test_nothing_starts_that_the_runs_budget_could_not_verify() -> None:
     with kept_busy(budget=5.0) as (driver, keep):
         driver.budget.slowest_verification = 10.0
@@ -132,16 +178,75 @@ def test_a_restore_that_breaks_the_contract_fails_the_property_and_stops_the_res
         clock=ClockConfig(mode="seconds", seconds=RESTORE_S), faults=frozenset({Fault.CREDENTIALS_ROTATED})
     )
     with kept_busy(config=broken) as (driver, keep):
+        sent = _counted_sends(driver)
         keep.test_starts("t.py::a_4xx_property", restoring=False)
         _until(lambda: driver.inflight.has_failed(OWNER))
         time.sleep(RESTORE_S * 3)
-        started = keep.started
+        before = len(sent)
         time.sleep(RESTORE_S * 3)
-        assert keep.started == started, "the first failure stops the restores"
+        assert len(sent) == before, "the first failure stops the restores: none is sent after it"
         keep.test_starts(OWNER, restoring=True)
         found = driver.inflight.finish(OWNER)
         assert found, "the property's to report"
         assert all(violation.properties for violation in found)
+
+
+def _counted_sends(driver: Driver, hold: threading.Event | None = None) -> list[str]:
+    """The restores sent on the property's behalf, by target; with `hold`, each send waits for it first."""
+    sent: list[str] = []
+    send = driver.send_on_behalf
+
+    def counted(test: str, case: Any, *, world: Any) -> None:
+        sent.append(case.path_parameters["targetDatabaseId"])
+        if hold is not None:
+            hold.wait()
+        send(test, case, world=world)
+
+    driver.send_on_behalf = counted  # type: ignore[method-assign]
+    return sent
+
+
+def test_the_property_starts_only_once_a_restore_being_sent_is_in_flight() -> None:
+    """A restore sent for the property while it starts is its: the property waits until it is in flight, so that
+    `InFlight.finish` sees and verifies it."""
+    with kept_busy() as (driver, keep):
+        hold = threading.Event()
+        sent = _counted_sends(driver, hold)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: len(sent) == 1)
+        owner = threading.Thread(target=keep.test_starts, args=(OWNER, True), daemon=True)
+        owner.start()
+        owner.join(timeout=RESTORE_S * 3)
+        assert owner.is_alive(), "the property started while a restore on its behalf was still being sent"
+        hold.set()
+        owner.join(timeout=RESTORE_S * 10)
+        assert not owner.is_alive()
+        assert driver.inflight.finish(OWNER) == []
+        assert driver.report.causes["started: verified end to end"] == keep.started == 1
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # the thread's end, on purpose
+def test_a_test_does_not_wait_for_lent_targets_once_the_restoring_thread_has_died() -> None:
+    """An unexpected error can end the thread with a target still lent: a test must not wait for it forever."""
+    with kept_busy() as (driver, keep):
+        keep.test_starts("t.py::the_lifecycle_model", restoring=False, needs_targets=False)  # every target lent
+        _until(lambda: keep.started >= 1)
+        busy = driver.inflight.busy
+
+        def broken(target: str) -> bool:
+            raise RuntimeError("the thread ends here")
+
+        driver.inflight.busy = broken  # type: ignore[method-assign,assignment]
+        _until(lambda: keep._thread is not None and not keep._thread.is_alive())
+        driver.inflight.busy = busy  # type: ignore[method-assign]
+        assert keep.lent, "lent targets are still out"
+        assert driver.pool.ready == [], "so the next test wants its reserve back"
+        starting = threading.Thread(target=keep.test_starts, args=("t.py::another_4xx_property", False), daemon=True)
+        starting.start()
+        starting.join(timeout=RESTORE_S * 10)
+        assert not starting.is_alive(), "the test waits for a target nothing will give back"
+        keep.close()
+        driver.inflight.finish(OWNER)
 
 
 SUITE = "restore_contract/suite"

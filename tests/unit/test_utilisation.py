@@ -30,6 +30,7 @@ def test_used_is_each_restore_from_its_request_to_its_verification_and_available
     used.verified(first, at=111.0)  # 10 s
     assert used.seconds_used(now=112.0) == 10.0 + 10.0, "the one in flight counts up to now"
     assert used.seconds_available(now=112.0) == 4 * 12.0
+    assert used.busy(now=112.0) == 20.0 / 48.0, "at the time asked about, not now"
     used.verified(second, at=122.0)  # 20 s
     used.verified(second, at=130.0)  # a second word on the same restore counts nothing
     used.end(at=140.0)
@@ -37,6 +38,16 @@ def test_used_is_each_restore_from_its_request_to_its_verification_and_available
     assert used.seconds_available() == 4 * 40.0, "to the end of the phase, however late it is asked"
     assert used.busy() == 30.0 / 160.0
     assert Utilisation(frozenset(), started=5.0).busy(now=10.0) == 0.0, "nothing available: nothing busy"
+
+
+def test_a_verification_reported_before_its_request_was_sent_counts_nothing() -> None:
+    """Times from two clocks (a caller's `at`) can disagree by a little: a restore never uses negative time."""
+    used = Utilisation(frozenset({"t1"}), started=100.0)
+    token = used.sent(105.0, "t1")
+    assert token is not None
+    assert used.seconds_used(now=104.0) == 0.0, "in flight, asked about a time before it was sent"
+    used.verified(token, at=104.5)
+    assert used.used == 0.0
 
 
 def test_an_inline_restore_holds_its_target_until_verified_and_a_refused_one_not_at_all() -> None:
