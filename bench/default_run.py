@@ -2,7 +2,7 @@
 """What the README's first command costs: the default contract run, whole processes, here and (with --against) in
 another checkout, alternately, so load that comes and goes weighs on both.
 
-    .venv/bin/python bench/default_run.py [--against PATH] [--repeat N]
+    .venv/bin/python bench/default_run.py [--against PATH] [--repeat N] [--replay]
 
 - Each measurement is `python -m pytest restore_contract/suite -p no:cacheprovider` in the checkout, with the
   environment `python3 dev.py contract` gives it (bytecode on, no PRISMA_ settings): wall seconds, and CPU seconds
@@ -14,6 +14,8 @@ another checkout, alternately, so load that comes and goes weighs on both.
 - Prints medians and the ratio, and writes bench/results/default_run.json with the commits, the machine and its load
   average: figures from a shared machine are slower than an idle one's, and say so. Issue 30's goal for this row is
   at most 8 CPU-seconds and 7 s wall on an idle machine.
+- `--replay`: the offline replay instead (`PRISMA_CONTRACT_TARGET=replay PRISMA_CONTRACT_PROFILE=replay`, the
+  committed cassette), into bench/results/replay_run.json.
 """
 
 from __future__ import annotations
@@ -37,11 +39,16 @@ from restore_contract.harness.server import REPO
 
 PYTHON = REPO / ".venv" / "bin" / "python"
 GOAL = {"cpu_s": 8.0, "wall_s": 7.0}
+RUN = {False: "default run", True: "offline replay"}
 
 
-def measure(checkout: Path) -> dict[str, Any]:
-    """One default run in `checkout`: its wall and CPU seconds, and what its record says it did."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))}
+REPLAY = {"PRISMA_CONTRACT_TARGET": "replay", "PRISMA_CONTRACT_PROFILE": "replay"}
+
+
+def measure(checkout: Path, settings: dict[str, str] | None = None) -> dict[str, Any]:
+    """One default run in `checkout` (with `settings` on top): its wall and CPU seconds, and what its record says
+    it did."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_"))} | (settings or {})
     env.pop("PYTHONDONTWRITEBYTECODE", None)  # as dev.py runs it: pytest keeps its assertion rewrites
     with tempfile.TemporaryDirectory(prefix="default-run-") as folder:
         record = Path(folder) / "summary.json"
@@ -74,14 +81,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--against", type=Path, help="another checkout, measured alternately with this one")
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--output", type=Path, default=RESULTS / "default_run.json")
+    parser.add_argument("--replay", action="store_true", help="measure the offline replay of the committed cassette")
+    parser.add_argument("--output", type=Path, help="default: bench/results/default_run.json (replay_run.json)")
     args = parser.parse_args(argv)
+    output = args.output or RESULTS / ("replay_run.json" if args.replay else "default_run.json")
     checkouts = {"this": REPO} | ({"against": args.against.resolve()} if args.against else {})
     load_before = os.getloadavg()[0]
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in checkouts}
     for _ in range(args.repeat):
         for name, checkout in checkouts.items():
-            runs[name].append(measure(checkout))
+            runs[name].append(measure(checkout, REPLAY if args.replay else None))
             print(f"  {name} ({commit_of(checkout)}): {runs[name][-1]}", flush=True)
     rows = {
         name: {
@@ -93,26 +102,28 @@ def main(argv: list[str] | None = None) -> int:
         for name, measured in runs.items()
     }
     figures: dict[str, Any] = {
-        "benchmark": "the default run (python3 dev.py contract's pytest), whole process",
+        "benchmark": f"the {RUN[args.replay]} (python3 dev.py contract's pytest), whole process",
         "date": now(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "load_average_1min": {"before": round(load_before, 2), "after": round(os.getloadavg()[0], 2)},
         "repeat": args.repeat,
-        "goal": GOAL,
+        **({} if args.replay else {"goal": GOAL}),
         "rows": rows,
     }
     if "against" in rows and rows["against"]["cpu_s"]:
         figures["cpu_ratio_this_to_against"] = round(rows["this"]["cpu_s"] / rows["against"]["cpu_s"], 2)
         figures["wall_ratio_this_to_against"] = round(rows["this"]["wall_s"] / rows["against"]["wall_s"], 2)
-    print(f"default run, medians of {args.repeat} (load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after):")
+    load_after = os.getloadavg()[0]
+    print(f"{RUN[args.replay]}, medians of {args.repeat} (load {load_before:.1f} before, {load_after:.1f} after):")
     for name, row in rows.items():
         print(f"  {name:8} {row['commit']}  {row['wall_s']:7.1f} s wall  {row['cpu_s']:7.1f} s CPU")
     if "cpu_ratio_this_to_against" in figures:
         cpu, wall = figures["cpu_ratio_this_to_against"], figures["wall_ratio_this_to_against"]
         print(f"  ratio this/against: CPU {cpu}, wall {wall}")
-    print(f"  goal: at most {GOAL['cpu_s']} CPU-s and {GOAL['wall_s']} s wall on an idle machine")
-    write_json(args.output, figures)
-    print(f"written to {args.output}")
+    if not args.replay:
+        print(f"  goal: at most {GOAL['cpu_s']} CPU-s and {GOAL['wall_s']} s wall on an idle machine")
+    write_json(output, figures)
+    print(f"written to {output}")
     return 0
 
 
