@@ -46,6 +46,7 @@ def test_a_verification_reported_before_its_request_was_sent_counts_nothing() ->
     token = used.sent(105.0, "t1")
     assert token is not None
     assert used.seconds_used(now=104.0) == 0.0, "in flight, asked about a time before it was sent"
+    assert used.seconds_available(now=99.0) == 0.0, "asked about a time before the phase started"
     used.verified(token, at=104.5)
     assert used.used == 0.0
 
