@@ -31,8 +31,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     server fails a `-x` run within seconds whichever answer it breaks; then file order, as always. Under a time
     budget the heaviest tests go first (the successful restores above all), so their shares come out of the whole
     budget rather than out of what earlier tests left (and a short budget, spent by a loaded machine's set-up, still
-    starts them), then the probes, then the rest. Each schemathesis operation gets a node id of its own
-    (compat.distinct_node_ids)."""
+    starts them), then the probes, then the rest; but a run that stops at its first failure (`-x`, `--maxfail`) has
+    the probes first whatever the budget: a second or two of it, and a live run against a broken server then stops
+    within seconds instead of after the heaviest tests (~15 s). Each schemathesis operation gets a node id of its
+    own (compat.distinct_node_ids)."""
     distinct_node_ids(items)
     if not runs_contract_tests(config):
         return
@@ -40,6 +42,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if settings.budget is None:
         items.sort(key=lambda item: not decisive(item))
         return
+    probes_first = stops_at_first_failures(config)
     owner = next((item for item in items if _is(item, OWNER) and _uses_driver(item)), None)
     # Restores verified in the background (a live run, not a recording), one process: the OWNER property's restores
     # keep the targets busy while the other tests run (run/keepbusy.py), and are its to report, so it goes last; the
@@ -47,9 +50,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     keeps_busy = owner is not None and settings.live is not None and not settings.values.record and workers(config) == 1
     run_of(config).keep_busy_owner = owner.nodeid if keeps_busy and owner is not None else None
     if keeps_busy:
-        items.sort(key=lambda item: (item is owner, not restoring(item), -weight(item), not decisive(item)))
+        items.sort(
+            key=lambda item: (
+                item is owner,
+                probes_first and not decisive(item),
+                not restoring(item),
+                -weight(item),
+                not decisive(item),
+            )
+        )
     else:
-        items.sort(key=lambda item: (-weight(item), not decisive(item)))
+        items.sort(key=lambda item: (probes_first and not decisive(item), -weight(item), not decisive(item)))
+
+
+def stops_at_first_failures(config: pytest.Config) -> bool:
+    """`-x` or `--maxfail N`: the run is after its first failures, not a whole verdict."""
+    return int(config.option.maxfail or 0) > 0
 
 
 def decisive(item: pytest.Item) -> bool:

@@ -259,8 +259,12 @@ class Marked:
         return None if self._weight is None else SimpleNamespace(args=(self._weight,))
 
 
-def _contract_config(budget: float | None) -> Any:
-    config = SimpleNamespace(args=[str(CONTRACT_SUITE)], invocation_params=SimpleNamespace(dir=Path.cwd()))
+def _contract_config(budget: float | None, maxfail: int = 0) -> Any:
+    config = SimpleNamespace(
+        args=[str(CONTRACT_SUITE)],
+        invocation_params=SimpleNamespace(dir=Path.cwd()),
+        option=SimpleNamespace(maxfail=maxfail),
+    )
     config.stash = pytest.Stash()
     run_of(cast(Any, config)).settings = RunSettings(Settings(target="replay", profile="replay"), budget)
     return config
@@ -283,6 +287,14 @@ def test_the_decisive_probes_go_first_and_under_a_budget_right_after_the_heavies
         items = [Marked(f"t.py::{name}", weights.get(name), decisive=name == "probe") for name in names]
         hooks.pytest_collection_modifyitems(_contract_config(budget), cast(Any, items))
         assert [item.name for item in items] == expected, budget
+
+
+@pytest.mark.parametrize("maxfail", [1, 3], ids=["-x", "--maxfail 3"])
+def test_a_run_that_stops_at_its_first_failures_has_the_probes_first_whatever_the_budget(maxfail: int) -> None:
+    names, weights = ["a", "b", "probe", "c"], {"b": 20.0}
+    items = [Marked(f"t.py::{name}", weights.get(name), decisive=name == "probe") for name in names]
+    hooks.pytest_collection_modifyitems(_contract_config(600.0, maxfail), cast(Any, items))
+    assert [item.name for item in items] == ["probe", "b", "a", "c"]
 
 
 def _driver_test(driver: Any, item: Marked, *later: Marked) -> SimpleNamespace:

@@ -316,8 +316,12 @@ def _items() -> list[Marked]:
     return items
 
 
-def _config(live: bool, workers: int | None = None) -> Any:
-    config = SimpleNamespace(args=[str(CONTRACT_SUITE)], invocation_params=SimpleNamespace(dir=Path.cwd()))
+def _config(live: bool, workers: int | None = None, maxfail: int = 0) -> Any:
+    config = SimpleNamespace(
+        args=[str(CONTRACT_SUITE)],
+        invocation_params=SimpleNamespace(dir=Path.cwd()),
+        option=SimpleNamespace(maxfail=maxfail),
+    )
     config.stash = pytest.Stash()
     if workers:
         config.workerinput = {"workercount": workers}
@@ -339,6 +343,14 @@ def test_where_targets_are_kept_busy_the_restoring_tests_go_first_and_the_proper
     else:  # inline verification, or xdist workers (the property may run on another): the heaviest first, as ever
         assert order == ["conflicts", "owner", "schemathesis", "lifecycle", "probe", "other"]
         assert run_of(config).keep_busy_owner is None
+
+
+def test_where_targets_are_kept_busy_a_run_stopping_at_its_first_failure_has_the_probes_first() -> None:
+    items, config = _items(), _config(live=True, maxfail=1)
+    hooks.pytest_collection_modifyitems(config, cast(Any, items))
+    order = [item.label for item in items]  # type: ignore[attr-defined]
+    assert order == ["probe", "conflicts", "schemathesis", "lifecycle", "other", "owner"]
+    assert run_of(config).keep_busy_owner == OWNER
 
 
 def test_the_last_test_of_the_driver_is_told_so_for_its_share() -> None:
