@@ -94,6 +94,16 @@ class InFlight:
             job = self._jobs.get(target_id)
         return job is not None and not job.done()
 
+    def when_settled(self, target_id: str, callback: Callable[[], None]) -> None:
+        """Call `callback` (from the verifying thread) once the restore into `target_id` is verified; at once if
+        nothing is in flight there."""
+        with self._lock:
+            job = self._jobs.get(target_id)
+        if job is None:
+            callback()
+        else:
+            job.add_done_callback(lambda _: callback())
+
     def settle(self, target_id: str) -> None:
         """Wait until the restore into `target_id` (if any) is verified; its verdict is the test's, not the caller's."""
         with self._lock:

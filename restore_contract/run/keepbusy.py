@@ -50,7 +50,7 @@ RESTORING = (
 # target is lent while they run.
 TARGET_FREE = (("test_lifecycle.py", "test_lifecycle"),)
 RESERVE = 1  # targets that always stay with the tests (the 4xx properties need one that is not recovering)
-POLL = 0.1  # seconds between looks at the lent targets (a verification that ended frees one)
+POLL = 0.1  # seconds between looks at the lent targets (a verification that ends also wakes the thread)
 
 
 @dataclass
@@ -151,9 +151,7 @@ class KeepBusy:
         choosing one)."""
         ready = self.driver.pool.ready
         for target in list(ready):
-            if len(ready) <= reserve:
-                break
-            if not self.driver.inflight.busy(target):
+            if len(ready) > reserve and not self.driver.inflight.busy(target):
                 ready.remove(target)
                 self.lent.append(target)
 
@@ -182,8 +180,9 @@ class KeepBusy:
                 return False  # handed to the owner test (Driver.send_on_behalf); no more restores
             except Exception as error:  # not a verdict: the owner test raises it
                 self.error = error
-                return False
+                return False  # nothing more starts (the error stops `_can_start`)
             self.started += 1
+            self.driver.inflight.when_settled(target, self._wake.set)  # the next restore as soon as it is verified
             return True
 
     def _body(self) -> dict[str, dict[str, str]]:

@@ -321,3 +321,59 @@ def test_the_last_test_gets_all_that_is_left_and_stops_for_its_own_verifications
     assert not budget.share_spent(verifying=True), "60 s before the end it may still start a restore of 40 s"
     budget.begin("not last", weight=20, weights_left=20)
     assert 59 < budget.shares["not last"] <= 60
+
+
+def test_a_test_waiting_for_a_free_target_takes_one_that_joins_meanwhile() -> None:
+    """`more`: targets given back while the test waits (run/keepbusy.py) are looked at every MORE_POLL seconds, not
+    only when a restore in flight ends."""
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+
+    def slow() -> ContractViolation | None:
+        release.wait(10)
+        return None
+
+    inflight.start("t", "db_1", slow)
+    joined: list[str] = []
+    looks: list[float] = []
+
+    def more() -> list[str]:
+        looks.append(time.monotonic())
+        return list(joined)
+
+    threading.Timer(0.2, lambda: joined.append("db_2")).start()
+    started = time.monotonic()
+    try:
+        assert inflight.first_free(["db_1"], more=more) == "db_2"
+        assert time.monotonic() - started < 1.0, "it waited for the restore in flight instead"
+        assert len(looks) < 20, f"{len(looks)} looks in 0.2 s: it spins instead of waiting between looks"
+    finally:
+        release.set()
+        inflight.close()
+
+
+def test_when_settled_calls_back_once_the_restore_is_verified_or_at_once_when_none_is() -> None:
+    inflight = InFlight(workers=2)
+    release = threading.Event()
+
+    def slow() -> ContractViolation | None:
+        release.wait(10)
+        return None
+
+    called: list[str] = []
+    try:
+        inflight.when_settled("db_1", lambda: called.append("idle"))
+        assert called == ["idle"], "nothing in flight: at once"
+        inflight.start("t", "db_1", slow)
+        inflight.when_settled("db_1", lambda: called.append("verified"))
+        time.sleep(0.1)
+        assert called == ["idle"], "not while it is being verified"
+        release.set()
+        inflight.settle("db_1")
+        deadline = time.monotonic() + 5
+        while called != ["idle", "verified"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert called == ["idle", "verified"]
+    finally:
+        release.set()
+        inflight.close()

@@ -20,6 +20,7 @@ from restore_contract.emulator.clock import ClockConfig
 from restore_contract.emulator.faults import Fault
 from restore_contract.plugin import tests as hooks
 from restore_contract.plugin.session import run_of
+from restore_contract.run import keepbusy
 from restore_contract.run.budget import Budget
 from restore_contract.run.configuration import RunSettings
 from restore_contract.run.driver import Driver
@@ -160,11 +161,57 @@ def test_a_test_that_finds_more_than_its_reserve_ready_starts_at_once() -> None:
 
 
 def test_the_restores_go_through_every_completed_backup_in_turn() -> None:
+    """In the pool's order, from its first completed backup, round and round: every backup is restored from."""
     with kept_busy() as (driver, keep):
-        completed = {(b.database_id, b.id) for b in driver.pool.backups if b.status == "completed"}
+        completed = [(b.database_id, b.id) for b in driver.pool.backups if b.status == "completed"]
         assert len(completed) > 1
-        named = {(s["databaseId"], s["backupId"]) for s in (keep._body()["source"] for _ in range(len(completed)))}
-        assert named == completed
+        named = [(s["databaseId"], s["backupId"]) for s in (keep._body()["source"] for _ in range(2 * len(completed)))]
+        assert named == completed + completed
+
+
+def test_a_restore_is_started_only_into_a_lent_target_while_nothing_asks_for_them_back() -> None:
+    """The thread looks again just before each restore: another thread may have changed what it decided on."""
+    with kept_busy() as (driver, keep):
+        sent = _counted_sends(driver)
+        target = driver.pool.ready[0]
+        assert keep._restore(target) is False, "not lent"
+        with keep._lock:
+            driver.pool.ready.remove(target)
+            keep.lent.append(target)
+        for state, value in (("_returning", True), ("_wanted", 1), ("_filling", False)):
+            setattr(keep, state, value)
+            assert keep._restore(target) is False, f"{state} = {value}"
+            setattr(keep, state, type(value)())  # back to False / 0
+        keep._filling = True
+        assert sent == [], "none of them sent anything"
+        assert keep._restore(target) is True
+        assert sent == [target]
+        keep.test_starts(OWNER, restoring=True)
+        assert driver.inflight.finish(OWNER) == []
+
+
+def test_every_free_lent_target_is_restored_into_at_once_not_one_per_look(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keepbusy, "POLL", 5.0)  # a look every 5 s: a restore per look would take 5 s for the second
+    slow = EmulatorConfig(clock=ClockConfig(mode="seconds", seconds=RESTORE_S))
+    with emulated_driver(InFlight(workers=8), Budget(seconds=60.0), slow) as driver:
+        keep = driver.keep_busy = KeepBusy(driver, OWNER)
+        keep.start()
+        assert keep._thread is not None
+        assert keep._thread.daemon, "an interrupted run must not wait for the thread at its exit"
+        try:
+            time.sleep(0.2)  # the thread waits for its next look
+            with keep._lock:
+                keep._lend(0)
+                lent = len(keep.lent)
+            assert lent >= 2
+            keep._wake.set()
+            _until(lambda: keep.started >= lent, seconds=2.0)
+            # Each target is restored into again the moment its restore is verified, not at the next look.
+            _until(lambda: keep.started >= 3 * lent, seconds=2 * RESTORE_S + 2.0)
+            keep.test_starts(OWNER, restoring=True)
+            assert driver.inflight.finish(OWNER) == []
+        finally:
+            keep.close()
 
 
 def test_nothing_starts_that_the_runs_budget_could_not_verify() -> None:

@@ -47,6 +47,10 @@ def test_a_verification_reported_before_its_request_was_sent_counts_nothing() ->
     assert token is not None
     assert used.seconds_used(now=104.0) == 0.0, "in flight, asked about a time before it was sent"
     assert used.seconds_available(now=99.0) == 0.0, "asked about a time before the phase started"
+    assert used.busy(now=105.5) == 0.5 / 5.5
+    early = Utilisation(frozenset({"t1"}), started=100.0)
+    early.sent(100.0, "t1")
+    assert early.busy(now=100.5) == 1.0, "however little was available"
     used.verified(token, at=104.5)
     assert used.used == 0.0
 
