@@ -4,9 +4,10 @@
     python3 bench/ci_time.py [--keep]
 
 Clones the committed HEAD (not the work tree) into a temporary folder and runs the README's test command there
-with `--durations=15`, so the virtualenv is created and the project installed from nothing, as on a fresh machine.
-Prints the wall time of each phase (setup, lint and types, pytest), the CPU the whole command used (its own and
-every process it waited for), the outcome line and the slowest tests, and writes them to bench/results/ci_time.json.
+with `--durations=15` and bench/test_cpu.py's plugin, so the virtualenv is created and the project installed from
+nothing, as on a fresh machine. Prints the wall time of each phase (setup, lint and types, pytest), the CPU the whole
+command used (its own and every process it waited for), the outcome line, the slowest tests and the test files that
+cost the most CPU, and writes them to bench/results/ci_time.json.
 Issue 21's goal is a total under 5 minutes on the 2-core machine. Exit status: the command's. `--keep` leaves the
 clone in place (its path is printed) to look at its reports.
 
@@ -28,6 +29,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 OUTPUT = REPO / "bench" / "results" / "ci_time.json"
@@ -50,7 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PRISMA_", "PYTEST_", "VIRTUAL_ENV"))}
         started, phases = time.monotonic(), {}
-        command = [sys.executable, "dev.py", "test", "--durations=15"]
+        # Each test's CPU too (bench/test_cpu.py, a plugin of two getrusage calls per test): where CI's time goes.
+        command = [sys.executable, "dev.py", "test", "--durations=15", "-p", "bench.test_cpu"]
+        env["BENCH_TEST_CPU"] = str(clone / ".test-cpu")
         process = subprocess.Popen(command, cwd=clone, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         assert process.stdout is not None
         lines = []
@@ -63,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         code = process.wait()
         total = time.monotonic() - started
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        by_test = _test_cpu(clone)
     finally:
         if args.keep:
             print(f"clone kept in {clone}")
@@ -90,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         "phases_s": seconds,
         "cpu_s": {"user": round(usage.ru_utime, 1), "system": round(usage.ru_stime, 1)},
         "slowest": slowest,
+        "cpu_by_file": by_test.get("files", [])[:15],
+        "cpu_counted_in_tests_s": by_test.get("cpu_s"),
     }
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     OUTPUT.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
@@ -102,8 +109,27 @@ def main(argv: list[str] | None = None) -> int:
     print("slowest:")
     for each in slowest:
         print(f"  {each['seconds']:7.2f} s {each['phase']:8} {each['test']}")
+    if by_test.get("files"):
+        print(f"CPU counted in tests (bench/test_cpu.py): {by_test['cpu_s']:.0f} s; the costliest files:")
+        for row in by_test["files"][:15]:
+            print(f"  {row['cpu_s']:7.1f} s {row['share']:6.1%} {row['tests']:5d} tests  {row['file']}")
     print(f"written to {OUTPUT.relative_to(REPO)}")
     return code
+
+
+def _test_cpu(clone: Path) -> dict[str, Any]:
+    """The per-test CPU the plugin wrote in the clone, by file (its own script, with the clone's virtualenv)."""
+    python = clone / ".venv" / "bin" / "python"
+    if not python.exists() or not (clone / ".test-cpu").is_dir():
+        return {}
+    done = subprocess.run(
+        [str(python), "bench/test_cpu.py", str(clone / ".test-cpu"), "--json"],
+        cwd=clone,
+        capture_output=True,
+        text=True,
+    )
+    figures: dict[str, Any] = json.loads(done.stdout) if done.returncode == 0 else {}
+    return figures
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """A pytest plugin: the CPU each test cost, so CI's time is spent where it is measured to go, not where it is guessed.
 
     python3 dev.py test -p bench.test_cpu          (or any pytest command; xdist workers each write their own file)
-    .venv/bin/python bench/test_cpu.py [FOLDER] [--output NAME]
+    .venv/bin/python bench/test_cpu.py [FOLDER] [--output NAME] [--json]
                                                    the table: CPU by test file, and the costliest tests; with
                                                    --output, also bench/results/NAME.json
 
@@ -115,9 +115,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folder", nargs="?", type=Path, default=FOLDER)
     parser.add_argument("--output", help="also write bench/results/NAME.json")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON instead of the table")
     args = parser.parse_args(argv)
     counted = figures(args.folder)
-    print(table(counted))
+    print(json.dumps(counted) if args.json else table(counted))
     if args.output:
         from bench.figures import RESULTS, now, write_json
 
