@@ -201,11 +201,17 @@ def restore_keeps_connections(observed: Observation, response: httpx.Response) -
 
 
 def wait_until_settled(
-    probe: Probe, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
+    probe: Probe,
+    database_id: str,
+    timeout: float,
+    pace: Callable[[float], None] = time.sleep,
+    *,
+    with_data: bool = True,
 ) -> DatabaseView:
-    """Read the database until it is no longer recovering; fail after `timeout` seconds."""
+    """Read the database until it is no longer recovering (its data too, once it is, `with_data`); fail after
+    `timeout` seconds."""
     view, settled = wait_for(
-        lambda: probe.database(database_id, with_data=True),
+        lambda: probe.database(database_id, with_data=with_data),
         lambda v: v is None or v.status != "recovering",
         timeout,
         pace,
@@ -222,26 +228,29 @@ def restore_finishes_with_backup_data(observed: Observation, response: httpx.Res
     """200: the restore ends (ready), with the backup's data, the same connections and working credentials."""
     before = observed.before.target
     assert before is not None
-    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout, observed.pace)
+    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout, observed.pace, with_data=False)
+    # The logins first: the data is then read through the session the first one opened (a restore that ended the
+    # sessions costs one new connection, not a reconnect and a login). Refused credentials fail the read below too.
+    logins = _credential_problems(observed, before.id)
+    data = observed.probe.read_data(after.id) if after.status not in BUSY_STATUSES else None
     problems = []
     if after.status != "ready":
         problems.append(f"the restore ended in status {after.status!r}, not 'ready'")
     if not after.same_identity(before):
         problems.append(f"connections changed: {before.connections} → {after.connections}")
     expected = observed.backup_data(observed.before.backup_id or "")
-    if expected is not None and after.data is not None:
+    if expected is not None and data is not None:
         observed.tally.checked["data probe: the target holds exactly the backup's data"] += 1
-    if expected is not None and after.data is not None and canonical(after.data) != canonical(expected):
+    if expected is not None and data is not None and canonical(data) != canonical(expected):
         problems.append(
             "the data is not the backup's ('overwrites all data in the target database with the contents of the "
             f"specified backup'; rows written after the backup must be gone):\n    expected {canonical(expected)}\n"
-            f"    found    {canonical(after.data)}"
-            + (GOLDEN_HINT if canonical(expected) == canonical(GOLDEN_DATA) else "")
+            f"    found    {canonical(data)}" + (GOLDEN_HINT if canonical(expected) == canonical(GOLDEN_DATA) else "")
         )
-    problems += _credential_problems(observed, before.id)
+    problems += logins
     if problems:
         raise AssertionError("after the restore:\n  " + "\n  ".join(problems))
-    checked_data = expected is not None and after.data is not None and observed.credentials(before.id)
+    checked_data = expected is not None and data is not None and observed.credentials(before.id)
     observed.tally.causes["started: verified end to end" if checked_data else "started: no data probe"] += 1
 
 

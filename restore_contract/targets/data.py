@@ -12,7 +12,7 @@ repr), and errors quote only what the server said.
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
@@ -51,7 +51,7 @@ class Credential:
 
 class DataAccess(Protocol):
     def login(self, connection_string: str) -> Login:
-        """Log in afresh (never a cached session); raises LoginRefused when the credentials are refused."""
+        """Log in afresh (never with a kept session); raises LoginRefused when the credentials are refused."""
         ...
 
     def read(self, connection_string: str) -> Tables: ...
@@ -78,6 +78,9 @@ class PostgresAccess:
         self._sessions: OrderedDict[str, psycopg.Connection[Any]] = OrderedDict()
         self._lock = threading.RLock()  # guards `_sessions`; one session is never used by two threads at once
         self._slots = threading.BoundedSemaphore(max_sessions)  # one per open connection, kept or login
+        # Sessions logins opened, to be kept: handed over without the lock (a reader may hold it, waiting for a slot
+        # that only a login in flight can free), taken into `_sessions` by whoever holds it next.
+        self._handed: deque[tuple[str, psycopg.Connection[Any]]] = deque()
 
     def _connect(self, connection_string: str) -> psycopg.Connection[Any]:
         try:
@@ -91,13 +94,25 @@ class PostgresAccess:
         """Take a slot for a new connection; if none is free, close the least recently used kept session."""
         if self._slots.acquire(blocking=False):
             return  # no lock needed: a login need not wait for a read in progress
-        with self._lock:  # kept sessions are closed only under the lock (reentrant: `_session` holds it)
-            while not self._slots.acquire(blocking=False):  # another thread may take the slot just freed
-                if not self._sessions:
-                    # Every slot is a login in flight: it ends without the lock, so this wait ends too.
-                    self._slots.acquire()
-                    return
-                self._discard(self._sessions.popitem(last=False)[1])
+        while True:
+            with self._lock:  # kept sessions are closed only under the lock (reentrant: `_session` holds it)
+                self._adopt()
+                if self._sessions:
+                    self._discard(self._sessions.popitem(last=False)[1])
+            # Another thread may take the slot just freed; with none kept, every slot is a login in flight: it ends
+            # without the lock (its session handed over or closed), and the next round takes it.
+            if self._slots.acquire(timeout=0.01):
+                return
+
+    def _adopt(self) -> None:
+        """Keep the sessions logins handed over, each in place of the older one of its connection string (call with
+        the lock held)."""
+        while self._handed:
+            connection_string, session = self._handed.popleft()
+            older = self._sessions.pop(connection_string, None)
+            if older is not None:
+                self._discard(older)
+            self._sessions[connection_string] = session  # the most recently used, last
 
     def _open(self, connection_string: str) -> psycopg.Connection[Any]:
         self._reserve()
@@ -112,16 +127,27 @@ class PostgresAccess:
         self._slots.release()
 
     def login(self, connection_string: str) -> Login:
-        session = self._open(connection_string)  # always a new session: the point is that these credentials log in
+        """A new session (the point is that these credentials log in now), then kept for the next read in place of
+        the older one: after a restore ended the kept session, the check that logs in and the read that follows it
+        cost one connection, not two."""
+        session = self._open(connection_string)
         try:
             row = session.execute("SELECT session_user, current_database()").fetchone()
-        finally:
+        except BaseException:
             self._discard(session)
+            raise
+        self._handed.append((connection_string, session))
+        if self._lock.acquire(blocking=False):  # kept now, unless another thread holds the lock (it will adopt it)
+            try:
+                self._adopt()
+            finally:
+                self._lock.release()
         assert row is not None
         return Login(str(row[0]), str(row[1]))
 
     def _session(self, connection_string: str) -> psycopg.Connection[Any]:
         """The kept session for `connection_string` (a new one if it has none); call with the lock held."""
+        self._adopt()
         session = self._sessions.pop(connection_string, None)
         if session is not None and session.closed:
             self._discard(session)
@@ -148,6 +174,7 @@ class PostgresAccess:
 
     def close(self) -> None:
         with self._lock:
+            self._adopt()
             while self._sessions:
                 self._discard(self._sessions.popitem()[1])
 

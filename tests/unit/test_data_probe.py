@@ -189,9 +189,22 @@ def test_kept_sessions_are_reused_and_a_login_always_opens_a_new_session(
     access.login(secret(0))
     access.login(secret(0))
     assert server.opened_for(secret(0)) == 3  # never the kept session: the credentials must log in now
-    assert server.open == 1  # only the kept session: each login's session is closed
+    assert server.open == 1, "the last login's session is kept, in place of the older ones"
     access.read(secret(0))
-    assert server.opened_for(secret(0)) == 3
+    assert server.opened_for(secret(0)) == 3, "the read uses the last login's session"
+
+
+def test_after_a_restore_ended_the_session_a_login_and_a_read_cost_one_connection(
+    server: Server, access: PostgresAccess
+) -> None:
+    """What a verified restore does (checks/restore.py): the logins first, then the data through the first one's
+    session; a reconnect for the read and a login after it cost two."""
+    access.read(secret(0))
+    server.opened[-1].ended = True  # a restore ended the kept session
+    access.login(secret(0))
+    assert access.read(secret(0)) == {}
+    assert server.opened_for(secret(0)) == 2
+    assert server.open == 1
 
 
 def test_the_least_recently_used_kept_session_is_closed_first(server: Server, access: PostgresAccess) -> None:
@@ -276,7 +289,7 @@ def test_the_probe_connects_in_autocommit_and_gives_up_on_a_silent_database_afte
 
     access = PostgresAccess(connect=connect)
     access.login(secret(0))
-    access.read(secret(0))
+    access.read(secret(1))
     access.close()
     assert options == [{"autocommit": True, "connect_timeout": 10}] * 2
 
