@@ -329,6 +329,26 @@ def test_a_test_wanting_its_reserve_back_does_not_wait_when_nothing_is_lent() ->
         driver.pool.ready[:] = held
 
 
+def test_nothing_is_sent_once_the_run_closed_even_from_the_targets_already_chosen() -> None:
+    """close() while the thread is sending into the first of the free targets it chose: it sends nothing into the
+    others (the run is over; their targets go back to the pool)."""
+    with kept_busy() as (driver, keep):
+        keep.reserve = 0  # both of the pool's targets lent
+        hold = threading.Event()
+        sent = _counted_sends(driver, hold)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: len(sent) == 1)
+        assert len(keep.lent) == 2, "the second is chosen too, waiting for the first send"
+        closing = threading.Thread(target=keep.close, daemon=True)
+        closing.start()
+        _until(lambda: keep._closed)
+        hold.set()
+        closing.join(timeout=10)
+        assert not closing.is_alive()
+        assert len(sent) == 1, f"sent after the run closed: {sent[1:]}"
+        driver.inflight.finish(OWNER)
+
+
 def test_closing_waits_for_the_thread_and_needs_no_start() -> None:
     with kept_busy() as (driver, keep):
         keep.test_starts("t.py::a_4xx_property", restoring=False)
