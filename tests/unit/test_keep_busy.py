@@ -329,6 +329,20 @@ def test_a_test_wanting_its_reserve_back_does_not_wait_when_nothing_is_lent() ->
         driver.pool.ready[:] = held
 
 
+def test_once_the_property_starts_nothing_more_is_restored_on_its_behalf_even_when_it_stops_sending() -> None:
+    """The property's own restores are its last: none is started after it began (its finish would not wait for it)."""
+    with kept_busy() as (driver, keep):
+        sent = _counted_sends(driver)
+        keep.test_starts("t.py::a_4xx_property", restoring=False)
+        _until(lambda: len(sent) >= 1)
+        keep.test_starts(OWNER, restoring=True)
+        before = len(sent)
+        keep.test_stopped_sending(next_restoring=False)  # the property waits for its restores: the run's last test
+        time.sleep(RESTORE_S * 4)
+        assert len(sent) == before, "restored on the property's behalf after it started"
+        assert driver.inflight.finish(OWNER) == []
+
+
 def test_nothing_is_sent_once_the_run_closed_even_from_the_targets_already_chosen() -> None:
     """close() while the thread is sending into the first of the free targets it chose: it sends nothing into the
     others (the run is over; their targets go back to the pool)."""
