@@ -201,17 +201,11 @@ def restore_keeps_connections(observed: Observation, response: httpx.Response) -
 
 
 def wait_until_settled(
-    probe: Probe,
-    database_id: str,
-    timeout: float,
-    pace: Callable[[float], None] = time.sleep,
-    *,
-    with_data: bool = True,
+    probe: Probe, database_id: str, timeout: float, pace: Callable[[float], None] = time.sleep
 ) -> DatabaseView:
-    """Read the database until it is no longer recovering (its data too, once it is, `with_data`); fail after
-    `timeout` seconds."""
+    """Read the database (not its data) until it is no longer recovering; fail after `timeout` seconds."""
     view, settled = wait_for(
-        lambda: probe.database(database_id, with_data=with_data),
+        lambda: probe.database(database_id),
         lambda v: v is None or v.status != "recovering",
         timeout,
         pace,
@@ -228,7 +222,7 @@ def restore_finishes_with_backup_data(observed: Observation, response: httpx.Res
     """200: the restore ends (ready), with the backup's data, the same connections and working credentials."""
     before = observed.before.target
     assert before is not None
-    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout, observed.pace, with_data=False)
+    after = wait_until_settled(observed.probe, before.id, observed.restore_timeout, observed.pace)
     # The logins first: the data is then read through the session the first one opened (a restore that ended the
     # sessions costs one new connection, not a reconnect and a login). Refused credentials fail the read below too.
     logins = _credential_problems(observed, before.id)
