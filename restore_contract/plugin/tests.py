@@ -65,7 +65,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 def stops_at_first_failures(config: pytest.Config) -> bool:
     """`-x` or `--maxfail N`: the run is after its first failures, not a whole verdict."""
-    return bool(config.option.maxfail > 0)  # pytest's default is 0: no limit
+    return int(config.option.maxfail or 0) > 0  # 0: no limit; None where no command line set it (a live run's)
 
 
 def decisive(item: pytest.Item) -> bool:

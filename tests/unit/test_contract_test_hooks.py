@@ -289,6 +289,14 @@ def test_the_decisive_probes_go_first_and_under_a_budget_right_after_the_heavies
         assert [item.name for item in items] == expected, budget
 
 
+def test_a_run_whose_maxfail_is_unset_keeps_the_budget_order() -> None:
+    """pytest leaves maxfail None where no command line set it (a live run's session): no limit, not a crash."""
+    names, weights = ["a", "b", "probe", "c"], {"b": 20.0}
+    items = [Marked(f"t.py::{name}", weights.get(name), decisive=name == "probe") for name in names]
+    hooks.pytest_collection_modifyitems(_contract_config(600.0, cast(Any, None)), cast(Any, items))
+    assert [item.name for item in items] == ["b", "probe", "a", "c"]
+
+
 @pytest.mark.parametrize("maxfail", [1, 3], ids=["-x", "--maxfail 3"])
 def test_a_run_that_stops_at_its_first_failures_has_the_probes_first_whatever_the_budget(maxfail: int) -> None:
     names, weights = ["a", "b", "probe", "c"], {"b": 20.0}
