@@ -305,3 +305,18 @@ def test_a_credential_never_shows_its_connection_string(
     assert "hunter2" not in repr(credential)
     assert "hunter2" not in str(credential)
     assert repr(credential.login) in repr(credential)
+
+
+def test_a_login_whose_first_statement_fails_closes_its_session_and_gives_its_slot_back(server: Server) -> None:
+    """The session a login opened is kept only once it logged in: one the server ends at once is closed."""
+
+    def ended_at_once(conninfo: str, **options: object) -> psycopg.Connection[Any]:
+        connection = server.connect(conninfo, **options)
+        cast(Any, connection).ended = True
+        return connection
+
+    access = PostgresAccess(max_sessions=1, connect=ended_at_once)
+    with pytest.raises(psycopg.OperationalError):
+        access.login(secret(0))
+    assert server.open == 0
+    assert access._slots.acquire(blocking=False), "its slot is free again"
