@@ -4,6 +4,8 @@ variables that set them) are made the caller's; test ids stay the project's."""
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -165,3 +167,76 @@ def test_pytest_with_a_python_that_lacks_a_dependency_is_one_line(tests: list[st
         f"restore-contract: this Python ({sys.executable}) lacks httpx, which the suite needs: run python3 dev.py "
         "contract (or python3 dev.py test): it sets up .venv/ and runs pytest with it"
     ]
+
+
+def _dev_module() -> Any:
+    """dev.py as a module (it is a script beside the package, not part of it)."""
+    spec = importlib.util.spec_from_file_location("dev_script", ROOT / "dev.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def setup_calls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, list[tuple[str, ...]], dict[str, int]]:
+    """dev.py's setup with an existing virtualenv that needs installing, its commands recorded, not run: each
+    answers the exit code `fails` gives the first word it contains (0 otherwise)."""
+    module, calls, fails = _dev_module(), [], {}  # type: ignore[var-annotated]
+    python = tmp_path / "python"
+    python.write_text("")
+    monkeypatch.setattr(module, "PYTHON", python)
+    monkeypatch.setattr(module, "STAMP", tmp_path / "stamp")
+
+    def run(*command: object) -> int:
+        words = tuple(str(part) for part in command)
+        calls.append(words)
+        return next((code for word, code in fails.items() if word in words), 0)
+
+    monkeypatch.setattr(module, "_run", run)
+    return module, calls, fails
+
+
+def test_setup_installs_with_uv_compiling_bytecode_as_pip_does(setup_calls: Any) -> None:
+    module, calls, _ = setup_calls
+    module.setup()
+
+    assert [call[1:] for call in calls] == [
+        ("-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv>=0.9"),
+        ("-m", "uv", "pip", "install", "--quiet", "--compile-bytecode", "--python", calls[0][0], "-e", ".[dev]"),
+    ]
+    assert module.STAMP.read_text().strip() == hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize(
+    ("failing", "tried"), [("uv>=0.9", ["pip", "pip"]), ("uv", ["pip", "uv", "pip"])], ids=["uv-not-had", "uv-fails"]
+)
+def test_setup_falls_back_to_pip_when_uv_cannot_install(
+    setup_calls: Any, failing: str, tried: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    module, calls, fails = setup_calls
+    fails[failing] = 1
+    module.setup()
+
+    assert [call[2] for call in calls] == tried
+    assert calls[-1][1:] == ("-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-e", ".[dev]")
+    assert "pip installs it instead" in capsys.readouterr().out
+    assert module.STAMP.exists()
+
+
+def test_setup_that_cannot_install_says_so_in_one_line_and_writes_no_stamp(setup_calls: Any) -> None:
+    module, _, fails = setup_calls
+    fails["uv"] = fails[".[dev]"] = 1
+
+    with pytest.raises(SystemExit, match=r"^\[dev\] installing the project failed: see pip's message above"):
+        module.setup()
+    assert not module.STAMP.exists()
+
+
+def test_setup_is_skipped_while_pyproject_is_unchanged(setup_calls: Any) -> None:
+    module, calls, _ = setup_calls
+    module.STAMP.write_text(hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest() + "\n")
+    module.setup()
+
+    assert calls == []
