@@ -46,6 +46,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Target]:
         record.target = {"name": built.name, **built.described}
         record.requests = built.traffic.sent
         record.retries, record.waited_for_retries_s = built.traffic.retries, round(built.traffic.waited, 3)
+        record.paced_per_second = built.traffic.paced_per_second
         record.guard_refusals = list(built.guard.refused) if built.guard is not None else []
 
 

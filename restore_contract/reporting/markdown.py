@@ -14,6 +14,11 @@ COVERAGE_PICTURE = "coverage.svg"
 TIMELINE_PICTURE = "restores.svg"
 
 
+def _paced(record: RunRecord) -> str:
+    paced = record.paced_per_second
+    return "" if paced is None else f"; paced to {paced:g} requests/s after the server's 429s"
+
+
 def _cell(value: object) -> str:
     return str(value).replace("|", "\\|").replace("\n", " ")
 
@@ -33,7 +38,7 @@ def markdown(record: RunRecord, pictures: list[str]) -> str:
         f"Target **{record.target['name']}**{workers}, profile **{record.profile}** "
         f"({'seed ' + str(record.seed) if record.seed is not None else record.generation}), "
         f"{record.requests} requests, {record.retries} transient answers retried "
-        f"({record.waited_for_retries_s:.1f} s waited)."
+        f"({record.waited_for_retries_s:.1f} s waited){_paced(record)}."
     )
     if record.budget_s is not None or record.verified_in_background:
         lines.append(

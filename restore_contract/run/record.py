@@ -40,6 +40,11 @@ def _sum(values: list[Any]) -> Any:
     return round(sum(values), 3)
 
 
+def _least(values: list[Any]) -> Any:
+    """The smallest of the workers' values that are set (None: none is)."""
+    return min((value for value in values if value is not None), default=None)
+
+
 def _most(values: list[Any]) -> Any:
     """The largest of the workers' values; None (a worker that ran no driver test: no time of its own) is none."""
     return max((value for value in values if value is not None), default=None)
@@ -92,6 +97,7 @@ class RunRecord:
     requests: int = _merged_by(_sum, 0)
     retries: int = _merged_by(_sum, 0)
     waited_for_retries_s: float = _merged_by(_sum, 0.0)
+    paced_per_second: float | None = _merged_by(_least)  # the pace held to after the server's 429s; None: never
     leftovers: list[str] = _merged_by(_joined, factory=list)
     guard_refusals: list[str] = _merged_by(_joined, factory=list)
     stale_scratch_deleted: list[str] = _merged_by(_joined, factory=list)
@@ -267,6 +273,12 @@ def merge(records: Iterable[RunRecord]) -> RunRecord:
     return RunRecord(**values)
 
 
+def _paced(record: RunRecord) -> str:
+    if record.paced_per_second is None:
+        return ""
+    return f"; paced to {record.paced_per_second:g} requests/s after the server's 429s"
+
+
 def render(record: RunRecord) -> list[Line]:
     """The summary's lines, in the order people read them: where and how, the coverage table, then the detail."""
     lines: list[Line] = []
@@ -274,7 +286,7 @@ def render(record: RunRecord) -> list[Line]:
     lines.append(
         (
             f"target: {record.target['name']}{workers}; requests sent: {record.requests}; transient answers "
-            f"retried: {record.retries} ({record.waited_for_retries_s:.1f} s waited)",
+            f"retried: {record.retries} ({record.waited_for_retries_s:.1f} s waited){_paced(record)}",
             None,
         )
     )

@@ -20,6 +20,7 @@ from restore_contract.settings import ENV
 from restore_contract.targets.control import ControlPlane
 from restore_contract.targets.data import DataAccess
 from restore_contract.targets.guard import Allowlist
+from restore_contract.targets.pace import Pacer
 
 # The run's other principals, besides its admin token (`Target.token`): a valid token of the run's workspace without
 # the scope workspace:admin, and an admin token of another workspace. What each may do is what the suite checks.
@@ -39,8 +40,9 @@ class Traffic(httpx.BaseTransport):
     Closing a client closes its transport: this one stays open (many clients share it) and the target's
     `release` closes what is under it."""
 
-    def __init__(self, inner: httpx.BaseTransport) -> None:
+    def __init__(self, inner: httpx.BaseTransport, pacer: Pacer | None = None) -> None:
         self._inner = inner
+        self.pacer = pacer  # the pace under it, where the run paces itself to the server's rate limit
         self._lock = threading.Lock()
         self.sent = 0
         self.retries = (
@@ -56,6 +58,12 @@ class Traffic(httpx.BaseTransport):
             self.retries += getattr(retry, "attempts_made", 0)
             self.waited += getattr(retry, "elapsed_sleep", 0.0)
         return response
+
+    @property
+    def paced_per_second(self) -> float | None:
+        """The rate requests are spaced to since the server's first 429 (None: never paced), to one decimal."""
+        rate = self.pacer.rate if self.pacer is not None else None
+        return None if rate is None else round(rate, 1)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ from restore_contract.targets.guard import (
     UnsafeRequestRefused,
     reachable_ids,
 )
+from restore_contract.targets.pace import Paced, Pacer
 from restore_contract.targets.transient import Transient
 from restore_contract.targets.waiting import no_wait
 
@@ -171,6 +172,9 @@ def live_target(
     projects = {project for project in (settings.project_id, settings.other_project_id) if project}
     guard = Allowlist(secret=settings.run_id, projects=projects)
     http = httpx.HTTPTransport(retries=1)
+    # Paced under the guard: only what may be sent counts against the server's rate (a replay never waits).
+    pacer = Pacer() if waits else None
+    sent: httpx.BaseTransport = Paced(http, pacer) if pacer is not None else http
     stack = ExitStack()
     stack.callback(http.close)
     cassette = recorder is not None  # recording one, or replaying one
@@ -178,7 +182,7 @@ def live_target(
         name=name,
         base_url=settings.url,
         token=settings.token,
-        traffic=Traffic(wrap(Transient(GuardTransport(http, guard), waits=waits))),
+        traffic=Traffic(wrap(Transient(GuardTransport(sent, guard), waits=waits)), pacer),
         restore_timeout=settings.restore_timeout,
         project_id=settings.project_id,
         tokens=dict(settings.principals),

@@ -160,6 +160,14 @@ def test_the_workers_figures_add_up_to_the_runs() -> None:
     assert merge([second, first]).retries == 4, "whichever worker reports first"
 
 
+def test_the_slowest_pace_a_worker_was_held_to_is_the_runs() -> None:
+    unpaced, slow, fast = _part(1, {}, True, "a"), _part(1, {}, True, "b"), _part(1, {}, True, "c")
+    slow.paced_per_second, fast.paced_per_second = 8.1, 18.9
+
+    assert merge([fast, unpaced, slow]).paced_per_second == 8.1
+    assert merge([unpaced, unpaced]).paced_per_second is None
+
+
 def test_without_a_budget_no_test_ever_stops_for_time() -> None:
     budget = Budget(seconds=None)
     budget.begin("t", weight=20, weights_left=21)

@@ -20,6 +20,7 @@ def test_the_summary_says_each_figure_of_the_run() -> None:
         requests=120,
         retries=3,
         waited_for_retries_s=4.25,
+        paced_per_second=18.9,
         workers=2,
         budget_s=60.0,
         elapsed_s=59.5,
@@ -33,7 +34,10 @@ def test_the_summary_says_each_figure_of_the_run() -> None:
         failures={"restore_contract/suite/test_x.py::t": "curl -X POST …"},
     )
     lines = _text(record)
-    assert lines[0] == "target: live (2 workers); requests sent: 120; transient answers retried: 3 (4.2 s waited)"
+    assert lines[0] == (
+        "target: live (2 workers); requests sent: 120; transient answers retried: 3 (4.2 s waited); paced to 18.9 "
+        "requests/s after the server's 429s"
+    )
     assert lines[1] == "hypothesis profile: nightly (seed 7; a failure prints its seed or blob)"
     assert lines[2] == (
         "time: 59.5 s of a budget of 60 s; 2 test(s) ended by their share of it; restores verified in the "

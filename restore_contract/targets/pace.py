@@ -1,0 +1,100 @@
+"""Keeping under a rate limit the docs do not state: once the server answers 429, requests are spaced.
+
+A 429 costs the thread that got it a whole `Retry-After` (at least a second: the header counts whole seconds), while
+the server was refusing only the requests above its rate. On a staging-like server (20 requests/s) a nightly's
+threads (the test's, and the verifications kept in flight) burst above it and lost half the run's examples to those
+waits. So the first 429 teaches the run the rate the server allows: the requests sent in the last second, less a
+margin, and from then on the requests of every thread are spaced to it. Nothing changes until a server says 429:
+a server without a limit is never slowed.
+
+- One slow-down per episode: the 429s of requests sent before the last slow-down are answers to the old rate, not
+  news (several threads hear the same overflow at once).
+- A 429 at the paced rate (a limit counted over a longer window than a second, or shared with another client)
+  lowers the rate again, by the same margin.
+- The rate creeps back up (RECOVERY requests/s per minute without a 429), so a limit that was met once, by a burst
+  of another client, does not slow the rest of the night.
+
+The limit is the server's business and may be anything: this only decides how fast to ask. The retry of a refused
+request stays the retry policy's (targets/transient.py), which honours `Retry-After`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+import httpx
+
+WINDOW = 1.0  # seconds over which the sends are counted when a 429 comes
+MARGIN = 0.9  # the rate taken: this much of the rate that was refused
+RECOVERY = 1.0 / 60.0  # requests/s regained per second without a 429
+
+
+class Pacer:
+    """When each request may go: at once until the first 429, then at the learned rate, across threads."""
+
+    def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
+        self.now = now
+        self._lock = threading.Lock()
+        self._sent: deque[float] = deque()  # when the requests of the last WINDOW were sent
+        self._rate: float | None = None  # requests/s when the last slow-down happened; None: not paced
+        self._slowed_at = float("-inf")  # when that was
+        self._next = float("-inf")  # the earliest time the next request may go
+
+    @property
+    def rate(self) -> float | None:
+        """The rate requests are sent at now (None: not paced); it regains RECOVERY per second since the slow-down."""
+        if self._rate is None:
+            return None
+        return self._rate + (self.now() - self._slowed_at) * RECOVERY
+
+    def turn(self) -> float:
+        """Take the next slot: the time to send at (now, unless paced)."""
+        with self._lock:
+            now = self.now()
+            while self._sent and self._sent[0] <= now - WINDOW:
+                self._sent.popleft()
+            rate = self.rate
+            slot = now if rate is None else max(now, self._next)
+            if rate is not None:
+                self._next = slot + 1.0 / rate
+            self._sent.append(slot)
+            return slot
+
+    def refused(self, sent_at: float) -> None:
+        """The request sent at `sent_at` was answered 429: slow down, unless it was sent before the last slow-down."""
+        with self._lock:
+            if sent_at < self._slowed_at:
+                return
+            now = self.now()
+            recent = sum(1 for sent in self._sent if sent > now - WINDOW)
+            refused_rate = min(recent / WINDOW, self.rate or float("inf"))
+            self._rate = max(refused_rate * MARGIN, 1.0 / WINDOW)  # at least one request a window
+            self._slowed_at = now
+            self._next = now + 1.0 / self._rate
+
+
+class Paced(httpx.BaseTransport):
+    """Sends through `inner` when the pacer says; tells it of each 429."""
+
+    def __init__(
+        self, inner: httpx.BaseTransport, pacer: Pacer | None = None, sleep: Callable[[float], None] = time.sleep
+    ) -> None:
+        self._inner = inner
+        self.pacer = pacer or Pacer()
+        self._sleep = sleep
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        slot = self.pacer.turn()
+        wait = slot - self.pacer.now()
+        if wait > 0:
+            self._sleep(wait)
+        response = self._inner.handle_request(request)
+        if response.status_code == 429:
+            self.pacer.refused(slot)
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
