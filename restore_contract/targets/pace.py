@@ -27,9 +27,9 @@ from collections.abc import Callable
 
 import httpx
 
-WINDOW = 1.0  # seconds over which the sends are counted when a 429 comes
 MARGIN = 0.9  # the rate taken: this much of the rate that was refused
 RECOVERY = 1.0 / 60.0  # requests/s regained per second without a 429
+FLOOR = 1.0  # requests/s: the slowest pace, whatever the 429s
 
 
 class Pacer:
@@ -38,7 +38,7 @@ class Pacer:
     def __init__(self, now: Callable[[], float] = time.monotonic) -> None:
         self.now = now
         self._lock = threading.Lock()
-        self._sent: deque[float] = deque()  # when the requests of the last WINDOW were sent
+        self._slots: deque[float] = deque()  # the slots taken in the last second
         self._rate: float | None = None  # requests/s when the last slow-down happened; None: not paced
         self._slowed_at = float("-inf")  # when that was
         self._next = float("-inf")  # the earliest time the next request may go
@@ -50,28 +50,34 @@ class Pacer:
             return None
         return self._rate + (self.now() - self._slowed_at) * RECOVERY
 
+    def _in_the_last_second(self, now: float) -> int:
+        """How many slots were taken in the last second (the older ones are forgotten)."""
+        while self._slots and self._slots[0] <= now - 1.0:
+            self._slots.popleft()
+        return len(self._slots)
+
     def turn(self) -> float:
         """Take the next slot: the time to send at (now, unless paced)."""
         with self._lock:
             now = self.now()
-            while self._sent and self._sent[0] <= now - WINDOW:
-                self._sent.popleft()
+            self._in_the_last_second(now)
             rate = self.rate
-            slot = now if rate is None else max(now, self._next)
+            slot = now
             if rate is not None:
+                slot = max(now, self._next)
                 self._next = slot + 1.0 / rate
-            self._sent.append(slot)
+            self._slots.append(slot)
             return slot
 
     def refused(self, sent_at: float) -> None:
-        """The request sent at `sent_at` was answered 429: slow down, unless it was sent before the last slow-down."""
+        """The request sent at `sent_at` was answered 429: slow down, unless it was sent before the last slow-down
+        (or in its instant: an answer to the old rate)."""
         with self._lock:
-            if sent_at < self._slowed_at:
+            if sent_at <= self._slowed_at:
                 return
             now = self.now()
-            recent = sum(1 for sent in self._sent if sent > now - WINDOW)
-            refused_rate = min(recent / WINDOW, self.rate or float("inf"))
-            self._rate = max(refused_rate * MARGIN, 1.0 / WINDOW)  # at least one request a window
+            refused_rate = min(float(self._in_the_last_second(now)), self.rate or float("inf"))
+            self._rate = max(refused_rate * MARGIN, FLOOR)
             self._slowed_at = now
             self._next = now + 1.0 / self._rate
 
