@@ -60,8 +60,9 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run(name: str, server_options: list[str], budget: float | None = None) -> dict[str, Any]:
-    """One nightly run against its own server; its figures from the run record."""
+def run(name: str, server_options: list[str], budget: float | None = None, commit: str = "") -> dict[str, Any]:
+    """One nightly run against its own server; its figures from the run record. `commit`: the code measured, read
+    when the runs started (a commit made while they ran is not theirs)."""
     fault = [] if name == HEALTHY else ["--fault", name]
     server = start_server("--no-control-plane", "--seed-golden", *server_options, *fault)
     record_path = Path(tempfile.mkdtemp()) / "record.json"
@@ -91,7 +92,7 @@ def run(name: str, server_options: list[str], budget: float | None = None) -> di
     return {
         "run": name,
         "date": now(),
-        "commit": _commit(),
+        "commit": commit,
         "exit": finished.returncode,
         "wall_s": round(wall, 1),
         "verified_end_to_end": record["causes"].get("started: verified end to end", 0),
@@ -136,7 +137,8 @@ def main() -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     subprocess.run(["python3", "dev.py", "setup"], cwd=REPO, check=True)  # once, not by every run at the same time
     with ThreadPoolExecutor(len(args.only)) as pool:
-        results = list(pool.map(lambda name: run(name, server_options, args.budget), args.only))
+        commit = _commit()
+        results = list(pool.map(lambda name: run(name, server_options, args.budget, commit), args.only))
     print(f"{'run':32} {'exit':>4} {'wall':>8} {'verified':>8} {'in flight':>9} {'busy':>5} {'requests':>8} "
           f"{'retries':>7} {'waited':>7}  caught")  # fmt: skip
     for result in results:
