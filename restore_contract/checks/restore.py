@@ -48,7 +48,9 @@ class Observation:
     body: bytes | None
     arranged: RestoreWorld | None = None  # the world the caller arranged, known apart from what the API says
     token: str = "valid"  # valid | missing | invalid: which 401 cause a refusal exercises
-    retried: bool = False  # the request waited for retries (429): a busy target may have settled meanwhile
+    # The request waited before its answer (a retry after a 429, or its turn under the server's rate limit,
+    # targets/pace.py): a busy target may have settled meanwhile.
+    waited: bool = False
     tally: Tally = field(default_factory=Tally)
 
 
@@ -116,11 +118,12 @@ def restore_status_follows_docs(observed: Observation, response: httpx.Response)
     observed.tally.statuses[response.status_code] += 1
     world = observed.before.world
     expectation = expected_statuses(world)
-    if observed.retried and world.target.value in BUSY_STATUSES and not expectation.accepts(response.status_code):
-        # The world was read before the request waited out a rate limit: the recovery (or provisioning) may have
-        # ended meanwhile, so the answer is judged on the settled world too. The window was missed, not broken.
+    if observed.waited and world.target.value in BUSY_STATUSES and not expectation.accepts(response.status_code):
+        # The world was read before the request waited out a rate limit (a retry, or its turn): the recovery (or
+        # provisioning) may have ended meanwhile, so the answer is judged on the settled world too. The window was
+        # missed, not broken.
         expectation = expected_statuses(dataclasses.replace(world, target=TargetState.READY))
-        observed.tally.checked["a busy window closed while the request waited for a retry"] += 1
+        observed.tally.checked["a busy window closed while the request waited out the rate limit"] += 1
     if not expectation.accepts(response.status_code):
         raise AssertionError(
             f"restore answered {response.status_code}; the docs allow {sorted(expectation.codes)} here.\n"

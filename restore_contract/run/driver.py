@@ -44,6 +44,7 @@ from restore_contract.run.repro import curl, explain_failure
 from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
+from restore_contract.targets.pace import PACED
 from restore_contract.targets.pool import Pool
 
 AnyCase = Case[Any]
@@ -199,8 +200,8 @@ class Driver:
         return client, request, content
 
     def _transmit(self, client: httpx.Client, request: httpx.Request, observed: Observation | None) -> httpx.Response:
-        """Send; a restore whose answer never came is a finding (it may have run), and whether it was retried is
-        part of what was observed."""
+        """Send; a restore whose answer never came is a finding (it may have run), and whether it waited (for a
+        retry, or for its turn under the server's rate limit) is part of what was observed."""
         try:
             response = client.send(request)
         except httpx.TransportError as lost:
@@ -208,7 +209,8 @@ class Driver:
                 raise
             raise self._lost(request, lost, observed) from None
         if observed is not None:
-            observed.retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
+            retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
+            observed.waited = retried or response.extensions.get(PACED, 0.0) > 0
         return response
 
     def _while_recovering(
