@@ -44,7 +44,7 @@ from restore_contract.run.repro import curl, explain_failure
 from restore_contract.run.utilisation import Utilisation
 from restore_contract.targets.api import ManagementApi
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE, Target
-from restore_contract.targets.pace import PACED
+from restore_contract.targets.pace import PACED, urgent
 from restore_contract.targets.pool import Pool
 
 AnyCase = Case[Any]
@@ -223,7 +223,7 @@ class Driver:
         try:
             # Part of this example: never stopped by the budget, which would leave the first restore unverified (and
             # its target recovering, with nothing in flight to say so).
-            with self.uninterrupted():
+            with self.uninterrupted(), urgent():  # the window is open now: a wait for the pace could close it
                 act()
         except ContractViolation as violation:
             return violation

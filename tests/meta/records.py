@@ -112,7 +112,8 @@ def pass_problems(run: RunRecord, *, expected_target: dict[str, str] | None = No
 _SUMMARY_SECTION = re.compile(r"^=+ restore contract summary =+$", re.MULTILINE)
 _RUN_LINE = re.compile(
     r"^target: (?P<target>\S+)(?: \(\d+ workers\))?; requests sent: (?P<requests>\d+); "
-    r"transient answers retried: (?P<retries>\d+) \((?P<waited>\d+\.\d) s waited\)$"
+    r"transient answers retried: (?P<retries>\d+) \((?P<waited>\d+\.\d) s waited\)"
+    r"(?:; paced to (?P<paced>\d+(?:\.\d)?) requests/s after the server's 429s)?$"
 )
 _PROFILE_LINE = re.compile(r"^hypothesis profile: (?P<profile>\S+) \(")
 _COVERAGE_ROW = re.compile(r"^  (?P<answer>\S+) (?P<cause>.+?) +(?P<times>\d+)(?:  NOT CHECKED: .*)?$")
@@ -122,8 +123,9 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 def terminal_figures(output: str) -> dict[str, Any]:
     """The figures of the restore contract summary in a run's terminal output: target, profile, requests, retries,
-    waited_s (as printed, one decimal), and the coverage (answer and cause → times), properties checked, restore
-    answers (status → times) and lifecycle counts. AssertionError when the summary or one of its lines is missing."""
+    waited_s (as printed, one decimal), paced (the requests/s the run paced itself to, as printed; None: never), and
+    the coverage (answer and cause → times), properties checked, restore answers (status → times) and lifecycle
+    counts. AssertionError when the summary or one of its lines is missing."""
     found = _SUMMARY_SECTION.search(_ANSI.sub("", output))
     assert found is not None, "the terminal shows no restore contract summary"
     figures: dict[str, Any] = {"coverage": {}, "checked": {}, "statuses": {}, "lifecycle": {}}
@@ -143,7 +145,7 @@ def terminal_figures(output: str) -> dict[str, Any]:
         section = None
         if run := _RUN_LINE.match(line):
             figures |= {"target": run["target"], "requests": int(run["requests"]), "retries": int(run["retries"])}
-            figures["waited_s"] = run["waited"]
+            figures["waited_s"], figures["paced"] = run["waited"], run["paced"]
         elif profile := _PROFILE_LINE.match(line):
             figures["profile"] = profile["profile"]
         elif line.startswith("documented behaviour coverage"):

@@ -17,7 +17,8 @@ from tests.meta.records import terminal_figures
 
 _MD_RUN = re.compile(
     r"^Target \*\*(?P<target>[^*]+)\*\*(?:, \d+ workers)?, profile \*\*(?P<profile>[^*]+)\*\* \(.*\), "
-    r"(?P<requests>\d+) requests, (?P<retries>\d+) transient answers retried \((?P<waited>\d+\.\d) s waited\)\.$",
+    r"(?P<requests>\d+) requests, (?P<retries>\d+) transient answers retried \((?P<waited>\d+\.\d) s waited\)"
+    r"(?:; paced to (?P<paced>\d+(?:\.\d)?) requests/s after the server's 429s)?\.$",
     re.MULTILINE,
 )
 _MD_TABLES = {  # heading → (figure, the columns that name a row, the column that counts it)
@@ -47,6 +48,7 @@ def markdown_figures(text: str) -> dict[str, Any]:
     run = _MD_RUN.search(text)
     assert run is not None, f"no run sentence in the Markdown:\n{text[:600]}"
     figures: dict[str, Any] = {"target": run["target"], "profile": run["profile"], "waited_s": run["waited"]}
+    figures["paced"] = run["paced"]
     figures |= {"requests": int(run["requests"]), "retries": int(run["retries"])}
     for heading, (figure, named_by, counted) in _MD_TABLES.items():
         figures[figure] = {" ".join(row[:named_by]): int(row[counted]) for row in _table_rows(text, heading)}
@@ -60,6 +62,7 @@ def json_figures(record: dict[str, Any]) -> dict[str, Any]:
         "requests": record["requests"],
         "retries": record["retries"],
         "waited_s": f"{record['waited_for_retries_s']:.1f}",
+        "paced": None if record["paced_per_second"] is None else f"{record['paced_per_second']:g}",
         "coverage": {f"{row['answer']} {row['cause']}": row["exercised"] for row in record["coverage"]},
         "checked": record["checked"],
         "statuses": {str(status): count for status, count in record["statuses"].items()},

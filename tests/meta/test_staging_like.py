@@ -135,6 +135,10 @@ def test_the_live_run_passes_against_a_staging_like_server(launch_server: StartS
     terminal = terminal_figures(run.output)
     assert (terminal["retries"], terminal["waited_s"]) == (retries, f"{waited:.1f}"), terminal
     assert terminal["requests"] == run.record["requests"], terminal
+    # The server's 429s set the run's pace (targets/pace.py), and the summary says which.
+    if any(answer.status == 429 for answer in transient):
+        assert run.record["paced_per_second"] is not None, run.record
+        assert terminal["paced"] == f"{run.record['paced_per_second']:g}", terminal
     # Restores were verified several at a time, the budget sized the run, and the run said where it was meanwhile.
     assert run.record["in_flight_most"] > 1, run.record
     assert run.record["verified_in_background"] >= 10, run.record

@@ -25,7 +25,7 @@ from restore_contract.run.driver import Driver, read_case, restore_case, running
 from restore_contract.run.inflight import InFlight
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.inprocess import InProcessTransport
-from restore_contract.targets.pace import PACED
+from restore_contract.targets.pace import _URGENT, PACED
 from tests.unit.emulated import backup_of, body, emulated_driver
 
 TEST = "tests/test_x.py::test_x"
@@ -195,6 +195,19 @@ def test_what_a_step_does_while_the_restore_recovers_is_judged_after_the_restore
     assert caught.value.properties == ("restore_while_recovering_is_409",)
     assert driver.report.checked[finished] == 1
     assert [restore.ok for restore in driver.report.restores] == [True]
+
+
+def test_what_comes_while_recovering_is_sent_without_waiting_for_the_pace(driver: Driver) -> None:
+    """Under a rate limit the run paces its requests (targets/pace.py); the step while a restore recovers goes at once
+    (a wait could close the window it checks), and only that step."""
+    target = driver.pool.ready[0]
+    seen: list[bool] = []
+    driver.send(
+        restore_case(target, body(*backup_of(driver.pool))), while_recovering=lambda: seen.append(_URGENT.get())
+    )
+
+    assert seen == [True]
+    assert not _URGENT.get()
 
 
 def test_a_refused_restore_does_not_run_what_comes_while_recovering(driver: Driver) -> None:

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from restore_contract.targets.base import Traffic
-from restore_contract.targets.pace import PACED, Paced, Pacer
+from restore_contract.targets.pace import PACED, Paced, Pacer, urgent
 
 
 class Clock:
@@ -222,3 +222,17 @@ def test_the_run_reports_the_pace_it_was_held_to(clock: Clock) -> None:
     assert before is None
     assert traffic.paced_per_second == 18.9
     assert Traffic(answering(200)).paced_per_second is None
+
+
+def test_an_urgent_request_goes_at_once_and_leaves_the_others_turns(clock: Clock) -> None:
+    """The step sent while a restore recovers cannot wait: a wait could close the window it checks."""
+    pacer = Pacer(clock)
+    pacer.refused(sends(pacer, clock, 10)[-1])  # paced to 9/s from 100.0
+    waits: list[float] = []
+    client = httpx.Client(transport=Paced(answering(200, 200, 200), pacer, sleep=waits.append), base_url="http://a")
+    with urgent():
+        answer = client.get("/v1/x")
+    assert (waits, answer.extensions[PACED]) == ([], 0.0)
+    assert pacer.turn() == pytest.approx(100.0 + 1 / 9)  # the next one's turn, as if the urgent one had not gone
+    client.get("/v1/x")
+    assert len(waits) == 1, "outside it, requests wait their turn again"
