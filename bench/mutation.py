@@ -74,6 +74,7 @@ MODULES = (
     "restore_contract/targets/api.py",  # the one client: every id encoded one way, every refusal with its status
     "restore_contract/run/keepbusy.py",  # the nightly's targets kept busy, never a target a test is choosing
     "restore_contract/run/utilisation.py",  # how busy the targets were, in every summary and the progress line
+    "restore_contract/targets/pace.py",  # a live run paces itself to the server's rate limit after its first 429
 )
 # Modules that moved since a stored run measured them (old path → new path): bench/results/ keeps each run as it was
 # written, so its figures are read under the modules' paths now (issue 29: the run's machinery left checks/ for run/).

@@ -11,7 +11,9 @@ a server without a limit is never slowed.
   answers to the old rate, not news (several threads hear the same overflow at once, and the server's count of its
   last second still holds the burst that overflowed it).
 - A 429 at the paced rate (a limit counted over a longer window than a second, or shared with another client)
-  lowers the rate again, by the same margin.
+  lowers the rate again, by the same margin. One slow-down never more than halves the pace (at the first, the
+  busiest second's rate): a run whose own requests were few when the 429 came (another run was filling the limit)
+  is not paced to that trickle.
 - The rate climbs back (RECOVERY: 1 request/s a minute without a 429), so a limit that was met once, by a burst
   of another client, does not slow the rest of the night.
 
@@ -36,6 +38,7 @@ MARGIN = 0.9  # the rate taken: this much of the rate that was refused
 # 76 rejected restores (57 retries), 1 a minute 103 (40); two runs sharing a limit did not share it better with it.
 RECOVERY = 1.0 / 60.0
 FLOOR = 1.0  # requests/s: the slowest pace, whatever the 429s
+HALVED = 0.5  # the most one slow-down takes off the pace (or, at the first, off the busiest second's rate)
 PACED = "paced_s"  # the response extension: the seconds the request waited for its turn (0.0: none)
 # Set while requests cannot wait their turn (`urgent()`): the step sent while a restore recovers, whose window a wait
 # could close (it then checks nothing: a fault accepting restores while recovering went unseen). They go at once and
@@ -60,6 +63,7 @@ class Pacer:
         self.now = now
         self._lock = threading.Lock()
         self._slots: deque[float] = deque()  # the slots taken in the last second
+        self._busiest = 0  # the most slots any second of the run has held: how fast it has shown it sends
         self._rate: float | None = None  # requests/s when the last slow-down happened; None: not paced
         self._slowed_at = float("-inf")  # when that was
         self._next = float("-inf")  # the earliest time the next request may go
@@ -89,6 +93,7 @@ class Pacer:
                 slot = max(now, self._next)
                 self._next = slot + 1.0 / rate
             self._slots.append(slot)
+            self._busiest = max(self._busiest, len(self._slots))
             return slot
 
     def refused(self, sent_at: float) -> None:
@@ -98,8 +103,11 @@ class Pacer:
             if sent_at <= self._slowed_at + 1.0:
                 return
             now = self.now()
-            refused_rate = min(float(self._in_the_last_second(now)), self.rate or float("inf"))
-            self._rate = max(refused_rate * MARGIN, FLOOR)
+            paced = self.rate or float(self._busiest)
+            refused_rate = min(float(self._in_the_last_second(now)), paced)
+            # At most halved at once: a 429 that comes while this run sent little was another client's traffic filling
+            # the limit (another run on the same staging), and pacing to this run's own trickle starved it.
+            self._rate = max(refused_rate * MARGIN, paced * HALVED, FLOOR)
             self._slowed_at = now
             self._next = now + 1.0 / self._rate
 

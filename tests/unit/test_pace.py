@@ -70,7 +70,7 @@ def test_the_first_request_after_a_slow_down_waits_its_turn(clock: Clock) -> Non
 
 def test_only_the_requests_of_the_last_second_count(clock: Clock) -> None:
     pacer = Pacer(clock)
-    sends(pacer, clock, 50, every=0.1)  # 5 s at 10/s
+    sends(pacer, clock, 10, every=0.5)  # 5 s at 2/s
     clock.now = 110.0
     sends(pacer, clock, 1)  # exactly a second before the 429: not in its second
     clock.now = 110.5
@@ -79,6 +79,26 @@ def test_only_the_requests_of_the_last_second_count(clock: Clock) -> None:
     pacer.refused(slots[-1])
 
     assert pacer.rate == pytest.approx(6 * 0.9)
+
+
+def test_a_429_while_the_run_sent_little_paces_it_to_half_its_busiest_second(clock: Clock) -> None:
+    """Another client filled the limit (a second run on the same staging): this run's own two requests of the last
+    second are not the rate the server allows it; it is paced to half the 20 it has sent in a second, not 1.8."""
+    pacer = Pacer(clock)
+    sends(pacer, clock, 20, every=0.01)
+    clock.now = 110.0
+    pacer.refused(sends(pacer, clock, 2, every=0.1)[-1])
+
+    assert pacer.rate == pytest.approx(10.0)
+
+
+def test_one_slow_down_never_more_than_halves_the_pace(clock: Clock) -> None:
+    pacer = Pacer(clock)
+    pacer.refused(sends(pacer, clock, 20, every=0.01)[-1])  # 18/s
+    clock.now = 110.0
+    pacer.refused(sends(pacer, clock, 1)[-1])  # one request in the last second
+
+    assert pacer.rate == pytest.approx((18.0 + 9.8 / 60) / 2, rel=0.01)
 
 
 def test_the_429s_of_one_overflow_slow_down_once(clock: Clock) -> None:
