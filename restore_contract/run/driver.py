@@ -169,6 +169,8 @@ class Driver:
         """Build, observe the world before a restore, send, let the caller act while it recovers, judge."""
         __tracebackhide__ = True
         client, request, content = self._request(case, asked)
+        if asked.while_recovering is not None:
+            self._make_room()
         observed = self._observe(case, content, self._token_kind(asked), asked.world)
         sent = time.monotonic()  # a restore that answers 200 holds its target from here (run/utilisation.py)
         response = self._transmit(client, request, observed)
@@ -212,6 +214,14 @@ class Driver:
             retried = getattr(response.extensions.get("retry"), "attempts_made", 0) > 0
             observed.waited = retried or response.extensions.get(PACED, 0.0) > 0
         return response
+
+    def _make_room(self) -> None:
+        """Under a rate limit the run paces itself near it, so the server's last second is nearly full: the step sent
+        while this restore recovers would be refused (429), wait a second for its retry, and find the window closed
+        (a fault accepting restores while recovering went unseen). Hold the other threads back for a second first."""
+        pacer = self.target.traffic.pacer
+        if pacer is not None:
+            self.target.pace(pacer.make_room())
 
     def _while_recovering(
         self, observed: Observation | None, response: httpx.Response, act: Callable[[], object] | None

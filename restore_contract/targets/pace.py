@@ -96,6 +96,17 @@ class Pacer:
             self._busiest = max(self._busiest, len(self._slots))
             return slot
 
+    def make_room(self) -> float:
+        """Hold every other request back for a second, so that the server's count of its last second has room for a
+        few urgent ones after it: when paced, the time to wait until then (0.0 when not paced, which needs none).
+        The caller waits that long itself, then its own requests go first."""
+        with self._lock:
+            if self._rate is None:
+                return 0.0
+            now = self.now()
+            self._next = max(self._next, now + 1.0)
+            return self._next - now
+
     def refused(self, sent_at: float) -> None:
         """The request sent at `sent_at` was answered 429: slow down, unless it was sent before the last slow-down or
         in the second after it (an answer to the old rate)."""

@@ -6,6 +6,7 @@ verified in the background are reported as they end."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +26,7 @@ from restore_contract.run.driver import Driver, read_case, restore_case, running
 from restore_contract.run.inflight import InFlight
 from restore_contract.targets.base import NO_ADMIN, OTHER_WORKSPACE
 from restore_contract.targets.inprocess import InProcessTransport
-from restore_contract.targets.pace import _URGENT, PACED
+from restore_contract.targets.pace import _URGENT, PACED, Pacer
 from tests.unit.emulated import backup_of, body, emulated_driver
 
 TEST = "tests/test_x.py::test_x"
@@ -208,6 +209,27 @@ def test_what_comes_while_recovering_is_sent_without_waiting_for_the_pace(driver
 
     assert seen == [True]
     assert not _URGENT.get()
+
+
+def test_a_restore_with_a_step_while_recovering_makes_room_first_when_paced(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paced near the server's limit, the step while recovering would be refused and retried after its window: the
+    driver holds the other requests back for a second first (only then, and only when paced)."""
+    pacer = Pacer()
+    monkeypatch.setattr(driver.target.traffic, "pacer", pacer)
+    waits: list[float] = []
+    monkeypatch.setattr(driver, "target", dataclasses.replace(driver.target, pace=waits.append))
+    sent = body(*backup_of(driver.pool))
+    driver.send(restore_case(driver.pool.ready[0], sent), while_recovering=lambda: None)
+    assert waits == [0.0], "not paced yet: nothing to make room for"
+    pacer.refused(pacer.turn())
+    driver.send(restore_case(driver.pool.ready[1], sent))
+    assert waits == [0.0], "no step while recovering: no room made"
+    driver.send(restore_case(driver.pool.ready[1], sent), while_recovering=lambda: None)
+
+    assert len(waits) == 2
+    assert waits[1] == pytest.approx(1.0, abs=0.05)
 
 
 def test_a_refused_restore_does_not_run_what_comes_while_recovering(driver: Driver) -> None:

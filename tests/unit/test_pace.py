@@ -256,3 +256,14 @@ def test_an_urgent_request_goes_at_once_and_leaves_the_others_turns(clock: Clock
     assert pacer.turn() == pytest.approx(100.0 + 1 / 9)  # the next one's turn, as if the urgent one had not gone
     client.get("/v1/x")
     assert len(waits) == 1, "outside it, requests wait their turn again"
+
+
+def test_making_room_holds_the_others_back_a_second_when_paced(clock: Clock) -> None:
+    """Before a restore whose window the next step checks: the server's last second must have room for that step."""
+    pacer = Pacer(clock)
+    assert pacer.make_room() == 0.0, "not paced: no need"
+    assert pacer.turn() == 100.0
+    pacer.refused(sends(pacer, clock, 10)[-1])  # paced to 9/s
+
+    assert pacer.make_room() == pytest.approx(1.0)
+    assert pacer.turn() == pytest.approx(101.0)  # the next request, whoever sends it, a second later
