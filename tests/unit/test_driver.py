@@ -262,26 +262,33 @@ def test_a_restore_that_waited_out_a_rate_limit_is_judged_on_the_world_that_sett
     assert driver.report.checked["a busy window closed while the request waited out the rate limit"] == 1
 
 
-def test_a_restore_that_waited_for_its_turn_is_judged_on_the_world_that_settled(
-    driver: Driver, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Read recovering, then held back by the run's own pace under a rate limit (targets/pace.py) until the recovery
-    has ended: the 200 is no broken conflict rule (a live nightly cried wolf on it before)."""
+def _settling_while_paced(driver: Driver, monkeypatch: pytest.MonkeyPatch, paced_s: float) -> str:
+    """A database read recovering whose recovery ends as its restore is sent, the answer saying the request waited
+    `paced_s` for its turn (targets/pace.py); its id."""
     assert driver.target.control is not None
     control = driver.target.control
     busy = next(database for database, status in driver.pool.busy.items() if status == "recovering")
     control.force_status(busy, "recovering")
     handle = InProcessTransport.handle_request
 
-    def paced(transport: InProcessTransport, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/restore"):
-            control.force_status(busy, "ready")  # the recovery ends while the request waits for its turn
-            response = handle(transport, request)
-            response.extensions[PACED] = 0.4
-            return response
-        return handle(transport, request)
+    def settling(transport: InProcessTransport, request: httpx.Request) -> httpx.Response:
+        if not request.url.path.endswith("/restore"):
+            return handle(transport, request)
+        control.force_status(busy, "ready")  # the recovery ends as the request goes
+        response = handle(transport, request)
+        response.extensions[PACED] = paced_s
+        return response
 
-    monkeypatch.setattr(InProcessTransport, "handle_request", paced)
+    monkeypatch.setattr(InProcessTransport, "handle_request", settling)
+    return busy
+
+
+def test_a_restore_that_waited_for_its_turn_is_judged_on_the_world_that_settled(
+    driver: Driver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Read recovering, then held back by the run's own pace under a rate limit (targets/pace.py) until the recovery
+    has ended: the 200 is no broken conflict rule (a live nightly cried wolf on it before)."""
+    busy = _settling_while_paced(driver, monkeypatch, 0.4)
     response = driver.send(restore_case(busy, body(*backup_of(driver.pool))), world=None)
     assert response.status_code == 200
     assert driver.report.checked["a busy window closed while the request waited out the rate limit"] == 1
@@ -291,21 +298,7 @@ def test_a_restore_sent_at_once_into_a_recovering_target_must_be_refused(
     driver: Driver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The same 200 without a wait (no retry, no turn waited: PACED 0.0) breaks the conflict rule."""
-    assert driver.target.control is not None
-    control = driver.target.control
-    busy = next(database for database, status in driver.pool.busy.items() if status == "recovering")
-    control.force_status(busy, "recovering")
-    handle = InProcessTransport.handle_request
-
-    def at_once(transport: InProcessTransport, request: httpx.Request) -> httpx.Response:
-        if request.url.path.endswith("/restore"):
-            control.force_status(busy, "ready")  # a server that lets it through (as if it had settled)
-            response = handle(transport, request)
-            response.extensions[PACED] = 0.0
-            return response
-        return handle(transport, request)
-
-    monkeypatch.setattr(InProcessTransport, "handle_request", at_once)
+    busy = _settling_while_paced(driver, monkeypatch, 0.0)
     with pytest.raises(ContractViolation) as caught:
         driver.send(restore_case(busy, body(*backup_of(driver.pool))), world=None)
     assert "restore_status_follows_docs" in caught.value.properties
