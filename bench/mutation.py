@@ -534,6 +534,11 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args, clone, modules, started)
         if not (clone / ".git").exists():
             subprocess.run(["git", "clone", "-q", str(REPO), str(clone)], check=True)
+        elif (held := stale_clone(clone, commit)) is not None:
+            # A kept --workdir resumes its session; one of another commit would measure old code under HEAD's name.
+            message = f"--workdir {clone} holds a clone of {held}, not HEAD ({commit}): remove it, or pass another"
+            print(message, file=sys.stderr)
+            return 2
         _say(f"clone of {commit} in {clone}; logs in {log}")
         plan_path = clone / ".mutation-plan.json"
         if not plan_path.exists():
@@ -566,6 +571,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"clone kept in {clone}")
         else:
             shutil.rmtree(clone, ignore_errors=True)
+
+
+def stale_clone(clone: Path, commit: str) -> str | None:
+    """The commit a kept clone holds, when it is not `commit` (None: it is)."""
+    held = subprocess.check_output(["git", "rev-parse", "--short", "HEAD"], cwd=clone, text=True).strip()
+    return None if held == commit else held
 
 
 def _report(args: argparse.Namespace, clone: Path, modules: list[str], started: float) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -270,3 +271,13 @@ def test_every_listed_equivalent_names_its_files_a_mutant_and_a_reason(bench: Mo
         assert all((ROOT / str(path)).is_file() for path in files), entry
         assert entry["mutant"].strip(), entry
         assert entry["reason"].strip(), entry
+
+
+def test_a_kept_clone_of_another_commit_is_named_not_measured(bench: ModuleType, tmp_path: Path) -> None:
+    # A --workdir kept from an earlier run resumes there: at another commit it measured old code under HEAD's name.
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "one"], check=True)
+    held = subprocess.check_output([*git, "rev-parse", "--short", "HEAD"], text=True).strip()
+    assert bench.stale_clone(tmp_path, held) is None
+    assert bench.stale_clone(tmp_path, "0000000") == held
