@@ -134,6 +134,19 @@ def test_the_429s_of_the_second_after_a_slow_down_are_old_news(clock: Clock) -> 
     assert pacer.rate == pytest.approx(15.3)
 
 
+def test_a_429_sent_a_whole_second_after_the_slow_down_is_still_old_news(clock: Clock) -> None:
+    """The second after it includes its last instant: the server's count of its last second then still holds
+    the request that overflowed it."""
+    pacer = Pacer(clock)
+    last = sends(pacer, clock, 20, every=0.01)[-1]
+    clock.now = 100.5
+    pacer.refused(last)  # slowed down at 100.5
+    rate = pacer.rate
+    pacer.refused(101.5)
+
+    assert pacer.rate == rate
+
+
 def test_a_429_at_the_paced_rate_lowers_it_again(clock: Clock) -> None:
     """A limit counted over a longer window than a second (or shared with another client): a new episode at the paced
     rate lowers that rate by the margin."""
@@ -216,6 +229,21 @@ def test_the_transport_waits_for_its_slot_and_reports_429s(clock: Clock) -> None
     assert client.get("/v1/x").extensions[PACED] == pytest.approx(1 / 18)  # what it waited, for the checks
     assert client.get("/v1/x").extensions[PACED] == pytest.approx(1 / 18)
     assert clock.now - started == pytest.approx(2 / 18, rel=0.01)
+
+
+def test_a_request_that_did_not_wait_says_it_waited_zero_seconds_however_long_it_took(clock: Clock) -> None:
+    """PACED is the wait for a turn, never negative: the clock runs on while the request is in flight."""
+    pacer = Pacer(clock)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        clock.now += 0.5
+        return httpx.Response(200)
+
+    client = httpx.Client(transport=Paced(httpx.MockTransport(slow), pacer, sleep=clock.sleep), base_url="http://a")
+    ticking = iter(itertools.count(100.0, 0.25))
+    pacer.now = lambda: next(ticking)  # time passes between taking the turn and sending
+
+    assert client.get("/v1/x").extensions[PACED] == 0.0
 
 
 def test_a_server_that_never_says_429_is_never_slowed(clock: Clock) -> None:
