@@ -443,3 +443,82 @@ def test_the_last_test_of_the_driver_is_told_so_for_its_share() -> None:
     assert [hooks._last(cast(Any, item)) for item in items] == [False] * (len(items) - 1) + [True]
     config.workerinput = {"workercount": 2}
     assert not hooks._last(cast(Any, items[-1])), "a worker does not know which tests the others run"
+
+
+class Told:
+    """What the plugin tells the restores keeping the targets busy (run/keepbusy.py's KeepsTargetsBusy)."""
+
+    def __init__(self, owner: str = OWNER, error: BaseException | None = None) -> None:
+        self.owner, self.error, self.started = owner, error, 0
+        self.starts: list[tuple[str, bool, bool]] = []
+        self.stopped: list[bool] = []
+
+    def test_starts(self, test: str, restoring: bool, needs_targets: bool = True) -> None:
+        self.starts.append((test, restoring, needs_targets))
+
+    def test_stopped_sending(self, next_restoring: bool) -> None:
+        self.stopped.append(next_restoring)
+
+
+ORDER = ["conflicts", "schemathesis", "lifecycle", "probe", "other", "owner"]  # as a run keeping targets busy has them
+
+
+def _run_in_order(told: Told, returns: object = True) -> dict[str, object]:
+    """Each test of _items() through the plugin's pytest_pyfunc_call, in that order, as a run keeping targets busy
+    runs them: what each returned or raised."""
+    items = sorted(_items(), key=lambda item: ORDER.index(item.label))  # type: ignore[attr-defined]
+    session, config = SimpleNamespace(items=items), SimpleNamespace()
+    ended: dict[str, object] = {}
+    with emulated_driver(config=EmulatorConfig(data_plane="memory")) as driver:
+        driver.keep_busy = cast(Any, told)
+        for item in items:
+            item.session, item.config = session, config  # type: ignore[attr-defined]
+            item.funcargs, item.originalname = {"driver": driver}, item.name  # type: ignore[attr-defined]
+            call = hooks.pytest_pyfunc_call(cast(Any, item))
+            next(call)
+            try:
+                call.send(returns)
+            except StopIteration as done:
+                ended[item.label] = done.value  # type: ignore[attr-defined]
+            except Exception as error:  # what the test ended with is the subject
+                ended[item.label] = error  # type: ignore[attr-defined]
+    return ended
+
+
+def test_each_test_says_whether_it_restores_and_needs_targets_then_whether_a_restoring_test_is_next() -> None:
+    told = Told()
+    _run_in_order(told)
+
+    assert told.starts == [
+        (NAMES[label], label in ("conflicts", "schemathesis", "owner"), label != "lifecycle") for label in ORDER
+    ]
+    # After each: is the next test a restoring one (then the targets it frees are not lent)? The last has none.
+    assert told.stopped == [True, False, False, False, True, False]
+
+
+def test_what_stopped_the_restores_fails_the_test_they_report_to_and_no_other() -> None:
+    stopped = RuntimeError("rate-limited for 600 s on POST /v1/databases/db_c1/restore")
+    ended = _run_in_order(Told(error=stopped), returns="passed")
+
+    assert ended.pop("owner") is stopped
+    assert set(ended.values()) == {"passed"}
+
+
+def test_once_the_budget_is_spent_only_the_owner_with_restores_to_report_still_starts() -> None:
+    """It reports the restores made on its behalf; with none made, it would check nothing, like any other."""
+    owner = SimpleNamespace(path=CONTRACT_SUITE / "test_properties.py", nodeid=OWNER, fixturenames=["driver"])
+    other = SimpleNamespace(path=CONTRACT_SUITE / "test_properties.py", nodeid=NAMES["other"], fixturenames=["driver"])
+    config = SimpleNamespace(stash=pytest.Stash())
+    owner.config = other.config = config
+    run = run_of(cast(Any, config))
+    run.budget = Budget(seconds=5.0, started=time.monotonic() - 6)
+
+    def starts(item: Any, started: int) -> bool:
+        run.keep_busy = cast(Any, SimpleNamespace(owner=OWNER, started=started))
+        try:
+            hooks.pytest_runtest_setup(item)
+        except pytest.skip.Exception:
+            return False
+        return True
+
+    assert [starts(owner, 1), starts(owner, 0), starts(other, 1), starts(other, 0)] == [True, False, False, False]
