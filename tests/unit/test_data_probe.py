@@ -320,3 +320,83 @@ def test_a_login_whose_first_statement_fails_closes_its_session_and_gives_its_sl
         access.login(secret(0))
     assert server.open == 0
     assert access._slots.acquire(blocking=False), "its slot is free again"
+
+
+class Gated(Server):
+    """A server whose statements on `gated` connections wait until `gate` is set (a slow read, a slow login)."""
+
+    def __init__(self, gated: str) -> None:
+        super().__init__()
+        self.gated, self.gate, self.waiting = gated, threading.Event(), threading.Event()
+
+    def connect(self, conninfo: str, **options: object) -> psycopg.Connection[Any]:
+        connection = super().connect(conninfo, **options)
+        if conninfo == self.gated:
+            statement = cast(Any, connection).statement
+
+            def held() -> None:
+                self.waiting.set()
+                assert self.gate.wait(DEADLINE), "never let through"
+                statement()
+
+            cast(Any, connection).statement = held
+        return connection
+
+
+def _started(work: Callable[[], object]) -> threading.Thread:
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    return thread
+
+
+def _then_note(times: list[float], work: Callable[[], object]) -> None:
+    work()
+    times.append(time.monotonic())
+
+
+def test_a_login_does_not_wait_for_a_read_in_progress() -> None:
+    """A verification logging in while another thread reads (under the sessions' lock) logs in at once; its session
+    is kept by whoever takes the lock next."""
+    server = Gated(secret(0))
+    access = PostgresAccess(connect=server.connect)
+    reading = _started(lambda: access.read(secret(0)))
+    assert server.waiting.wait(DEADLINE)
+    try:
+        logging_in = _started(lambda: access.login(secret(1)))
+        logging_in.join(DEADLINE / 2)
+        assert not logging_in.is_alive(), "the login waited for the read"
+    finally:
+        server.gate.set()
+        reading.join(DEADLINE)
+    access.read(secret(1))
+    assert server.opened_for(secret(1)) == 1, "the login's session was kept for the next read"
+    access.close()
+
+
+def test_a_read_waiting_for_a_slot_polls_for_a_logins_session_without_spinning() -> None:
+    """With every slot held by a login in flight, a read takes the slot once the login hands its session over: within
+    a poll (10 ms), not a second later, and without spinning on the lock meanwhile."""
+    server = Gated(secret(1))
+    access = PostgresAccess(max_sessions=1, connect=server.connect)
+    rounds = [0]
+    adopt = access._adopt
+
+    def counted() -> None:
+        rounds[0] += 1
+        adopt()
+
+    access._adopt = counted  # type: ignore[method-assign]
+    logged_in: list[float] = []
+    logging_in = _started(lambda: _then_note(logged_in, lambda: access.login(secret(1))))
+    assert server.waiting.wait(DEADLINE)
+    read: list[float] = []
+    reading = _started(lambda: _then_note(read, lambda: access.read(secret(0))))
+    time.sleep(0.3)  # the read waits for the only slot meanwhile
+    server.gate.set()
+    logging_in.join(DEADLINE)
+    reading.join(DEADLINE)
+
+    assert read, "the read never got a slot"
+    assert read[0] - logged_in[0] < 0.5, f"the read took the slot {read[0] - logged_in[0]:.2f} s after the login"
+    assert rounds[0] < 300, f"{rounds[0]} rounds in 0.3 s: the read spun on the lock"
+    access.close()
