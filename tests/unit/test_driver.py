@@ -410,6 +410,17 @@ def test_a_failure_shows_its_message_not_the_drivers_code(driver: Driver) -> Non
     assert [entry for entry in shown if entry.path == Path(driver_module.__file__)] == []
 
 
+def test_a_failure_of_a_restore_sent_on_a_tests_behalf_shows_its_message_not_the_drivers_code(driver: Driver) -> None:
+    """The same for the restores that keep the targets busy (run/keepbusy.py): the owner test fails with them."""
+    assert driver.target.control is not None
+    driver.target.control.set_faults([Fault.RESTORE_ANSWERS_READY.value])
+    target, sent = a_restore(driver)
+    with pytest.raises(ContractViolation) as failed:
+        driver.send_on_behalf(TEST, restore_case(target, sent), world=RestoreWorld())
+    shown = failed.traceback.filter(failed)
+    assert [entry for entry in shown if entry.path == Path(driver_module.__file__)] == []
+
+
 def test_with_background_verification_a_refused_restore_is_judged_at_once_and_nothing_is_left_to_verify() -> None:
     with emulated_driver(InFlight(workers=2)) as driver, running(TEST):
         database_id, _ = backup_of(driver.pool)
