@@ -13,11 +13,10 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -31,6 +30,7 @@ from restore_contract.targets.guard import UnsafeRequestRefused
 from restore_contract.targets.live import LiveSettings, live_target
 from tests.meta.conftest import Staging, database_names, live_env, run_live, run_recorded, run_suite_with
 from tests.meta.records import detection
+from tests.meta.serving import serving
 
 if TYPE_CHECKING:
     from tests.conftest import StartServer
@@ -326,14 +326,8 @@ def not_the_api(request: pytest.FixtureRequest) -> Iterator[tuple[str, list[str]
         def log_message(self, format: str, *args: object) -> None:  # quiet: the test reads `seen`
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Answer)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Answer) as url:
+        yield url, seen
 
 
 @pytest.mark.parametrize("not_the_api", list(NOT_THE_API), indirect=True)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,6 +22,7 @@ from restore_contract.harness.server import seeded_settings
 from restore_contract.targets.transient import MAX_WAIT
 from tests.meta.conftest import Staging, live_env, run_recorded
 from tests.meta.records import detection, pass_problems, terminal_figures
+from tests.meta.serving import serving
 
 if TYPE_CHECKING:
     from tests.conftest import StartServer
@@ -96,15 +97,10 @@ def counting_proxy(upstream: str) -> Iterator[tuple[str, list[Answer]]]:
         def log_message(self, format: str, *args: object) -> None:
             pass  # quiet: the run's output is the suite's
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Relay)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}", answers
+        with serving(Relay) as url:
+            yield url, answers
     finally:
-        server.shutdown()
-        server.server_close()
         client.close()
 
 
