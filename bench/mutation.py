@@ -89,6 +89,9 @@ MAPPED_TESTS = ("tests/unit", "tests/parity", "tests/emulator", "restore_contrac
 # (a hook's decorator: its wiring shows in a whole run alone). Each costs 15-60 s here.
 PROMISE_TESTS = {
     "restore_contract/plugin/tests.py": [
+        # A hook that answers for every test (pytest_pyfunc_call without its wrapper decorator) passes them all, these
+        # promise tests too: only the session's canary (tests/conftest.py) notices its own body did not run.
+        "tests/test_bodies_run.py::test_a_test_body_runs",
         # The quickest (~10 s): a test ends only once its background verifications did, failing with theirs.
         "tests/meta/test_budget_verdicts.py::"
         "test_a_restore_that_fails_only_in_background_verification_fails_its_test_which_stops_sending",
