@@ -8,6 +8,9 @@ import time
 from types import SimpleNamespace
 from typing import Any, cast
 
+import httpx
+import pytest
+
 from restore_contract.emulator import EmulatorConfig
 from restore_contract.emulator.clock import ClockConfig
 from restore_contract.plugin.fixtures import _progress
@@ -130,3 +133,25 @@ def test_the_progress_line_says_how_busy_the_targets_are_so_far() -> None:
     line = _progress(cast(Any, driver))
     assert line is not None
     assert "failed 0, targets 25 % busy | requests 3" in line
+
+
+def test_a_target_is_held_from_the_restores_request_not_its_answer_and_not_by_a_refused_restore(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A restore holds its target from when its request went out (the answer may take a while), and one refused while
+    naming a real target holds nothing (the target stays the tests')."""
+    with emulated_driver() as driver:
+        transmit = driver._transmit
+
+        def slow_answer(*args: Any) -> httpx.Response:
+            time.sleep(0.3)  # the request is out: its target is held from here
+            return transmit(*args)
+
+        monkeypatch.setattr(driver, "_transmit", slow_answer)
+        database_id, backup_id = backup_of(driver.pool)
+        target = driver.pool.ready[0]
+        refused = driver.send(restore_case(target, body(database_id, f"bkp_{driver.pool.mint()}")))
+        assert refused.status_code == 404
+        assert driver.utilisation.seconds_used() == 0.0
+        driver.send(restore_case(target, body(database_id, backup_id)))
+        assert driver.utilisation.seconds_used() >= 0.3, "the answer's 0.3 s were the target's too"
