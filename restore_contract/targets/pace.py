@@ -33,12 +33,8 @@ from contextvars import ContextVar
 import httpx
 
 MARGIN = 0.9  # the rate taken: this much of the rate that was refused
-# requests/s regained per second without a 429. Slow: each time the pace climbs past the limit costs a 429's whole
-# second. Measured on the staging-like emulator (bench/staging.py --budget 400 --restore 20): 1 every 10 s checked
-# 76 rejected restores (57 retries), 1 a minute 103 (40); two runs sharing a limit did not share it better with it.
-# Again at 40de0c2 (docs/nightly.md): alone, 1 every 10 s retried 51 requests to 39 (109 restores verified to 114,
-# 103 rejected ones checked to 91); two runs 5 s apart sent 2,306 and 2,301 requests together, against 2,196 and
-# 2,265: within the runs' own spread.
+# requests/s regained per second without a 429. Slow: each climb past the limit costs a 429's whole second, and a
+# six-times-faster climb neither shared a limit better between two runs nor checked more alone (docs/nightly.md).
 RECOVERY = 1.0 / 60.0
 FLOOR = 1.0  # requests/s: the slowest pace, whatever the 429s
 HALVED = 0.5  # the most one slow-down takes off the pace (or, at the first, off the busiest second's rate)

@@ -110,10 +110,11 @@ def pass_problems(run: RunRecord, *, expected_target: dict[str, str] | None = No
 # reports are compared with, and what a person saw. Each figure is parsed from its own line, so an output that says
 # another number than the terminal is caught, whichever of the two is wrong.
 _SUMMARY_SECTION = re.compile(r"^=+ restore contract summary =+$", re.MULTILINE)
+# How the summary (terminal and summary.md) ends its run line once the run paced itself: absent when it never did.
+PACED_PART = r"(?:; paced to (?P<paced>\d+(?:\.\d)?) requests/s after the server's 429s)?"
 _RUN_LINE = re.compile(
     r"^target: (?P<target>\S+)(?: \(\d+ workers\))?; requests sent: (?P<requests>\d+); "
-    r"transient answers retried: (?P<retries>\d+) \((?P<waited>\d+\.\d) s waited\)"
-    r"(?:; paced to (?P<paced>\d+(?:\.\d)?) requests/s after the server's 429s)?$"
+    r"transient answers retried: (?P<retries>\d+) \((?P<waited>\d+\.\d) s waited\)" + PACED_PART + "$"
 )
 _PROFILE_LINE = re.compile(r"^hypothesis profile: (?P<profile>\S+) \(")
 _COVERAGE_ROW = re.compile(r"^  (?P<answer>\S+) (?P<cause>.+?) +(?P<times>\d+)(?:  NOT CHECKED: .*)?$")

@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from tests.meta.conftest import run_suite_with
-from tests.meta.records import terminal_figures
+from tests.meta.records import PACED_PART, terminal_figures
 
 _MD_RUN = re.compile(
     r"^Target \*\*(?P<target>[^*]+)\*\*(?:, \d+ workers)?, profile \*\*(?P<profile>[^*]+)\*\* \(.*\), "
     r"(?P<requests>\d+) requests, (?P<retries>\d+) transient answers retried \((?P<waited>\d+\.\d) s waited\)"
-    r"(?:; paced to (?P<paced>\d+(?:\.\d)?) requests/s after the server's 429s)?\.$",
+    + PACED_PART
+    + r"\.$",
     re.MULTILINE,
 )
 _MD_TABLES = {  # heading → (figure, the columns that name a row, the column that counts it)
