@@ -51,7 +51,7 @@ FLOOR_RUNS = {  # --floor: name → the pytest arguments after SUITE
     "generation": ["-p", "bench.empty_bodies"],
     "whole": [],
 }
-ADDS = {"start-up": "start-up", "generation": "generating", "whole": "checking"}  # what each run adds to the last
+ADDS = {"start-up": "start-up", "generation": "generating", "whole": "checking"}  # what each run adds
 
 
 REPLAY = {"PRISMA_CONTRACT_TARGET": "replay", "PRISMA_CONTRACT_PROFILE": "replay"}
@@ -106,12 +106,11 @@ def floor(repeat: int, output: Path) -> int:
             runs[name].append(measure(REPO, extra=extra))
             print(f"  {name}: {runs[name][-1]}", flush=True)
     medians = {name: median_of(measured) for name, measured in runs.items()}
-    previous = {
-        "start-up": {"wall_s": 0.0, "cpu_s": 0.0},
-        "generation": medians["start-up"],
-        "whole": medians["generation"],
-    }
-    added = {ADDS[name]: {key: round(medians[name][key] - previous[name][key], 2) for key in GOAL} for name in medians}
+    added: dict[str, dict[str, float]] = {}  # what each run adds to the one before it (FLOOR_RUNS is in that order)
+    before = dict.fromkeys(GOAL, 0.0)
+    for name, figures in medians.items():
+        added[ADDS[name]] = {key: round(figures[key] - before[key], 2) for key in GOAL}
+        before = figures
     lowest = medians["generation"]  # the floor: no run of the same examples costs less
     reachable = all(lowest[key] <= GOAL[key] for key in GOAL)
     load_after = os.getloadavg()[0]
