@@ -281,3 +281,19 @@ def test_a_kept_clone_of_another_commit_is_named_not_measured(bench: ModuleType,
     held = subprocess.check_output([*git, "rev-parse", "--short", "HEAD"], text=True).strip()
     assert bench.stale_clone(tmp_path, held) is None
     assert bench.stale_clone(tmp_path, "0000000") == held
+
+
+def test_a_mutant_is_found_in_any_module_not_only_the_packages(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A mutant of bench/empty_bodies.py was reported as no mutant on disk, and counted as a survivor untested.
+    runner = _script("bench_mutation_tests", "mutation_tests.py")
+    module = tmp_path / "bench" / "plugin.py"
+    module.parent.mkdir()
+    module.write_text("a = 1\nb = 2\n", encoding="utf-8")
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-q", "-m", "one"], check=True)
+    monkeypatch.chdir(tmp_path)
+    assert runner.mutated_line() is None
+    module.write_text("a = 1\nb = 3\n", encoding="utf-8")
+    assert runner.mutated_line() == ("bench/plugin.py", [2])
